@@ -1,0 +1,101 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """A county-level district (区/县): the unit that owns plans and reviews."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    province = models.CharField(_("province"), max_length=50, blank=True)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    # First part of generated filing numbers, e.g. 建教师备 → 建教师备〔2024〕12号
+    filing_prefix = models.CharField(_("filing number prefix"), max_length=20)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", _("Education bureau")
+        TRAINING_SCHOOL = "training_school", _("Teacher training school")
+        SCHOOL = "school", _("School")
+        KINDERGARTEN = "kindergarten", _("Kindergarten")
+        EXPERT_POOL = "expert_pool", _("Expert pool")
+
+    class Stage(models.TextChoices):
+        NONE = "", _("Not applicable")
+        KINDERGARTEN = "kindergarten", _("Kindergarten")
+        PRIMARY = "primary", _("Primary school")
+        JUNIOR = "junior", _("Junior secondary")
+        SENIOR = "senior", _("Senior secondary")
+        NINE_YEAR = "nine_year", _("Nine-year school")
+        VOCATIONAL = "vocational", _("Vocational school")
+
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="organisations",
+        verbose_name=_("district"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["district", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="unique_org_name_in_district"),
+        ]
+        permissions = [
+            ("review_initial", _("Can do initial review of documents received by this organisation")),
+            ("file_document", _("Can file approved documents for this organisation")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_school(self):
+        return self.kind in (self.Kind.SCHOOL, self.Kind.KINDERGARTEN)
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        SCHOOL_OFFICER = "school_officer", _("School training officer")
+        PRINCIPAL = "principal", _("Principal")
+        TRAINING_OFFICER = "training_officer", _("Training-school officer")
+        EXPERT = "expert", _("Expert reviewer")
+        BUREAU_OFFICER = "bureau_officer", _("Bureau officer")
+        TEACHER = "teacher", _("Teacher")
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="members", verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    title = models.CharField(_("professional title"), max_length=50, blank=True)
+    expertise = models.CharField(_("expertise"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        # Chinese names are written whole, family name first.
+        return self.full_name or self.username
+
+    @property
+    def district_id(self):
+        return self.organisation.district_id if self.organisation_id else None

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from workflow.viewsets import site
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("documents/", include("plans.urls")),
+    path("inbox/", include("workflow.urls")),
+    path("workflow/", site.urls),
+    path("admin/", admin.site.urls),
+]

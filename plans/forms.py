@@ -1,0 +1,229 @@
+"""Forms for writing documents. DocumentEditor bundles the header, the
+kind-specific content, its table rows and an attachment, validates them all,
+and saves all or nothing."""
+import os
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AnnualPlan, Attachment, ContentModule, Document, PlannedProject, ProjectProposal,
+    SchoolPlan, SchoolPlanYear, SchoolTrainingForm, SchoolTrainingTopic, TrainingMode,
+)
+
+ALL_STAFF_WORDS = {"全员", "all", "all staff"}
+ERROR_HEADCOUNT = _("Enter the headcount as a whole number of at least 1, or 全员 for all staff.")
+ERROR_YEAR_TAKEN = _("Your organisation already has a %(kind)s for %(year)s.")
+ERROR_ATTACHMENT_TYPE = _("Attachments must be PDF, Word, Excel, JPG or PNG files.")
+ERROR_ATTACHMENT_SIZE = _("An attachment may be at most %(size)s MB.")
+ERROR_ATTACHMENT_CONTENT = _("The file's content does not match its extension.")
+
+# First bytes of each allowed type: an .exe renamed .pdf is still refused.
+MAGIC = {
+    "pdf": [b"%PDF"],
+    "png": [b"\x89PNG"],
+    "jpg": [b"\xff\xd8\xff"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "docx": [b"PK\x03\x04"],
+    "xlsx": [b"PK\x03\x04"],
+    "doc": [b"\xd0\xcf\x11\xe0"],
+    "xls": [b"\xd0\xcf\x11\xe0"],
+}
+
+
+class HeadcountField(forms.CharField):
+    """A positive whole number, or 全员 (all staff)."""
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if value.lower() in ALL_STAFF_WORDS:
+            return "all"
+        try:
+            number = int(value.rstrip("人").lstrip("约"))
+        except ValueError:
+            raise ValidationError(ERROR_HEADCOUNT, code="invalid")
+        if number < 1:
+            raise ValidationError(ERROR_HEADCOUNT, code="min_value")
+        return number
+
+
+class DocumentHeaderForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = ["title", "year"]
+
+    def __init__(self, *args, kind, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.organisation = organisation
+
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("year")
+        if year and self.kind != Document.Kind.PROJECT_PROPOSAL:
+            taken = Document.objects.filter(kind=self.kind, organisation=self.organisation, year=year)
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error("year", ERROR_YEAR_TAKEN % {
+                    "kind": Document.Kind(self.kind).label, "year": year,
+                })
+        return cleaned
+
+
+def _checkboxes(choices_class, label):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices_class.choices, widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class AnnualPlanForm(forms.ModelForm):
+    class Meta:
+        model = AnnualPlan
+        fields = AnnualPlan.SECTIONS
+
+
+class PlannedProjectForm(forms.ModelForm):
+    headcount_text = HeadcountField(label=_("Planned headcount"), max_length=10)
+    modes = _checkboxes(TrainingMode, _("Training modes"))
+
+    class Meta:
+        model = PlannedProject
+        fields = ["sequence", "name", "modes", "month", "location"]
+        widgets = {"month": forms.NumberInput(attrs={"min": 1, "max": 12})}
+
+    field_order = ["sequence", "name", "headcount_text", "modes", "month", "location"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["headcount_text"] = "全员" if self.instance.all_staff else self.instance.headcount
+
+    def save(self, commit=True):
+        value = self.cleaned_data["headcount_text"]
+        self.instance.all_staff = value == "all"
+        self.instance.headcount = None if value == "all" else value
+        return super().save(commit)
+
+
+PlannedProjectFormSet = inlineformset_factory(
+    AnnualPlan, PlannedProject, form=PlannedProjectForm, extra=1, can_delete=True,
+)
+
+
+class SchoolPlanForm(forms.ModelForm):
+    forms = _checkboxes(SchoolTrainingForm, _("Training forms"))
+    topics = _checkboxes(SchoolTrainingTopic, _("Training topics"))
+
+    class Meta:
+        model = SchoolPlan
+        fields = [
+            "significance", "objectives", "hours_per_teacher", "group_leader", "group_deputies",
+            "group_members", "office", "forms", "topics", "assessment", "annual_budget",
+        ]
+
+
+class SchoolPlanYearForm(forms.ModelForm):
+    class Meta:
+        model = SchoolPlanYear
+        fields = ["start_year", "content", "forms", "hours"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 2})}
+
+
+SchoolPlanYearFormSet = inlineformset_factory(
+    SchoolPlan, SchoolPlanYear, form=SchoolPlanYearForm, extra=1, max_num=5, validate_max=True,
+    can_delete=True,
+)
+
+
+class ProjectProposalForm(forms.ModelForm):
+    modes = _checkboxes(TrainingMode, _("Training modes"))
+    content_modules = _checkboxes(ContentModule, _("Content modules"))
+
+    class Meta:
+        model = ProjectProposal
+        fields = [
+            "organiser", "target_group", "headcount", "modes", "start_month", "end_month",
+            "location", "hours", "content_modules", "design", "budget",
+        ]
+        widgets = {
+            "start_month": forms.NumberInput(attrs={"min": 1, "max": 12}),
+            "end_month": forms.NumberInput(attrs={"min": 1, "max": 12}),
+        }
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Add an attachment"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return upload
+        extension = os.path.splitext(upload.name)[1].lower().lstrip(".")
+        if extension not in settings.ATTACHMENT_EXTENSIONS:
+            raise ValidationError(ERROR_ATTACHMENT_TYPE, code="type")
+        if upload.size > settings.ATTACHMENT_MAX_BYTES:
+            raise ValidationError(
+                ERROR_ATTACHMENT_SIZE % {"size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}, code="size",
+            )
+        head = upload.read(8)
+        upload.seek(0)
+        if not any(head.startswith(magic) for magic in MAGIC.get(extension, [])):
+            raise ValidationError(ERROR_ATTACHMENT_CONTENT, code="content")
+        return upload
+
+
+KIND_FORMS = {
+    Document.Kind.ANNUAL_PLAN: (AnnualPlanForm, PlannedProjectFormSet, "projects"),
+    Document.Kind.SCHOOL_PLAN: (SchoolPlanForm, SchoolPlanYearFormSet, "years"),
+    Document.Kind.PROJECT_PROPOSAL: (ProjectProposalForm, None, None),
+}
+
+
+class DocumentEditor:
+    """Create or edit one document of any kind, all or nothing."""
+
+    def __init__(self, *, kind, organisation, user, document=None, data=None, files=None):
+        self.kind = kind
+        self.user = user
+        self.document = document or Document(kind=kind, organisation=organisation, created_by=user)
+        detail_form_class, formset_class, self.rows_prefix = KIND_FORMS[kind]
+        detail = self.document.detail if document else None
+        self.header = DocumentHeaderForm(
+            data, instance=self.document, kind=kind, organisation=organisation, prefix="doc",
+        )
+        self.detail = detail_form_class(data, instance=detail, prefix="detail")
+        self.rows = (
+            formset_class(data, instance=detail or detail_form_class._meta.model(), prefix=self.rows_prefix)
+            if formset_class else None
+        )
+        self.attachment = AttachmentForm(data, files, prefix="attachment")
+
+    @property
+    def forms(self):
+        return [f for f in (self.header, self.detail, self.rows, self.attachment) if f is not None]
+
+    def is_valid(self) -> bool:
+        return all([form.is_valid() for form in self.forms])  # validate every form, report all errors
+
+    @transaction.atomic
+    def save(self) -> Document:
+        document = self.header.save()
+        detail = self.detail.save(commit=False)
+        detail.document = document
+        detail.save()
+        self.detail.save_m2m()
+        if self.rows is not None:
+            self.rows.instance = detail
+            self.rows.save()
+        upload = self.attachment.cleaned_data.get("file")
+        if upload:
+            Attachment.objects.create(
+                document=document, file=upload, original_name=upload.name[:200],
+                size=upload.size, uploaded_by=self.user,
+            )
+        return document

@@ -1,0 +1,351 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from accounts.models import Organisation
+
+MONTH_VALIDATORS = [
+    MinValueValidator(1, _("A month must be between 1 and 12.")),
+    MaxValueValidator(12, _("A month must be between 1 and 12.")),
+]
+
+
+class TrainingMode(models.TextChoices):
+    ONLINE = "online", _("Online study")
+    CONCENTRATED = "concentrated", _("Concentrated training")
+    AWAY = "away", _("Study visit")
+    OUTREACH = "outreach", _("Teaching delivered to rural schools")
+    SHADOWING = "shadowing", _("Shadow training")
+    PRACTICE = "practice", _("Practical course")
+
+
+class ContentModule(models.TextChoices):
+    ETHICS = "ethics", _("Professional ethics")
+    CLASS_MANAGEMENT = "class_management", _("Class management")
+    PROFESSIONAL_DEVELOPMENT = "professional_development", _("Professional development")
+    SUBJECT_TEACHING = "subject_teaching", _("Subject teaching")
+    EDUCATION_TECHNOLOGY = "education_technology", _("Education technology")
+    MENTAL_HEALTH = "mental_health", _("Mental health education")
+
+
+class SchoolTrainingForm(models.TextChoices):
+    LECTURE = "lecture", _("Thematic lectures")
+    SELF_STUDY = "self_study", _("Self-study and reflection")
+    CASE_STUDY = "case_study", _("Lesson case analysis")
+    RESEARCH = "research", _("Topic research")
+    MODEL_LESSON = "model_lesson", _("Demonstration by key teachers")
+    PEER_SUPPORT = "peer_support", _("Peer mentoring")
+    EXPERT_GUIDANCE = "expert_guidance", _("Expert guidance")
+    OBSERVATION = "observation", _("Observation visits")
+    READING_NOTES = "reading_notes", _("Reading notes")
+
+
+class SchoolTrainingTopic(models.TextChoices):
+    POLITICS = "politics", _("Political theory")
+    ETHICS = "ethics", _("Teachers' ethics and conduct")
+    EDUCATION_THEORY = "education_theory", _("Education theory")
+    TEACHING_METHODS = "teaching_methods", _("Teaching methods")
+    SUBJECT_KNOWLEDGE = "subject_knowledge", _("Subject knowledge")
+    EDUCATION_TECHNOLOGY = "education_technology", _("Modern education technology")
+    WRITING = "writing", _("Paper writing")
+    EVALUATION = "evaluation", _("Teaching evaluation")
+    CALLIGRAPHY = "calligraphy", _("Calligraphy")
+
+
+def choice_labels(choices_class, values):
+    """Labels of stored choice codes, joined the Chinese way (、)."""
+    labels = dict(choices_class.choices)
+    return "、".join(str(labels.get(v, v)) for v in values)
+
+
+class Document(models.Model):
+    """What flows through review: an annual plan, a school plan or a proposal.
+
+    Kind-specific content lives in the one-to-one models below, so that the
+    review flow, permissions, versions and the trail serve all three kinds.
+    """
+
+    class Kind(models.TextChoices):
+        ANNUAL_PLAN = "annual_plan", _("District annual training plan")
+        SCHOOL_PLAN = "school_plan", _("School-based training plan")
+        PROJECT_PROPOSAL = "project_proposal", _("Training project proposal")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        INITIAL_REVIEW = "initial_review", _("In initial review")
+        EXPERT_REVIEW = "expert_review", _("In expert review")
+        FILING = "filing", _("Awaiting filing")
+        RETURNED = "returned", _("Returned for revision")
+        APPROVED = "approved", _("Approved and filed")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("document kind"), max_length=20, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="documents",
+        verbose_name=_("organisation"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True,
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    filing_number = models.CharField(
+        _("filing number"), max_length=50, unique=True, null=True, blank=True,
+    )
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-year", "-updated_at"]
+        constraints = [
+            # One annual plan / one school plan per organisation and year;
+            # any number of project proposals.
+            models.UniqueConstraint(
+                fields=["kind", "organisation", "year"],
+                condition=~models.Q(kind="project_proposal"),
+                name="one_plan_per_org_and_year",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "kind", "year"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def detail(self):
+        """The kind-specific content (AnnualPlan, SchoolPlan or ProjectProposal)."""
+        return getattr(self, KIND_DETAIL_ATTR[self.kind])
+
+    @property
+    def is_editable(self):
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class DocumentUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian table: fast per-document grants (assigned experts)."""
+
+    content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+
+class DocumentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+
+class AnnualPlan(models.Model):
+    """District annual training plan (年度教师培训工作计划), shaped like seed 004."""
+
+    document = models.OneToOneField(
+        Document, on_delete=models.CASCADE, primary_key=True, related_name="annual_plan",
+    )
+    guiding_ideology = models.TextField(_("guiding ideology"))
+    objectives = models.TextField(_("training objectives"))
+    principles = models.TextField(_("training principles"), blank=True)
+    target_audience = models.TextField(_("trainees"))
+    tasks_and_content = models.TextField(_("training tasks and content"))
+    measures = models.TextField(_("working measures"), blank=True)
+    implementation_steps = models.TextField(_("implementation steps"), blank=True)
+    organisational_support = models.TextField(_("organisational support"), blank=True)
+
+    class Meta:
+        verbose_name = _("annual training plan")
+        verbose_name_plural = _("annual training plans")
+
+    SECTIONS = [
+        "guiding_ideology", "objectives", "principles", "target_audience",
+        "tasks_and_content", "measures", "implementation_steps", "organisational_support",
+    ]
+
+
+class PlannedProject(models.Model):
+    """A row of the annual plan's 培训工作安排表."""
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="projects")
+    sequence = models.PositiveSmallIntegerField(_("No."))
+    name = models.CharField(_("project name"), max_length=200)
+    headcount = models.PositiveIntegerField(
+        _("planned headcount"), null=True, blank=True,
+        validators=[MinValueValidator(1, _("The headcount must be at least 1."))],
+    )
+    all_staff = models.BooleanField(_("all staff"), default=False)
+    modes = models.JSONField(_("training modes"), default=list)
+    month = models.PositiveSmallIntegerField(_("planned month"), validators=MONTH_VALIDATORS)
+    location = models.CharField(_("location"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("planned project")
+        verbose_name_plural = _("planned projects")
+        ordering = ["plan", "sequence"]
+
+    def clean(self):
+        if not self.all_staff and not self.headcount:
+            raise ValidationError({"headcount": _("Enter a headcount of at least 1, or 全员 for all staff.")})
+
+    @property
+    def headcount_display(self):
+        return _("All staff") if self.all_staff else self.headcount
+
+    @property
+    def modes_display(self):
+        return choice_labels(TrainingMode, self.modes)
+
+
+class SchoolPlan(models.Model):
+    """School-based training plan (校本培训计划), shaped like seed 003."""
+
+    document = models.OneToOneField(
+        Document, on_delete=models.CASCADE, primary_key=True, related_name="school_plan",
+    )
+    significance = models.TextField(_("significance"))
+    objectives = models.TextField(_("objectives and tasks"))
+    hours_per_teacher = models.PositiveIntegerField(
+        _("hours per teacher per school year"), default=50,
+        validators=[MinValueValidator(50, _("Each teacher needs at least 50 hours of school-based training a year."))],
+    )
+    group_leader = models.CharField(_("leadership group leader"), max_length=100)
+    group_deputies = models.CharField(_("deputy leaders"), max_length=200, blank=True)
+    group_members = models.CharField(_("group members"), max_length=500, blank=True)
+    office = models.TextField(_("office"), blank=True)
+    forms = models.JSONField(_("training forms"), default=list)
+    topics = models.JSONField(_("training topics"), default=list)
+    assessment = models.TextField(_("management and assessment"))
+    annual_budget = models.DecimalField(
+        _("annual budget (yuan)"), max_digits=10, decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        verbose_name = _("school-based training plan")
+        verbose_name_plural = _("school-based training plans")
+
+    SECTIONS = ["significance", "objectives", "office", "assessment"]
+
+    @property
+    def forms_display(self):
+        return choice_labels(SchoolTrainingForm, self.forms)
+
+    @property
+    def topics_display(self):
+        return choice_labels(SchoolTrainingTopic, self.topics)
+
+
+class SchoolPlanYear(models.Model):
+    """One school year's block of the five-year mid-term plan."""
+
+    plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="years")
+    start_year = models.PositiveSmallIntegerField(
+        _("school year starting"), validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    content = models.TextField(_("content"))
+    forms = models.CharField(_("forms"), max_length=300)
+    hours = models.PositiveIntegerField(
+        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1."))],
+    )
+
+    class Meta:
+        verbose_name = _("school year block")
+        verbose_name_plural = _("school year blocks")
+        ordering = ["plan", "start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "start_year"], name="one_block_per_school_year"),
+        ]
+
+    @property
+    def label(self):
+        return _("%(start)s–%(end)s school year") % {"start": self.start_year, "end": self.start_year + 1}
+
+
+class ProjectProposal(models.Model):
+    """Training project proposal (培训项目书)."""
+
+    document = models.OneToOneField(
+        Document, on_delete=models.CASCADE, primary_key=True, related_name="project_proposal",
+    )
+    organiser = models.CharField(_("organiser"), max_length=100)
+    target_group = models.CharField(_("target group"), max_length=200)
+    headcount = models.PositiveIntegerField(
+        _("planned headcount"), validators=[MinValueValidator(1, _("The headcount must be at least 1."))],
+    )
+    modes = models.JSONField(_("training modes"), default=list)
+    start_month = models.PositiveSmallIntegerField(_("first month"), validators=MONTH_VALIDATORS)
+    end_month = models.PositiveSmallIntegerField(_("last month"), validators=MONTH_VALIDATORS)
+    location = models.CharField(_("location"), max_length=100)
+    hours = models.PositiveIntegerField(
+        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1."))],
+    )
+    content_modules = models.JSONField(_("content modules"), default=list)
+    design = models.TextField(_("project design"))
+    budget = models.DecimalField(
+        _("budget (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        verbose_name = _("training project proposal")
+        verbose_name_plural = _("training project proposals")
+
+    def clean(self):
+        if self.start_month and self.end_month and self.end_month < self.start_month:
+            raise ValidationError({"end_month": _("The last month cannot be before the first month.")})
+
+    @property
+    def modes_display(self):
+        return choice_labels(TrainingMode, self.modes)
+
+    @property
+    def content_modules_display(self):
+        return choice_labels(ContentModule, self.content_modules)
+
+
+KIND_DETAIL_ATTR = {
+    Document.Kind.ANNUAL_PLAN: "annual_plan",
+    Document.Kind.SCHOOL_PLAN: "school_plan",
+    Document.Kind.PROJECT_PROPOSAL: "project_proposal",
+}
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.document_id}/{filename}"
+
+
+class Attachment(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at"]
+
+
+class DocumentVersion(models.Model):
+    """The content as submitted, frozen: one row per submission."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    content = models.JSONField(_("content"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="unique_document_version"),
+        ]

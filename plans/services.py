@@ -1,0 +1,84 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from .models import AnnualPlan, Document, DocumentVersion, SchoolPlan
+
+ERROR_NOT_EDITABLE = _("Only a draft or a returned document can be changed.")
+ERROR_NO_PROJECTS = _("An annual plan needs at least one project in its schedule table.")
+ERROR_NO_YEAR_BLOCKS = _("A school-based plan needs at least one school-year block.")
+ERROR_ALREADY_SUBMITTED = _("This document has already been submitted.")
+
+
+def document_check_complete(*, document: Document) -> None:
+    detail = document.detail
+    if isinstance(detail, AnnualPlan) and not detail.projects.exists():
+        raise ValidationError(ERROR_NO_PROJECTS)
+    if isinstance(detail, SchoolPlan) and not detail.years.exists():
+        raise ValidationError(ERROR_NO_YEAR_BLOCKS)
+
+
+def document_snapshot(*, document: Document) -> dict:
+    """The document's content as plain data, frozen into DocumentVersion."""
+    detail = document.detail
+    content = {
+        "title": document.title,
+        "year": document.year,
+        "detail": model_to_dict(detail, exclude=["document"]),
+    }
+    if isinstance(detail, AnnualPlan):
+        content["projects"] = [model_to_dict(p, exclude=["id", "plan"]) for p in detail.projects.all()]
+    if isinstance(detail, SchoolPlan):
+        content["years"] = [model_to_dict(y, exclude=["id", "plan"]) for y in detail.years.all()]
+    # Decimals and the like become strings so the snapshot is JSON.
+    return _jsonable(content)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def document_freeze_version(*, document: Document, user: User) -> DocumentVersion:
+    document.version += 1
+    document.save(update_fields=["version", "updated_at"])
+    return DocumentVersion.objects.create(
+        document=document, number=document.version,
+        content=document_snapshot(document=document), submitted_by=user,
+    )
+
+
+@transaction.atomic
+def document_submit(*, document: Document, user: User) -> Document:
+    """First submission of a draft: freeze version 1 and start the review flow."""
+    from workflow.flows import ReviewFlow
+    from workflow.services import trail_record
+    from workflow.models import Decision, Step
+
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not user.has_perm("plans.change_document", document):
+        raise PermissionDenied
+    if document.status != Document.Status.DRAFT:
+        raise ValidationError(_("This document has already been submitted."))
+    document_check_complete(document=document)
+    document_freeze_version(document=document, user=user)
+    document.status = Document.Status.INITIAL_REVIEW
+    document.save(update_fields=["status", "updated_at"])
+    trail_record(document=document, step=Step.SUBMIT, decision=Decision.SUBMIT, actor=user)
+    ReviewFlow.start.run(document=document)
+    return document
+
+
+def document_assert_editable(*, document: Document, user: User) -> None:
+    if not user.has_perm("plans.change_document", document):
+        raise PermissionDenied
+    if not document.is_editable:
+        raise ValidationError(ERROR_NOT_EDITABLE)

@@ -1,0 +1,146 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Organisation
+
+from . import rules, services
+from .forms import DocumentEditor
+from .models import Attachment, Document
+from .selectors import document_list_for_page, document_list_visible
+
+
+def get_visible_document(user, pk) -> Document:
+    """404 for documents the user may not see: no hint that they exist."""
+    return get_object_or_404(document_list_visible(user=user).select_related("organisation__district"), pk=pk)
+
+
+def document_page_context(document: Document, user) -> dict:
+    from workflow.models import TrailEntry
+
+    trail = TrailEntry.objects.filter(document=document).select_related("actor").order_by("created_at", "pk")
+    return {
+        "document": document,
+        "detail": document.detail,
+        "trail": trail,
+        "versions": document.versions.select_related("submitted_by").order_by("-number"),
+        "attachments": document.attachments.all(),
+    }
+
+
+@login_required
+def document_list(request):
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    year = request.GET.get("year") or None
+    organisation_id = request.GET.get("organisation") or None
+    try:
+        documents = document_list_for_page(
+            user=request.user, kind=kind, status=status,
+            year=int(year) if year else None,
+            organisation_id=int(organisation_id) if organisation_id else None,
+        )
+    except ValueError:
+        documents = Document.objects.none()
+    page = Paginator(documents, 25).get_page(request.GET.get("page"))
+    user = request.user
+    organisations = Organisation.objects.none()
+    if user.role in rules.DISTRICT_ROLES and user.organisation_id:
+        organisations = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
+            kind=Organisation.Kind.EXPERT_POOL)
+    return render(request, "plans/document_list.html", {
+        "page": page, "kinds": Document.Kind.choices, "statuses": Document.Status.choices,
+        "kind": kind, "status": status, "year": year, "organisation_id": organisation_id,
+        "organisations": organisations, "authorable_kinds": [
+            (k, Document.Kind(k).label) for k in rules.authorable_kinds(user)
+        ],
+    })
+
+
+@login_required
+def document_create(request, kind):
+    if kind not in rules.authorable_kinds(request.user):
+        raise PermissionDenied
+    editor = DocumentEditor(
+        kind=kind, organisation=request.user.organisation, user=request.user,
+        data=request.POST or None, files=request.FILES or None,
+    )
+    if request.method == "POST" and editor.is_valid():
+        document = editor.save()
+        messages.success(request, _("Draft saved."))
+        return redirect("plans:detail", pk=document.pk)
+    return render(request, "plans/document_form.html", {
+        "editor": editor, "kind_label": Document.Kind(kind).label, "document": None,
+    })
+
+
+@login_required
+def document_edit(request, pk):
+    document = get_visible_document(request.user, pk)
+    try:
+        services.document_assert_editable(document=document, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("plans:detail", pk=document.pk)
+    editor = DocumentEditor(
+        kind=document.kind, organisation=document.organisation, user=request.user, document=document,
+        data=request.POST or None, files=request.FILES or None,
+    )
+    if request.method == "POST" and editor.is_valid():
+        editor.save()
+        messages.success(request, _("Changes saved."))
+        return redirect("plans:detail", pk=document.pk)
+    return render(request, "plans/document_form.html", {
+        "editor": editor, "kind_label": document.get_kind_display(), "document": document,
+    })
+
+
+@login_required
+def document_detail(request, pk):
+    document = get_visible_document(request.user, pk)
+    context = document_page_context(document, request.user)
+    context["can_edit"] = document.is_editable and request.user.has_perm("plans.change_document", document)
+    context["revise_task_url"] = _open_revise_task_url(document, request.user)
+    return render(request, "plans/document_detail.html", context)
+
+
+def _open_revise_task_url(document, user):
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    if document.status != Document.Status.RETURNED:
+        return None
+    task = Task.objects.filter(
+        process__reviewprocess__document=document, flow_task_type="HUMAN",
+        owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED],
+    ).first()
+    return task.flow_task.reverse("execute", args=[task.process_id, task.pk]) if task else None
+
+
+@login_required
+@require_POST
+def document_submit(request, pk):
+    document = get_visible_document(request.user, pk)
+    try:
+        services.document_submit(document=document, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Submitted for initial review."))
+    return redirect("plans:detail", pk=document.pk)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    document = get_visible_document(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, document=document)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)

@@ -1,0 +1,8 @@
+def inbox_counts(request):
+    """Count of the user's open tasks for the menu badge."""
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {}
+    from .selectors import task_inbox, task_queue
+
+    return {"inbox_open_count": task_inbox(user=user).count() + task_queue(user=user).count()}

@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process, Task
+
+from accounts.models import Organisation
+from plans.models import Document
+
+
+class Step(models.TextChoices):
+    SUBMIT = "submit", _("Submission")
+    INITIAL_REVIEW = "initial_review", _("Initial review")
+    EXPERT_REVIEW = "expert_review", _("Expert review")
+    FILING = "filing", _("Filing")
+    REVISE = "revise", _("Revision")
+
+
+class Decision(models.TextChoices):
+    SUBMIT = "submit", _("Submitted")
+    RESUBMIT = "resubmit", _("Resubmitted")
+    CLAIM = "claim", _("Claimed")
+    RELEASE = "release", _("Released")
+    APPROVE = "approve", _("Approved")
+    RETURN = "return", _("Returned for revision")
+    REJECT = "reject", _("Rejected")
+    AGREE = "agree", _("Agree")
+    AGREE_WITH_CHANGES = "agree_with_changes", _("Agree after changes")
+    DISAGREE = "disagree", _("Disagree")
+
+
+class ReviewProcess(Process):
+    """One document's way through review; it survives returns and resubmissions."""
+
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="review_processes",
+        verbose_name=_("document"),
+    )
+    # Outcome of the latest review step, read by the flow's gateways.
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("review process")
+        verbose_name_plural = _("review processes")
+
+    @property
+    def initial_reviewer_org(self) -> Organisation:
+        return initial_reviewer_organisation(self.document)
+
+    @property
+    def filing_org(self) -> Organisation:
+        return filing_organisation(self.document)
+
+    def current_expert_ids(self) -> list[int]:
+        return list(
+            self.expert_assignments.filter(version=self.document.version)
+            .order_by("pk").values_list("expert_id", flat=True)
+        )
+
+    def experts_all_agree(self) -> bool:
+        """Any 不同意 in this round sends the document back to its author."""
+        return not self.document.trail.filter(
+            version=self.document.version, step=Step.EXPERT_REVIEW, decision=Decision.DISAGREE,
+        ).exists()
+
+
+def initial_reviewer_organisation(document: Document) -> Organisation:
+    """Schools' documents go to the training school; the training school's own to the bureau."""
+    kind = Organisation.Kind.TRAINING_SCHOOL if document.organisation.is_school else Organisation.Kind.BUREAU
+    return Organisation.objects.get(district_id=document.organisation.district_id, kind=kind)
+
+
+def filing_organisation(document: Document) -> Organisation:
+    return Organisation.objects.get(
+        district_id=document.organisation.district_id, kind=Organisation.Kind.BUREAU,
+    )
+
+
+class ExpertAssignment(models.Model):
+    process = models.ForeignKey(ReviewProcess, on_delete=models.CASCADE, related_name="expert_assignments")
+    version = models.PositiveIntegerField(_("version"))
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expert_assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("expert assignment")
+        verbose_name_plural = _("expert assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "version", "expert"], name="one_assignment_per_round"),
+        ]
+
+
+class TrailEntry(models.Model):
+    """Every state change of a document: who, when, what, and their comment."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="trail")
+    version = models.PositiveIntegerField(_("version"))
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    comment = models.TextField(_("comment"), blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    task = models.ForeignKey(Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("trail entry")
+        verbose_name_plural = _("trail entries")
+        ordering = ["created_at", "pk"]
+
+
+class StepDeadline(models.Model):
+    """How many days a step may take; overrides settings.REVIEW_STEP_DAYS."""
+
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices, unique=True)
+    days = models.PositiveSmallIntegerField(_("days"), validators=[MinValueValidator(1), MaxValueValidator(365)])
+
+    class Meta:
+        verbose_name = _("step deadline")
+        verbose_name_plural = _("step deadlines")
+
+    def __str__(self):
+        return f"{self.get_step_display()}: {self.days}"
+
+
+class TaskDue(models.Model):
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, primary_key=True, related_name="due")
+    due_date = models.DateField(_("due date"), db_index=True)
+
+    class Meta:
+        verbose_name = _("task due date")
+        verbose_name_plural = _("task due dates")

@@ -1,0 +1,62 @@
+from django.db.models import QuerySet
+from guardian.core import ObjectPermissionChecker
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import User
+from plans.selectors import document_list_visible
+
+OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+TASK_RELATED = [
+    "process__reviewprocess__document__organisation",
+    "owner",
+    "due",
+]
+
+
+def _human_tasks() -> QuerySet[Task]:
+    return Task.objects.filter(flow_task_type="HUMAN").select_related(*TASK_RELATED)
+
+
+def task_queue(*, user: User) -> QuerySet[Task]:
+    """Unclaimed tasks of the steps the user's role may take at their organisation.
+
+    Keyed on the same guardian grants viewflow checks on claim, but filtered
+    by organisation here rather than by every permission the user holds.
+    """
+    if not user.organisation_id:
+        return Task.objects.none()
+    perms = ObjectPermissionChecker(user).get_perms(user.organisation)
+    owner_perms = [f"accounts.{codename}" for codename in perms]
+    return _human_tasks().filter(
+        status=STATUS.NEW,
+        owner_permission__in=owner_perms,
+        owner_permission_obj_pk=str(user.organisation_id),
+    )
+
+
+def task_inbox(*, user: User) -> QuerySet[Task]:
+    return _human_tasks().filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+
+
+def task_done(*, user: User) -> QuerySet[Task]:
+    return _human_tasks().filter(owner=user, status=STATUS.DONE)
+
+
+def task_filter(tasks: QuerySet[Task], *, kind="", organisation_id=None, year=None) -> QuerySet[Task]:
+    prefix = "process__reviewprocess__document__"
+    if kind:
+        tasks = tasks.filter(**{prefix + "kind": kind})
+    if organisation_id:
+        tasks = tasks.filter(**{prefix + "organisation_id": organisation_id})
+    if year:
+        tasks = tasks.filter(**{prefix + "year": year})
+    return tasks
+
+
+def task_list_visible(*, user: User) -> QuerySet[Task]:
+    """All tasks of documents the user may see (for viewflow's own lists)."""
+    return Task.objects.filter(
+        process__reviewprocess__document__in=document_list_visible(user=user)
+    )

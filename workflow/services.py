@@ -1,0 +1,163 @@
+"""Review decisions. Task views call these inside viewflow's lock, then
+complete the task; the flow's gateways read process.decision."""
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm
+
+from accounts.models import Organisation, User
+from plans.models import Document
+from plans.services import document_assert_editable, document_check_complete, document_freeze_version
+
+from .models import Decision, ExpertAssignment, ReviewProcess, Step, StepDeadline, TaskDue, TrailEntry
+
+ERROR_COMMENT_REQUIRED = _("Please give a comment explaining the return or rejection.")
+ERROR_EXPERTS_REQUIRED = _("Choose at least one expert for the expert review.")
+ERROR_EXPERT_NOT_IN_POOL = _("Experts must come from this district's expert pool.")
+ERROR_FILING_NUMBER_REQUIRED = _("Enter the filing number.")
+ERROR_FILING_NUMBER_TAKEN = _("This filing number is already used by another document.")
+ERROR_SCORE_RANGE = _("The score must be between 0 and 100.")
+
+
+def trail_record(*, document: Document, step: str, decision: str, actor: User,
+                 comment: str = "", score: int | None = None, task=None) -> TrailEntry:
+    return TrailEntry.objects.create(
+        document=document, version=document.version, step=step, decision=decision,
+        actor=actor, comment=comment, score=score, task=task,
+    )
+
+
+def step_days(step: str) -> int:
+    configured = StepDeadline.objects.filter(step=step).values_list("days", flat=True).first()
+    return configured or settings.REVIEW_STEP_DAYS.get(step, 7)
+
+
+def task_set_due_date(*, task, step: str) -> TaskDue:
+    today = timezone.localdate(task.created)
+    return TaskDue.objects.create(task=task, due_date=today + datetime.timedelta(days=step_days(step)))
+
+
+def expert_pool(*, document: Document):
+    return User.objects.filter(
+        role=User.Role.EXPERT, is_active=True,
+        organisation__district_id=document.organisation.district_id,
+        organisation__kind=Organisation.Kind.EXPERT_POOL,
+    ).order_by("full_name", "username")
+
+
+def _set_status(document: Document, status: str) -> None:
+    document.status = status
+    document.save(update_fields=["status", "updated_at"])
+
+
+def _require_comment(decision: str, comment: str) -> None:
+    if decision in (Decision.RETURN, Decision.REJECT) and not comment.strip():
+        raise ValidationError({"comment": ERROR_COMMENT_REQUIRED})
+
+
+def initial_review_decide(*, activation, user: User, decision: str, comment: str = "",
+                          experts=()) -> None:
+    process: ReviewProcess = activation.process
+    document = process.document
+    _require_comment(decision, comment)
+    if decision == Decision.APPROVE:
+        experts = list(experts)
+        if not experts:
+            raise ValidationError({"experts": ERROR_EXPERTS_REQUIRED})
+        pool = set(expert_pool(document=document).values_list("pk", flat=True))
+        if any(e.pk not in pool for e in experts):
+            raise ValidationError({"experts": ERROR_EXPERT_NOT_IN_POOL})
+        for expert in experts:
+            ExpertAssignment.objects.create(process=process, version=document.version,
+                                            expert=expert, assigned_by=user)
+            # The one per-object grant: an expert sees the documents assigned to them.
+            assign_perm("plans.view_document", expert, document)
+        names = "、".join(e.display_name for e in experts)
+        comment = (comment + "\n" if comment else "") + str(_("Experts assigned: %(names)s") % {"names": names})
+        _set_status(document, Document.Status.EXPERT_REVIEW)
+    elif decision == Decision.RETURN:
+        _set_status(document, Document.Status.RETURNED)
+    elif decision == Decision.REJECT:
+        _set_status(document, Document.Status.REJECTED)
+    else:
+        raise ValidationError({"decision": _("Choose a decision.")})
+    trail_record(document=document, step=Step.INITIAL_REVIEW, decision=decision, actor=user,
+                 comment=comment, task=activation.task)
+    process.decision = decision
+    process.save(update_fields=["decision"])
+
+
+def expert_review_give(*, activation, user: User, opinion: str, score: int, comment: str) -> None:
+    process: ReviewProcess = activation.process
+    document = process.document
+    if opinion not in (Decision.AGREE, Decision.AGREE_WITH_CHANGES, Decision.DISAGREE):
+        raise ValidationError({"opinion": _("Choose an opinion.")})
+    if score is None or not 0 <= score <= 100:
+        raise ValidationError({"score": ERROR_SCORE_RANGE})
+    trail_record(document=document, step=Step.EXPERT_REVIEW, decision=opinion, actor=user,
+                 comment=comment, score=score, task=activation.task)
+    answered = document.trail.filter(version=document.version, step=Step.EXPERT_REVIEW).count()
+    if answered >= len(process.current_expert_ids()):
+        # Last expert of the round: any 不同意 returns the document.
+        if process.experts_all_agree():
+            _set_status(document, Document.Status.FILING)
+        else:
+            _set_status(document, Document.Status.RETURNED)
+
+
+def filing_number_suggest(*, document: Document) -> str:
+    district = document.organisation.district
+    prefix = f"{district.filing_prefix}〔{document.year}〕"
+    taken = Document.objects.filter(filing_number__startswith=prefix).values_list("filing_number", flat=True)
+    numbers = [int(n[len(prefix):-1]) for n in taken if n.endswith("号") and n[len(prefix):-1].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1}号"
+
+
+def filing_decide(*, activation, user: User, decision: str, filing_number: str = "",
+                  comment: str = "") -> None:
+    process: ReviewProcess = activation.process
+    document = process.document
+    _require_comment(decision, comment)
+    if decision == Decision.APPROVE:
+        filing_number = filing_number.strip()
+        if not filing_number:
+            raise ValidationError({"filing_number": ERROR_FILING_NUMBER_REQUIRED})
+        if Document.objects.filter(filing_number=filing_number).exclude(pk=document.pk).exists():
+            raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN})
+        document.filing_number = filing_number
+        document.filed_at = timezone.now()
+        document.status = Document.Status.APPROVED
+        document.save(update_fields=["filing_number", "filed_at", "status", "updated_at"])
+        comment = (comment + "\n" if comment else "") + str(_("Filing number: %(number)s") % {"number": filing_number})
+    elif decision == Decision.RETURN:
+        _set_status(document, Document.Status.RETURNED)
+    elif decision == Decision.REJECT:
+        _set_status(document, Document.Status.REJECTED)
+    else:
+        raise ValidationError({"decision": _("Choose a decision.")})
+    trail_record(document=document, step=Step.FILING, decision=decision, actor=user,
+                 comment=comment, task=activation.task)
+    process.decision = decision
+    process.save(update_fields=["decision"])
+
+
+def document_resubmit(*, activation, user: User, comment: str = "") -> None:
+    document = activation.process.document
+    document_assert_editable(document=document, user=user)
+    document_check_complete(document=document)
+    document_freeze_version(document=document, user=user)
+    _set_status(document, Document.Status.INITIAL_REVIEW)
+    trail_record(document=document, step=Step.REVISE, decision=Decision.RESUBMIT, actor=user,
+                 comment=comment, task=activation.task)
+
+
+def task_record_claim(*, task, user: User, claimed: bool) -> None:
+    from .flows import STEP_OF_NODE
+
+    document = task.process.coerced.document
+    trail_record(document=document, step=STEP_OF_NODE.get(task.flow_task.name, Step.INITIAL_REVIEW),
+                 decision=Decision.CLAIM if claimed else Decision.RELEASE, actor=user, task=task)
+

@@ -1,0 +1,219 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import generic
+from viewflow.workflow.flow import views as flow_views
+
+from accounts.models import Organisation
+from plans.models import Document
+from plans.views import document_page_context
+
+from . import selectors, services
+from .forms import ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm
+from .models import Decision
+
+
+class TaskFormView(generic.FormView):
+    """A review step's page: the document, its trail, and the decision form.
+
+    viewflow's wrapper has already checked the user owns the task, taken the
+    process lock and opened the transaction (for POST).
+    """
+
+    template_name = "workflow/task_form.html"
+    success_message = ""
+
+    @property
+    def activation(self):
+        return self.request.activation
+
+    @property
+    def document(self) -> Document:
+        return self.activation.process.document
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(document_page_context(self.document, self.request.user))
+        context["task"] = self.activation.task
+        context["step_title"] = self.activation.flow_task.task_title
+        return context
+
+    def form_valid(self, form):
+        try:
+            # A savepoint: a refused decision leaves nothing half-written.
+            with transaction.atomic():
+                self.decide(form)
+                self.activation.execute()
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message % {"title": self.document.title})
+        return redirect("workflow:inbox")
+
+    def decide(self, form):
+        raise NotImplementedError
+
+
+def _add_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class InitialReviewView(TaskFormView):
+    form_class = InitialReviewForm
+    success_message = gettext_lazy("Initial review of “%(title)s” recorded.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["experts_queryset"] = services.expert_pool(document=self.document)
+        return kwargs
+
+    def decide(self, form):
+        services.initial_review_decide(
+            activation=self.activation, user=self.request.user,
+            decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
+            experts=form.cleaned_data["experts"] or [],
+        )
+
+
+class ExpertReviewView(TaskFormView):
+    form_class = ExpertReviewForm
+    success_message = gettext_lazy("Your expert opinion on “%(title)s” was recorded.")
+
+    def decide(self, form):
+        services.expert_review_give(
+            activation=self.activation, user=self.request.user,
+            opinion=form.cleaned_data["opinion"], score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+        )
+
+
+class FilingView(TaskFormView):
+    form_class = FilingForm
+    success_message = gettext_lazy("Filing decision on “%(title)s” recorded.")
+
+    def get_initial(self):
+        return {"filing_number": services.filing_number_suggest(document=self.document)}
+
+    def decide(self, form):
+        services.filing_decide(
+            activation=self.activation, user=self.request.user,
+            decision=form.cleaned_data["decision"], filing_number=form.cleaned_data["filing_number"],
+            comment=form.cleaned_data["comment"],
+        )
+
+
+class ReviseView(TaskFormView):
+    form_class = ResubmitForm
+    template_name = "workflow/task_revise.html"
+    success_message = gettext_lazy("“%(title)s” was resubmitted and goes to initial review again.")
+
+    def decide(self, form):
+        services.document_resubmit(
+            activation=self.activation, user=self.request.user, comment=form.cleaned_data["comment"],
+        )
+
+
+class ClaimTaskView(flow_views.AssignTaskView):
+    """viewflow's claim, recorded in the trail and shown in our own layout."""
+
+    template_name = "workflow/task_claim.html"
+
+    def form_valid(self, form):
+        self.request.activation.assign(self.request.user)
+        services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=True)
+        messages.success(self.request, _("Task claimed: it is now in your inbox."))
+        return redirect(self.get_success_url())
+
+    def get_success_url(self):
+        task = self.request.activation.task
+        return task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["task"] = self.request.activation.task
+        context["document"] = self.request.activation.process.document
+        return context
+
+
+class ReleaseTaskView(ClaimTaskView):
+    template_name = "workflow/task_release.html"
+
+    def form_valid(self, form):
+        self.request.activation.unassign()
+        services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=False)
+        messages.success(self.request, _("Task released back to the queue."))
+        return redirect("workflow:inbox")
+
+
+INBOX_TABS = {
+    "mine": selectors.task_inbox,
+    "queue": selectors.task_queue,
+    "done": selectors.task_done,
+}
+
+
+@login_required
+def inbox(request):
+    tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "mine"
+    kind = request.GET.get("kind", "")
+    organisation_id = _int_or_none(request.GET.get("organisation"))
+    year = _int_or_none(request.GET.get("year"))
+    counts = {name: select(user=request.user).count() for name, select in INBOX_TABS.items()}
+    tasks = selectors.task_filter(
+        INBOX_TABS[tab](user=request.user), kind=kind, organisation_id=organisation_id, year=year,
+    )
+    tasks = tasks.order_by("-finished" if tab == "done" else "due__due_date", "-pk")
+    page = Paginator(tasks, 25).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [_task_row(task, today) for task in page]
+    user = request.user
+    schools = Organisation.objects.none()
+    if user.organisation_id and user.role in ("training_officer", "bureau_officer"):
+        schools = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
+            kind__in=[Organisation.Kind.EXPERT_POOL]).order_by("kind", "name")
+    return render(request, "workflow/inbox.html", {
+        "tab": tab, "counts": counts, "rows": rows, "page": page,
+        "kinds": Document.Kind.choices, "kind": kind, "organisation_id": organisation_id,
+        "year": year, "schools": schools, "years": range(today.year + 1, today.year - 5, -1),
+    })
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _task_row(task, today: datetime.date) -> dict:
+    document = task.process.reviewprocess.document
+    due = getattr(task, "due", None)
+    due_date = due.due_date if due else None
+    url_name = "execute" if task.owner_id and not task.finished else "assign"
+    action_url = None if task.finished else task.flow_task.reverse(url_name, args=[task.process_id, task.pk])
+    return {
+        "task": task,
+        "document": document,
+        "step": task.flow_task.task_title,
+        "due_date": due_date,
+        "overdue": bool(due_date and not task.finished and due_date < today),
+        "action_url": action_url,
+        "release_url": (
+            task.flow_task.reverse("unassign", args=[task.process_id, task.pk])
+            if task.owner_id and not task.finished and task.owner_permission else None
+        ),
+        "document_url": reverse("plans:detail", args=[document.pk]),
+    }

@@ -72,7 +72,7 @@ class ReviewFlow(flow.Flow):
     initial_review = (
         ReviewTask(views.InitialReviewView.as_view())
         .Annotation(title=_("Initial review"))
-        .Permission("accounts.review_initial", obj=lambda process: process.initial_reviewer_org)
+        .Permission("accounts.review_initial", obj=lambda process: process.coerced.initial_reviewer_org)
         .onCreate(this.set_due_date)
         .Next(this.after_initial_review)
     )
@@ -109,7 +109,7 @@ class ReviewFlow(flow.Flow):
     filing = (
         ReviewTask(views.FilingView.as_view())
         .Annotation(title=_("Filing"))
-        .Permission("accounts.file_document", obj=lambda process: process.filing_org)
+        .Permission("accounts.file_document", obj=lambda process: process.coerced.filing_org)
         .onCreate(this.set_due_date)
         .Next(this.after_filing)
     )

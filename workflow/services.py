@@ -161,3 +161,29 @@ def task_record_claim(*, task, user: User, claimed: bool) -> None:
     trail_record(document=document, step=STEP_OF_NODE.get(task.flow_task.name, Step.INITIAL_REVIEW),
                  decision=Decision.CLAIM if claimed else Decision.RELEASE, actor=user, task=task)
 
+
+
+def task_perform(*, task, user: User, decide, **decision) -> None:
+    """Claim (if needed) and complete a task outside a web request, as the
+    task pages do: for the demo data and for scripts.
+
+    decide is one of the *_decide/_give/resubmit services above.
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from viewflow.workflow.status import STATUS
+
+    flow_task = task.flow_task
+    with flow_task.flow_class.lock(task.process_id), transaction.atomic():
+        task.refresh_from_db()
+        activation = flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            if not flow_task.can_assign(user, task):
+                raise PermissionDenied
+            activation.assign(user)
+            task_record_claim(task=task, user=user, claimed=True)
+        if not flow_task.can_execute(user, task):
+            raise PermissionDenied
+        activation.start(None)
+        decide(activation=activation, user=user, **decision)
+        activation.execute()

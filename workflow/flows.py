@@ -37,6 +37,7 @@ class ExpertSplit(flow.Split):
 class ReviewTask(flow.View):
     """A human review step, claimed and released through our own pages."""
 
+    index_view_class = views.TaskIndexView
     assign_view_class = views.ClaimTaskView
     unassign_view_class = views.ReleaseTaskView
 

@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -124,6 +124,16 @@ class ReviseView(TaskFormView):
         services.document_resubmit(
             activation=self.activation, user=self.request.user, comment=form.cleaned_data["comment"],
         )
+
+
+class TaskIndexView(flow_views.UserIndexTaskView):
+    """A task's short URL: refuse outright instead of redirecting home."""
+
+    def get_redirect_url(self, *args, **kwargs):
+        activation = self.request.activation
+        if not activation.flow_task.can_view(self.request.user, activation.task):
+            raise PermissionDenied
+        return super().get_redirect_url(*args, **kwargs)
 
 
 class ClaimTaskView(flow_views.AssignTaskView):

@@ -7,7 +7,6 @@ Each list here is narrowed to tasks and processes of visible documents.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from viewflow.urls import Site
-from viewflow.utils import viewprop
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.viewset import FlowAppViewset
 from viewflow.workflow.status import STATUS
@@ -23,9 +22,8 @@ def _visible_processes(user):
 
 
 class ScopedTaskListMixin:
-    @viewprop
-    def queryset(self):
-        return super().queryset.filter(pk__in=task_list_visible(user=self.request.user).values("pk"))
+    def get_queryset(self):
+        return super().get_queryset().filter(pk__in=task_list_visible(user=self.request.user).values("pk"))
 
 
 class ScopedDashboardView(flow_views.DashboardView):
@@ -43,9 +41,8 @@ class ScopedDashboardView(flow_views.DashboardView):
 
 
 class ScopedProcessListView(flow_views.DashboardProcessListView):
-    @viewprop
-    def queryset(self):
-        return super().queryset.filter(pk__in=_visible_processes(self.request.user).values("pk"))
+    def get_queryset(self):
+        return super().get_queryset().filter(pk__in=_visible_processes(self.request.user).values("pk"))
 
 
 class ScopedProcessDetailView(flow_views.DetailProcessView):

@@ -42,7 +42,8 @@ class ScopedDashboardView(flow_views.DashboardView):
 
 class ScopedProcessListView(flow_views.DashboardProcessListView):
     def get_queryset(self):
-        return super().get_queryset().filter(pk__in=_visible_processes(self.request.user).values("pk"))
+        return super().get_queryset().filter(
+            pk__in=_visible_processes(self.request.user).values("pk")).order_by("-created", "-pk")
 
 
 class ScopedProcessDetailView(flow_views.DetailProcessView):

@@ -9,3 +9,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # tests' threads meet SQLite's real locking (IMMEDIATE transactions).
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    # No WAL here: Django deletes the test database file between runs, and a
+    # stale -wal/-shm pair left beside it breaks the next run.
+    DATABASES["default"]["OPTIONS"].pop("init_command", None)  # noqa: F405

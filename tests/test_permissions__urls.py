@@ -141,3 +141,30 @@ def test_school_cannot_create_annual_plan(world, client_for):
     assert client_for(world.school_officer).get(reverse("plans:create", args=["annual_plan"])).status_code == 403
     assert client_for(world.principal).get(reverse("plans:create", args=["school_plan"])).status_code == 403
     assert client_for(world.training_officer).get(reverse("plans:create", args=["annual_plan"])).status_code == 200
+
+
+def test_document_list_query_count_is_constant(world, client_for, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_proposal
+
+    client = client_for(world.training_officer)
+    for _ in range(5):
+        make_proposal(world)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("plans:list"))
+    for _ in range(20):
+        make_proposal(world)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("plans:list"))
+
+
+def test_admin_pages_open_for_superuser(world, client):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser("root", password="x-pass-123")
+    client.force_login(admin)
+    for url in ("/admin/accounts/organisation/", "/admin/accounts/user/", "/admin/plans/document/",
+                "/admin/workflow/stepdeadline/", "/admin/workflow/trailentry/"):
+        assert client.get(url).status_code == 200, url

@@ -103,11 +103,13 @@ class PlannedProjectForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["headcount_text"] = "全员" if self.instance.all_staff else self.instance.headcount
 
-    def save(self, commit=True):
-        value = self.cleaned_data["headcount_text"]
-        self.instance.all_staff = value == "all"
-        self.instance.headcount = None if value == "all" else value
-        return super().save(commit)
+    def clean(self):
+        cleaned = super().clean()
+        value = cleaned.get("headcount_text")
+        if value is not None:
+            self.instance.all_staff = value == "all"
+            self.instance.headcount = None if value == "all" else value
+        return cleaned
 
 
 PlannedProjectFormSet = inlineformset_factory(

@@ -188,10 +188,13 @@ class PlannedProject(models.Model):
         verbose_name = _("planned project")
         verbose_name_plural = _("planned projects")
         ordering = ["plan", "sequence"]
-
-    def clean(self):
-        if not self.all_staff and not self.headcount:
-            raise ValidationError({"headcount": _("Enter a headcount of at least 1, or 全员 for all staff.")})
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(all_staff=True) | models.Q(headcount__gte=1),
+                name="headcount_or_all_staff",
+                violation_error_message=_("Enter a headcount of at least 1, or 全员 for all staff."),
+            ),
+        ]
 
     @property
     def headcount_display(self):

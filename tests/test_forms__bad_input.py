@@ -78,11 +78,11 @@ def test_bad_annual_plan_rows_save_nothing(world, client_for, field, value, mess
 
 
 @pytest.mark.parametrize("field,value,message", [
-    ("detail-headcount", "0", "确保该值大于或等于 1"),
+    ("detail-headcount", "0", "拟培训人数不能少于1。"),
     ("detail-headcount", "四十", "输入整数"),
     ("detail-start_month", "13", "月份须在1至12之间。"),
     ("detail-end_month", "2", "结束月份不能早于开始月份。"),
-    ("detail-budget", "-1", "确保该值大于或等于 0"),
+    ("detail-budget", "-1", "确保该值大于或等于0。"),
 ])
 def test_bad_proposal_saves_nothing(world, client_for, field, value, message):
     response = client_for(world.school_officer).post(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("documents/", include("plans.urls")),
     path("inbox/", include("workflow.urls")),
+    path("print/", include("printing.urls")),
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]

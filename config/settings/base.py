@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "accounts",
     "plans",
     "workflow",
+    "printing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,118 @@
+"""Formal A4 documents for filing on paper, rendered by WeasyPrint.
+
+The layout is templates/printing/document.html plus static/print/document.css,
+so a district restyles its letterhead without touching Python.
+"""
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from plans.models import Document
+from plans.views import document_page_context
+from workflow.models import Decision
+
+PRINT_CSS = "print/document.css"
+# Claims and releases are the inbox's business, not the filed record's.
+TRAIL_DECISIONS_PRINTED = [d for d in Decision.values if d not in (Decision.CLAIM, Decision.RELEASE)]
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_ordinal(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二 (section numbers of a Chinese document)."""
+    if n <= 10:
+        return CHINESE_NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CHINESE_NUMERALS[tens - 1]) + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
+
+
+def page_counter_css() -> str:
+    """CSS `content` for the footer, from one translatable sentence:
+    "Page %(page)s of %(pages)s" → "第 " counter(page) " 页 共 " counter(pages) " 页"."""
+    parts = re.split(r"(%\(page\)s|%\(pages\)s)", _("Page %(page)s of %(pages)s"))
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    return " ".join(counters.get(part) or '"{}"'.format(part.replace('"', "")) for part in parts if part)
+
+
+def document_sections(document: Document) -> list[tuple[str, str]]:
+    """(numbered heading, text) of the document's prose sections, in order."""
+    detail = document.detail
+    if document.kind == Document.Kind.ANNUAL_PLAN:
+        names = detail.SECTIONS
+    elif document.kind == Document.Kind.SCHOOL_PLAN:
+        names = ["significance", "objectives"]
+    else:
+        names = ["design"]
+    sections = [(detail._meta.get_field(name).verbose_name, getattr(detail, name)) for name in names]
+    sections = [(label, text) for label, text in sections if text]
+    return [(f"{chinese_ordinal(i)}、{label}", text) for i, (label, text) in enumerate(sections, 1)]
+
+
+def document_print_context(document: Document, *, user=None) -> dict:
+    context = document_page_context(document, user)
+    context.update({
+        "sections": document_sections(document),
+        "printed_trail": [e for e in context["trail"] if e.decision in TRAIL_DECISIONS_PRINTED],
+        "is_draft": document.status != Document.Status.APPROVED,
+        "page_counter": page_counter_css(),
+    })
+    return context
+
+
+def document_html(document: Document, *, stylesheet_url: str, user=None) -> str:
+    context = document_print_context(document, user=user)
+    context["stylesheet_url"] = stylesheet_url
+    return render_to_string("printing/document.html", context)
+
+
+def _stylesheet_path() -> Path:
+    return Path(finders.find(PRINT_CSS))
+
+
+def document_pdf(document: Document) -> bytes:
+    from weasyprint import HTML
+
+    path = _stylesheet_path()
+    html = document_html(document, stylesheet_url=path.as_uri())
+    return HTML(string=html, base_url=str(path.parent)).write_pdf()
+
+
+def documents_pdf(documents) -> bytes:
+    """One PDF of several documents; each keeps its own page numbering."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for document in documents:
+        writer.append(io.BytesIO(document_pdf(document)))
+    writer.add_metadata({"/Title": _("Approved training documents")})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def documents_zip(documents) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for document in documents:
+            archive.writestr(pdf_filename(document), document_pdf(document))
+    return out.getvalue()
+
+
+def pdf_filename(document: Document) -> str:
+    safe_title = re.sub(r'[\\/:*?"<>|\s]+', "_", document.title)
+    return f"{document.pk}_{safe_title}.pdf"
+
+
+def approved_documents_for_batch(documents: QuerySet[Document], *, year: int, kind: str = "",
+                                 organisation_id: int | None = None) -> QuerySet[Document]:
+    documents = documents.filter(status=Document.Status.APPROVED, year=year)
+    if kind:
+        documents = documents.filter(kind=kind)
+    if organisation_id:
+        documents = documents.filter(organisation_id=organisation_id)
+    return documents.select_related("organisation__district", "created_by").order_by("kind", "organisation__name", "pk")

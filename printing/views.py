@@ -1,0 +1,63 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation
+from plans.models import Document
+from plans.rules import DISTRICT_ROLES
+from plans.selectors import document_list_visible
+from plans.views import get_visible_document
+
+from . import services
+from .forms import BatchPrintForm
+
+
+@login_required
+def document_preview(request, pk):
+    """The print layout as a web page, before downloading the PDF."""
+    document = get_visible_document(request.user, pk)
+    html = services.document_html(document, stylesheet_url=staticfiles_storage.url(services.PRINT_CSS))
+    return HttpResponse(html)
+
+
+@login_required
+def document_pdf(request, pk):
+    document = get_visible_document(request.user, pk)
+    return _download(services.document_pdf(document), services.pdf_filename(document), "application/pdf")
+
+
+@login_required
+def batch(request):
+    """Training school and bureau: every approved document of a year, as one PDF or a zip."""
+    user = request.user
+    if user.role not in DISTRICT_ROLES or not user.organisation_id:
+        raise PermissionDenied
+    organisations = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
+        kind=Organisation.Kind.EXPERT_POOL)
+    form = BatchPrintForm(request.GET or None, organisations=organisations,
+                          initial={"year": timezone.localdate().year})
+    if form.is_valid():
+        documents = services.approved_documents_for_batch(
+            document_list_visible(user=user), year=form.cleaned_data["year"], kind=form.cleaned_data["kind"],
+            organisation_id=form.cleaned_data["organisation"].pk if form.cleaned_data["organisation"] else None,
+        )
+        if not documents.exists():
+            form.add_error(None, _("No approved documents match."))
+        else:
+            name = _("approved-documents-%(year)s") % {"year": form.cleaned_data["year"]}
+            if form.cleaned_data["format"] == "zip":
+                return _download(services.documents_zip(documents), f"{name}.zip", "application/zip")
+            return _download(services.documents_pdf(documents), f"{name}.pdf", "application/pdf")
+    return render(request, "printing/batch.html", {"form": form})
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
@@ -53,6 +54,14 @@ def _set_status(document: Document, status: str) -> None:
     document.save(update_fields=["status", "updated_at"])
 
 
+def _append_note(comment: str, note, **params) -> str:
+    """Add a generated note to a reviewer's comment, always in the district's
+    language (settings.LANGUAGE_CODE): the trail is an official record."""
+    with translation.override(settings.LANGUAGE_CODE):
+        note = str(note) % params
+    return f"{comment}\n{note}" if comment else note
+
+
 def _require_comment(decision: str, comment: str) -> None:
     if decision in (Decision.RETURN, Decision.REJECT) and not comment.strip():
         raise ValidationError({"comment": ERROR_COMMENT_REQUIRED})
@@ -76,7 +85,7 @@ def initial_review_decide(*, activation, user: User, decision: str, comment: str
             # The one per-object grant: an expert sees the documents assigned to them.
             assign_perm("plans.view_document", expert, document)
         names = "、".join(e.display_name for e in experts)
-        comment = (comment + "\n" if comment else "") + str(_("Experts assigned: %(names)s") % {"names": names})
+        comment = _append_note(comment, _("Experts assigned: %(names)s"), names=names)
         _set_status(document, Document.Status.EXPERT_REVIEW)
     elif decision == Decision.RETURN:
         _set_status(document, Document.Status.RETURNED)
@@ -131,7 +140,7 @@ def filing_decide(*, activation, user: User, decision: str, filing_number: str =
         document.filed_at = timezone.now()
         document.status = Document.Status.APPROVED
         document.save(update_fields=["filing_number", "filed_at", "status", "updated_at"])
-        comment = (comment + "\n" if comment else "") + str(_("Filing number: %(number)s") % {"number": filing_number})
+        comment = _append_note(comment, _("Filing number: %(number)s"), number=filing_number)
     elif decision == Decision.RETURN:
         _set_status(document, Document.Status.RETURNED)
     elif decision == Decision.REJECT:

@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F401,F403
 
 DEBUG = False
@@ -8,7 +10,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A file, not Django's shared in-memory database, so that the concurrency
 # tests' threads meet SQLite's real locking (IMMEDIATE transactions).
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    # One per run (pid), so two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": f"/tmp/trainingplans-test-{os.getpid()}.sqlite3"}  # noqa: F405
     # No WAL here: Django deletes the test database file between runs, and a
     # stale -wal/-shm pair left beside it breaks the next run.
     DATABASES["default"]["OPTIONS"].pop("init_command", None)  # noqa: F405

@@ -1,4 +1,4 @@
-"""Build Django's DATABASES entry from DATABASE_URL (or SQLite)."""
+"""Build Django's DATABASES entry from DATABASE_URL, or SQLite (SQLITE_PATH to move the file)."""
 import os
 from urllib.parse import unquote, urlparse
 
@@ -8,7 +8,7 @@ def database_from_env(sqlite_path):
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": sqlite_path,
+            "NAME": os.environ.get("SQLITE_PATH", sqlite_path),
             # SQLite ignores SELECT ... FOR UPDATE; IMMEDIATE transactions make
             # the second of two racing reviewers wait for the first and then
             # see the task already taken, instead of "database is locked".

@@ -96,6 +96,12 @@ class User(AbstractUser):
         # Chinese names are written whole, family name first.
         return self.full_name or self.username
 
+    def get_full_name(self):
+        return self.display_name
+
+    def get_short_name(self):
+        return self.display_name
+
     @property
     def district_id(self):
         return self.organisation.district_id if self.organisation_id else None

@@ -95,3 +95,10 @@ def test_dates_display_the_chinese_way(world, client_for):
     page = client_for(world.school_officer).get(reverse("plans:detail", args=[document.pk])).content.decode()
     year = document.trail.get().created_at.year
     assert f"{year}年" in page and "月" in page
+
+
+@pytest.mark.django_db
+def test_english_browser_still_gets_chinese_until_english_is_chosen(world, client_for):
+    client = client_for(world.school_officer)
+    page = client.get(reverse("plans:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "文档" in page and '<html lang="zh-CN">' in page

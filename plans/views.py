@@ -12,7 +12,7 @@ from accounts.models import Organisation
 from . import rules, services
 from .forms import DocumentEditor
 from .models import Attachment, Document
-from .selectors import document_list_for_page, document_list_visible
+from .selectors import document_list_for_page, document_list_visible, version_for_display
 
 
 def get_visible_document(user, pk) -> Document:
@@ -120,6 +120,15 @@ def _open_revise_task_url(document, user):
         owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED],
     ).first()
     return task.flow_task.reverse("execute", args=[task.process_id, task.pk]) if task else None
+
+
+@login_required
+def version_detail(request, pk, number):
+    document = get_visible_document(request.user, pk)
+    version = get_object_or_404(document.versions.select_related("submitted_by"), number=number)
+    return render(request, "plans/version_detail.html", {
+        "document": document, "version": version, "content": version_for_display(version=version),
+    })
 
 
 @login_required

@@ -206,3 +206,29 @@ def test_release_puts_task_back_in_queue(world, client_for):
     task.refresh_from_db()
     assert task.owner is None and task.status == "NEW"
     assert list(TrailEntry.objects.filter(document=document).values_list("decision", flat=True)) == ["submit", "claim", "release"]
+
+
+def test_refusals_are_explained_in_chinese(world, client_for):
+    document = make_school_plan(world)
+    submit(client_for(world.school_officer), document)
+    task = open_task(document, "initial_review")
+    client_for(world.training_officer).post(task_url(task, "assign"))
+    response = client_for(world.bureau_officer).post(task_url(task, "execute"), {"decision": "approve"})
+    assert response.status_code == 403
+    assert "已被他人认领" in response.content.decode()
+    response = client_for(world.other_school_officer).get(reverse("plans:detail", args=[document.pk]))
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_every_submitted_version_can_be_read(world, client_for):
+    document = make_school_plan(world)
+    officer = client_for(world.school_officer)
+    submit(officer, document)
+    claim_and_decide(client_for(world.training_officer), document, "initial_review", {"decision": "return", "comment": "请修改。"})
+    document.school_plan.years.update(content="修改后的培训内容")
+    officer.post(task_url(open_task(document, "revise"), "execute"), {"comment": "已修改。"})
+    first = officer.get(reverse("plans:version", args=[document.pk, 1])).content.decode()
+    second = officer.get(reverse("plans:version", args=[document.pk, 2])).content.decode()
+    assert "师德师风、现代教育理论" in first and "修改后的培训内容" not in first
+    assert "修改后的培训内容" in second
+    assert client_for(world.other_school_officer).get(reverse("plans:version", args=[document.pk, 1])).status_code == 404

@@ -72,6 +72,7 @@ class Document(models.Model):
         ANNUAL_PLAN = "annual_plan", _("District annual training plan")
         SCHOOL_PLAN = "school_plan", _("School-based training plan")
         PROJECT_PROPOSAL = "project_proposal", _("Training project proposal")
+        CHANGE_REQUEST = "change_request", _("Project change request")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -112,10 +113,10 @@ class Document(models.Model):
         ordering = ["-year", "-updated_at"]
         constraints = [
             # One annual plan / one school plan per organisation and year;
-            # any number of project proposals.
+            # any number of proposals and change requests.
             models.UniqueConstraint(
                 fields=["kind", "organisation", "year"],
-                condition=~models.Q(kind="project_proposal"),
+                condition=models.Q(kind__in=["annual_plan", "school_plan"]),
                 name="one_plan_per_org_and_year",
             ),
         ]
@@ -311,10 +312,50 @@ class ProjectProposal(models.Model):
         return choice_labels(ContentModule, self.content_modules)
 
 
+class ChangeRequest(models.Model):
+    """调整报批: a change to a scheduled project, reviewed like any document;
+    the schedule changes only when it is filed."""
+
+    document = models.OneToOneField(
+        Document, on_delete=models.CASCADE, primary_key=True, related_name="change_request",
+    )
+    project = models.ForeignKey("schedule.ScheduledProject", on_delete=models.PROTECT,
+                                related_name="change_requests", verbose_name=_("project"))
+    reason = models.TextField(_("reason for the change"))
+    new_start_month = models.PositiveSmallIntegerField(_("new first month"), null=True, blank=True,
+                                                       validators=MONTH_VALIDATORS)
+    new_end_month = models.PositiveSmallIntegerField(_("new last month"), null=True, blank=True,
+                                                     validators=MONTH_VALIDATORS)
+    new_location = models.CharField(_("new location"), max_length=100, blank=True)
+    new_headcount = models.PositiveIntegerField(
+        _("new headcount"), null=True, blank=True,
+        validators=[MinValueValidator(1, _("The headcount must be at least 1."))],
+    )
+
+    class Meta:
+        verbose_name = _("project change request")
+        verbose_name_plural = _("project change requests")
+
+    CHANGE_FIELDS = {  # change request field → scheduled project field
+        "new_start_month": "start_month",
+        "new_end_month": "end_month",
+        "new_location": "location",
+        "new_headcount": "headcount",
+    }
+
+    def requested_changes(self) -> dict:
+        """{project field: new value} for each field the request changes."""
+        return {
+            target: getattr(self, source) for source, target in self.CHANGE_FIELDS.items()
+            if getattr(self, source) not in (None, "")
+        }
+
+
 KIND_DETAIL_ATTR = {
     Document.Kind.ANNUAL_PLAN: "annual_plan",
     Document.Kind.SCHOOL_PLAN: "school_plan",
     Document.Kind.PROJECT_PROPOSAL: "project_proposal",
+    Document.Kind.CHANGE_REQUEST: "change_request",
 }
 
 

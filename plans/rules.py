@@ -38,10 +38,12 @@ def may_view(user, document: Document) -> bool:
 
 
 def may_edit(user, document: Document) -> bool:
+    # Change requests are started from the schedule, not the new-document menu.
+    kinds = authorable_kinds(user) + ([Document.Kind.CHANGE_REQUEST] if user.role in AUTHOR_ROLES else [])
     return (
         user.role in AUTHOR_ROLES
         and user.organisation_id == document.organisation_id
-        and document.kind in authorable_kinds(user)
+        and document.kind in kinds
     )
 
 

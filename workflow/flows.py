@@ -81,7 +81,8 @@ class ReviewFlow(flow.Flow):
     after_initial_review = (
         flow.Switch()
         .Annotation(title=_("Initial review outcome"))
-        .Case(this.expert_split, _decided(Decision.APPROVE))
+        .Case(this.expert_split, lambda a: _decided(Decision.APPROVE)(a) and a.process.needs_expert_review())
+        .Case(this.filing, _decided(Decision.APPROVE))  # the district skips experts for this kind
         .Case(this.revise, _decided(Decision.RETURN))
         .Default(this.rejected)
     )

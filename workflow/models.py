@@ -51,6 +51,9 @@ class ReviewProcess(Process):
     def filing_org(self) -> Organisation:
         return filing_organisation(self.document)
 
+    def needs_expert_review(self) -> bool:
+        return expert_review_required(self.document)
+
     def current_expert_ids(self) -> list[int]:
         return list(
             self.expert_assignments.filter(version=self.document.version)
@@ -68,6 +71,35 @@ def initial_reviewer_organisation(document: Document) -> Organisation:
     """Schools' documents go to the training school; the training school's own to the bureau."""
     kind = Organisation.Kind.TRAINING_SCHOOL if document.organisation.is_school else Organisation.Kind.BUREAU
     return Organisation.objects.get(district_id=document.organisation.district_id, kind=kind)
+
+
+class ReviewRoute(models.Model):
+    """A district's choice of steps for one kind of document.
+
+    Every kind goes through 初审 and 备案; expert review (专家会审) can be
+    switched off per kind, e.g. for routine change requests.
+    """
+
+    district = models.ForeignKey("accounts.District", on_delete=models.CASCADE, related_name="review_routes")
+    kind = models.CharField(_("document kind"), max_length=20, choices=Document.Kind.choices)
+    expert_review = models.BooleanField(_("expert review required"))
+
+    class Meta:
+        verbose_name = _("review route")
+        verbose_name_plural = _("review routes")
+        constraints = [models.UniqueConstraint(fields=["district", "kind"], name="one_route_per_kind")]
+
+    # Without a route of its own, every kind but change requests has experts.
+    DEFAULT_EXPERT_REVIEW = {Document.Kind.CHANGE_REQUEST: False}
+
+
+def expert_review_required(document: Document) -> bool:
+    configured = ReviewRoute.objects.filter(
+        district_id=document.organisation.district_id, kind=document.kind,
+    ).values_list("expert_review", flat=True).first()
+    if configured is not None:
+        return configured
+    return ReviewRoute.DEFAULT_EXPERT_REVIEW.get(document.kind, True)
 
 
 def filing_organisation(document: Document) -> Organisation:

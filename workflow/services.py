@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm
 from accounts.models import Organisation, User
 from plans.models import Document
 from plans.services import document_assert_editable, document_check_complete, document_freeze_version
+from schedule.services import document_filed
 
 from .models import Decision, ExpertAssignment, ReviewProcess, Step, StepDeadline, TaskDue, TrailEntry
 
@@ -72,7 +73,9 @@ def initial_review_decide(*, activation, user: User, decision: str, comment: str
     process: ReviewProcess = activation.process
     document = process.document
     _require_comment(decision, comment)
-    if decision == Decision.APPROVE:
+    if decision == Decision.APPROVE and not process.needs_expert_review():
+        _set_status(document, Document.Status.FILING)
+    elif decision == Decision.APPROVE:
         experts = list(experts)
         if not experts:
             raise ValidationError({"experts": ERROR_EXPERTS_REQUIRED})
@@ -140,6 +143,7 @@ def filing_decide(*, activation, user: User, decision: str, filing_number: str =
         document.filed_at = timezone.now()
         document.status = Document.Status.APPROVED
         document.save(update_fields=["filing_number", "filed_at", "status", "updated_at"])
+        document_filed(document=document)
         comment = _append_note(comment, _("Filing number: %(number)s"), number=filing_number)
     elif decision == Decision.RETURN:
         _set_status(document, Document.Status.RETURNED)

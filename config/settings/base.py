@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "plans",
     "workflow",
     "printing",
+    "schedule",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import District, Organisation
+from plans.models import MONTH_VALIDATORS, Document, TrainingMode, choice_labels
+
+
+class ScheduledProject(models.Model):
+    """A project of a filed annual plan or proposal, as the district runs it (月工作安排)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        FINISHED = "finished", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="scheduled_projects")
+    source = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="scheduled_projects",
+                               verbose_name=_("source document"))
+    sequence = models.PositiveSmallIntegerField(_("No."))
+    year = models.PositiveSmallIntegerField(_("year"))
+    name = models.CharField(_("project name"), max_length=200)
+    organiser = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="organised_projects",
+                                  verbose_name=_("organiser"))
+    # Projects a school proposes for its own teachers stay inside that school.
+    open_to = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("only for"))
+    target_group = models.CharField(_("target group"), max_length=200, blank=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Organisation.Stage.choices, blank=True,
+                             help_text=_("Empty means every stage."))
+    subject = models.CharField(_("subject"), max_length=50, blank=True)
+    headcount = models.PositiveIntegerField(_("planned headcount"), null=True, blank=True)
+    all_staff = models.BooleanField(_("all staff"), default=False)
+    modes = models.JSONField(_("training modes"), default=list)
+    start_month = models.PositiveSmallIntegerField(_("first month"), validators=MONTH_VALIDATORS)
+    end_month = models.PositiveSmallIntegerField(_("last month"), validators=MONTH_VALIDATORS)
+    location = models.CharField(_("location"), max_length=100, blank=True)
+    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scheduled project")
+        verbose_name_plural = _("scheduled projects")
+        ordering = ["year", "start_month", "source_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "sequence"], name="one_schedule_row_per_source_row"),
+            models.CheckConstraint(condition=models.Q(end_month__gte=models.F("start_month")),
+                                   name="schedule_end_not_before_start"),
+        ]
+        indexes = [models.Index(fields=["district", "year", "start_month"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def modes_display(self):
+        return choice_labels(TrainingMode, self.modes)
+
+    @property
+    def months_display(self):
+        if self.start_month == self.end_month:
+            return _("Month %(month)s") % {"month": self.start_month}
+        return _("Month %(start)s to month %(end)s") % {"start": self.start_month, "end": self.end_month}
+
+    def runs_in(self, month: int) -> bool:
+        return self.start_month <= month <= self.end_month
+
+
+class ScheduleChange(models.Model):
+    """One field changed by an approved change request: the schedule's history."""
+
+    project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, related_name="changes")
+    change_request = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(_("field"), max_length=30)
+    old_value = models.CharField(_("old value"), max_length=200)
+    new_value = models.CharField(_("new value"), max_length=200)
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("schedule change")
+        verbose_name_plural = _("schedule changes")
+        ordering = ["applied_at", "pk"]
+
+
+class ProjectLogEntry(models.Model):
+    """项目日志: what happened in a project, written by its organiser."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        SESSION = "session", _("Session held")
+        PROBLEM = "problem", _("Problem")
+        CLOSED = "closed", _("Closed")
+        OTHER = "other", _("Other")
+
+    project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, related_name="log")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    happened_on = models.DateField(_("date"))
+    text = models.TextField(_("what happened"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project log entry")
+        verbose_name_plural = _("project log entries")
+        ordering = ["happened_on", "pk"]
+
+
+class SpotCheck(models.Model):
+    """抽查: a reproducible random sample of a year's projects (seed recorded)."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="spot_checks")
+    year = models.PositiveSmallIntegerField(_("year"))
+    share_percent = models.PositiveSmallIntegerField(
+        _("share (%)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(100)])
+    seed = models.BigIntegerField(_("random seed"))
+    population = models.PositiveIntegerField(_("projects in the year"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        ordering = ["-created_at"]
+
+
+class SpotCheckItem(models.Model):
+    spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="items")
+    project = models.ForeignKey(ScheduledProject, on_delete=models.PROTECT, related_name="spot_checks")
+    findings = models.TextField(_("findings"), blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("spot-check item")
+        verbose_name_plural = _("spot-check items")
+        ordering = ["project__start_month", "project__name"]
+        constraints = [models.UniqueConstraint(fields=["spot_check", "project"], name="project_once_per_check")]

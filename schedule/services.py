@@ -1,0 +1,169 @@
+"""The schedule follows filed documents: filing an annual plan or a proposal
+schedules its projects; filing a change request changes exactly what it asks."""
+import math
+import random
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from plans.models import ChangeRequest, Document
+
+from .models import ProjectLogEntry, ScheduleChange, ScheduledProject, SpotCheck, SpotCheckItem
+
+ERROR_PROJECT_CLOSED = _("This project is finished or cancelled and can no longer be changed.")
+ERROR_PROJECT_NOT_APPROVED = _("Only projects of approved, filed documents can be changed.")
+ERROR_CHANGE_PENDING = _("A change request for this project is already under review.")
+ERROR_NOTHING_CHANGED = _("Fill in at least one change.")
+ERROR_END_BEFORE_START = _("The last month cannot be before the first month.")
+ERROR_NOT_ORGANISER = _("Only the project's organiser can ask for a change.")
+
+OPEN_CHANGE_STATUSES = [
+    Document.Status.DRAFT, Document.Status.INITIAL_REVIEW, Document.Status.EXPERT_REVIEW,
+    Document.Status.FILING, Document.Status.RETURNED,
+]
+
+
+def document_filed(*, document: Document) -> None:
+    """Called by the review flow when a document is filed (备案)."""
+    if document.kind == Document.Kind.ANNUAL_PLAN:
+        schedule_annual_plan(document=document)
+    elif document.kind == Document.Kind.PROJECT_PROPOSAL:
+        schedule_proposal(document=document)
+    elif document.kind == Document.Kind.CHANGE_REQUEST:
+        change_request_apply(document=document)
+
+
+def schedule_annual_plan(*, document: Document) -> list[ScheduledProject]:
+    organiser = document.organisation
+    return ScheduledProject.objects.bulk_create(
+        ScheduledProject(
+            district_id=organiser.district_id, source=document, sequence=row.sequence, year=document.year,
+            name=row.name, organiser=organiser, headcount=row.headcount, all_staff=row.all_staff,
+            modes=row.modes, start_month=row.month, end_month=row.month, location=row.location,
+        )
+        for row in document.annual_plan.projects.order_by("sequence")
+    )
+
+
+def schedule_proposal(*, document: Document) -> ScheduledProject:
+    proposal, organiser = document.project_proposal, document.organisation
+    return ScheduledProject.objects.create(
+        district_id=organiser.district_id, source=document, sequence=1, year=document.year,
+        name=document.title, organiser=organiser, open_to=organiser if organiser.is_school else None,
+        stage=organiser.stage if organiser.is_school else "",
+        target_group=proposal.target_group, headcount=proposal.headcount, modes=proposal.modes,
+        start_month=proposal.start_month, end_month=proposal.end_month, location=proposal.location,
+        hours=proposal.hours,
+    )
+
+
+def change_request_check(*, project: ScheduledProject, changes: dict, exclude=None) -> None:
+    """Refuse a change the schedule cannot take; changes maps project fields to new values."""
+    if project.source.status != Document.Status.APPROVED:
+        raise ValidationError(ERROR_PROJECT_NOT_APPROVED)
+    if project.status != ScheduledProject.Status.SCHEDULED:
+        raise ValidationError(ERROR_PROJECT_CLOSED)
+    pending = project.change_requests.filter(document__status__in=OPEN_CHANGE_STATUSES)
+    if exclude is not None:
+        pending = pending.exclude(pk=exclude.pk)
+    if pending.exists():
+        raise ValidationError(ERROR_CHANGE_PENDING)
+    if not changes:
+        raise ValidationError(ERROR_NOTHING_CHANGED)
+    start = changes.get("start_month", project.start_month)
+    end = changes.get("end_month", project.end_month)
+    if end < start:
+        raise ValidationError({"new_end_month": ERROR_END_BEFORE_START})
+
+
+def may_request_change(user: User, project: ScheduledProject) -> bool:
+    return user.role in (User.Role.SCHOOL_OFFICER, User.Role.TRAINING_OFFICER) and \
+        user.organisation_id == project.organiser_id
+
+
+@transaction.atomic
+def change_request_submit(*, project: ScheduledProject, user: User, reason: str, **new_values) -> Document:
+    """Create the change request as a document and send it into review at once."""
+    from plans.services import document_submit
+
+    if not may_request_change(user, project):
+        raise PermissionDenied(ERROR_NOT_ORGANISER)
+    project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
+    request = ChangeRequest(project=project, reason=reason, **new_values)
+    change_request_check(project=project, changes=request.requested_changes())
+    document = Document.objects.create(
+        kind=Document.Kind.CHANGE_REQUEST, organisation=project.organiser, year=project.year,
+        title=str(_("Change request: %(name)s") % {"name": project.name}), created_by=user,
+    )
+    request.document = document
+    request.full_clean()
+    request.save()
+    return document_submit(document=document, user=user)
+
+
+def change_request_apply(*, document: Document) -> list[ScheduleChange]:
+    request = document.change_request
+    project = ScheduledProject.objects.select_for_update().get(pk=request.project_id)
+    changes = request.requested_changes()
+    change_request_check(project=project, changes=changes, exclude=request)
+    applied = []
+    for field, new_value in changes.items():
+        old_value = getattr(project, field)
+        if old_value == new_value:
+            continue
+        applied.append(ScheduleChange(project=project, change_request=document, field=field,
+                                      old_value="" if old_value is None else str(old_value),
+                                      new_value=str(new_value)))
+        setattr(project, field, new_value)
+    project.full_clean()
+    project.save()
+    return ScheduleChange.objects.bulk_create(applied)
+
+
+def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_on, text: str) -> ProjectLogEntry:
+    entry = ProjectLogEntry(project=project, author=user, kind=kind, happened_on=happened_on, text=text)
+    entry.full_clean()
+    entry.save()
+    if kind == ProjectLogEntry.Kind.CLOSED and project.status == ScheduledProject.Status.SCHEDULED:
+        project.status = ScheduledProject.Status.FINISHED
+        project.save(update_fields=["status"])
+    return entry
+
+
+def spot_check_sample(project_ids: list[int], *, seed: int, share_percent: int) -> list[int]:
+    """ceil(share of the year's projects), drawn reproducibly from the seed."""
+    population = sorted(project_ids)
+    size = math.ceil(len(population) * share_percent / 100)
+    return sorted(random.Random(seed).sample(population, size))
+
+
+@transaction.atomic
+def spot_check_draw(*, user: User, year: int, share_percent: int = 20, seed: int | None = None) -> SpotCheck:
+    if user.role != User.Role.BUREAU_OFFICER:
+        raise PermissionDenied
+    district_id = user.organisation.district_id
+    project_ids = list(ScheduledProject.objects.filter(district_id=district_id, year=year)
+                       .exclude(status=ScheduledProject.Status.CANCELLED).values_list("pk", flat=True))
+    if not project_ids:
+        raise ValidationError(_("There are no scheduled projects in %(year)s.") % {"year": year})
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**62)
+    check = SpotCheck.objects.create(district_id=district_id, year=year, share_percent=share_percent,
+                                     seed=seed, population=len(project_ids), created_by=user)
+    SpotCheckItem.objects.bulk_create(
+        SpotCheckItem(spot_check=check, project_id=pk)
+        for pk in spot_check_sample(project_ids, seed=seed, share_percent=share_percent)
+    )
+    return check
+
+
+def spot_check_record(*, item: SpotCheckItem, user: User, findings: str) -> SpotCheckItem:
+    if user.role != User.Role.BUREAU_OFFICER or user.organisation.district_id != item.spot_check.district_id:
+        raise PermissionDenied
+    if not findings.strip():
+        raise ValidationError({"findings": _("Write down what the check found.")})
+    item.findings, item.checked_by, item.checked_at = findings, user, timezone.now()
+    item.save(update_fields=["findings", "checked_by", "checked_at"])
+    return item

@@ -13,6 +13,7 @@ urlpatterns = [
     path("documents/", include("plans.urls")),
     path("inbox/", include("workflow.urls")),
     path("print/", include("printing.urls")),
+    path("schedule/", include("schedule.urls")),
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
-    AnnualPlan, Attachment, ContentModule, Document, PlannedProject, ProjectProposal,
+    AnnualPlan, Attachment, ChangeRequest, ContentModule, Document, PlannedProject, ProjectProposal,
     SchoolPlan, SchoolPlanYear, SchoolTrainingForm, SchoolTrainingTopic, TrainingMode,
 )
 
@@ -33,6 +33,15 @@ MAGIC = {
     "doc": [b"\xd0\xcf\x11\xe0"],
     "xls": [b"\xd0\xcf\x11\xe0"],
 }
+
+
+def add_validation_error(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: per field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class HeadcountField(forms.CharField):
@@ -158,6 +167,17 @@ class ProjectProposalForm(forms.ModelForm):
         }
 
 
+class ChangeRequestForm(forms.ModelForm):
+    class Meta:
+        model = ChangeRequest
+        fields = ["new_start_month", "new_end_month", "new_location", "new_headcount", "reason"]
+        widgets = {
+            "new_start_month": forms.NumberInput(attrs={"min": 1, "max": 12}),
+            "new_end_month": forms.NumberInput(attrs={"min": 1, "max": 12}),
+            "reason": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Add an attachment"), required=False)
 
@@ -183,6 +203,7 @@ KIND_FORMS = {
     Document.Kind.ANNUAL_PLAN: (AnnualPlanForm, PlannedProjectFormSet, "projects"),
     Document.Kind.SCHOOL_PLAN: (SchoolPlanForm, SchoolPlanYearFormSet, "years"),
     Document.Kind.PROJECT_PROPOSAL: (ProjectProposalForm, None, None),
+    Document.Kind.CHANGE_REQUEST: (ChangeRequestForm, None, None),
 }
 
 

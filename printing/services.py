@@ -46,6 +46,8 @@ def document_sections(document: Document) -> list[tuple[str, str]]:
         names = detail.SECTIONS
     elif document.kind == Document.Kind.SCHOOL_PLAN:
         names = ["significance", "objectives"]
+    elif document.kind == Document.Kind.CHANGE_REQUEST:
+        names = ["reason"]
     else:
         names = ["design"]
     sections = [(detail._meta.get_field(name).verbose_name, getattr(detail, name)) for name in names]
@@ -70,14 +72,14 @@ def document_html(document: Document, *, stylesheet_url: str, user=None) -> str:
     return render_to_string("printing/document.html", context)
 
 
-def _stylesheet_path() -> Path:
+def stylesheet_path() -> Path:
     return Path(finders.find(PRINT_CSS))
 
 
 def document_pdf(document: Document) -> bytes:
     from weasyprint import HTML
 
-    path = _stylesheet_path()
+    path = stylesheet_path()
     html = document_html(document, stylesheet_url=path.as_uri())
     return HTML(string=html, base_url=str(path.parent)).write_pdf()
 

@@ -15,6 +15,7 @@ from viewflow.workflow.flow import views as flow_views
 
 from accounts.models import Organisation
 from plans.models import Document
+from plans.forms import add_validation_error
 from plans.views import document_page_context
 
 from . import selectors, services
@@ -54,21 +55,13 @@ class TaskFormView(generic.FormView):
                 self.decide(form)
                 self.activation.execute()
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message % {"title": self.document.title})
         return redirect("workflow:inbox")
 
     def decide(self, form):
         raise NotImplementedError
-
-
-def _add_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class InitialReviewView(TaskFormView):
@@ -80,11 +73,17 @@ class InitialReviewView(TaskFormView):
         kwargs["experts_queryset"] = services.expert_pool(document=self.document)
         return kwargs
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.activation.process.needs_expert_review():
+            del form.fields["experts"]  # this district files this kind without experts
+        return form
+
     def decide(self, form):
         services.initial_review_decide(
             activation=self.activation, user=self.request.user,
             decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
-            experts=form.cleaned_data["experts"] or [],
+            experts=form.cleaned_data.get("experts") or [],
         )
 
 

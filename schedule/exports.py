@@ -1,0 +1,129 @@
+"""The schedule as xlsx (columns of seed 004's 培训工作安排表), PDF and iCalendar."""
+import datetime
+import io
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+
+FEED_SALT = "schedule.calendar-feed"
+
+
+def columns():
+    return [_("No."), _("Project name"), _("Planned headcount"), _("Training modes"), _("Planned time"),
+            _("Location"), _("Organiser"), _("Status")]
+
+
+def row(number, project):
+    headcount = _("All staff") if project.all_staff else (_("%(n)s people") % {"n": project.headcount}
+                                                         if project.headcount else "")
+    status = project.get_status_display() + (" · " + _("Adjusted") if getattr(project, "adjusted", False) else "")
+    return [number, project.name, headcount, project.modes_display, str(project.months_display),
+            project.location, project.organiser.name, status]
+
+
+def _title(filters):
+    if filters.get("month"):
+        return _("Training schedule, %(year)s, month %(month)s") % filters
+    return _("Training schedule, %(year)s") % filters
+
+
+def _attachment(content, filename, content_type):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+def export_xlsx(projects, *, filters, user):
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(filters["year"])
+    sheet.append([_title(filters)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(columns())
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for number, project in enumerate(projects, 1):
+        sheet.append(row(number, project))
+    for letter, width in zip("ABCDEFGH", (6, 40, 12, 20, 14, 20, 24, 12)):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    workbook.save(out)
+    return _attachment(out.getvalue(), f"{_title(filters)}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def export_pdf(projects, *, filters, user):
+    from weasyprint import HTML
+
+    from printing.services import PRINT_CSS, page_counter_css, stylesheet_path
+
+    path = stylesheet_path()
+    html = render_to_string("schedule/schedule_print.html", {
+        "title": _title(filters), "columns": columns(),
+        "rows": [row(n, p) for n, p in enumerate(projects, 1)],
+        "issuer": user.organisation.name if user.organisation_id else "",
+        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(), "css": PRINT_CSS,
+    })
+    return _attachment(HTML(string=html, base_url=str(path.parent)).write_pdf(), f"{_title(filters)}.pdf",
+                       "application/pdf")
+
+
+def export_ics(projects, *, filters, user):
+    response = calendar_response(projects)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True,
+                                                                 filename=f"{_title(filters)}.ics")
+    return response
+
+
+def calendar_response(projects) -> HttpResponse:
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//trainingplans//schedule//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", _("Teacher training schedule"))
+    stamp = datetime.datetime.now(datetime.timezone.utc)
+    for project in projects:
+        event = Event()
+        event.add("uid", f"scheduled-project-{project.pk}@trainingplans")
+        event.add("dtstamp", stamp)
+        event.add("summary", project.name)
+        # All-day across the planned months: DTEND is the day after the last one.
+        event.add("dtstart", datetime.date(project.year, project.start_month, 1))
+        end_year, end_month = divmod(project.end_month, 12)
+        event.add("dtend", datetime.date(project.year + end_year, end_month + 1, 1))
+        if project.location:
+            event.add("location", project.location)
+        event.add("description", "\n".join(filter(None, [
+            _("Organiser: %(name)s") % {"name": project.organiser.name},
+            project.modes_display, project.target_group,
+        ])))
+        calendar.add_component(event)
+    return HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+
+
+def feed_token(user) -> str:
+    return signing.Signer(salt=FEED_SALT).sign(str(user.pk)).replace(":", "-")
+
+
+def feed_user(token: str):
+    try:
+        user_pk = signing.Signer(salt=FEED_SALT).unsign(token.replace("-", ":", 1))
+    except signing.BadSignature:
+        raise Http404
+    user = get_user_model().objects.filter(pk=user_pk, is_active=True).select_related("organisation").first()
+    if user is None:
+        raise Http404
+    return user
+
+
+EXPORTERS = {"xlsx": export_xlsx, "pdf": export_pdf, "ics": export_ics}

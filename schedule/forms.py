@@ -1,0 +1,46 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from plans.forms import ChangeRequestForm  # noqa: F401  (the schedule's form too)
+from plans.models import TrainingMode
+
+from .models import ProjectLogEntry
+
+MONTHS = [(m, _("Month %(month)s") % {"month": m}) for m in range(1, 13)]
+
+
+class ScheduleFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    month = forms.TypedChoiceField(label=_("Month"), choices=[("", _("Whole year"))] + MONTHS, coerce=int,
+                                   required=False, empty_value=None)
+    stage = forms.ChoiceField(label=_("Stage"), required=False,
+                              choices=[("", _("All"))] + [c for c in Organisation.Stage.choices if c[0]])
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=50)
+    mode = forms.ChoiceField(label=_("Training mode"), required=False, choices=[("", _("All"))] + TrainingMode.choices)
+    organiser = forms.ModelChoiceField(label=_("Organiser"), required=False, queryset=None, empty_label=_("All"))
+
+    def __init__(self, *args, organisers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].queryset = organisers
+
+
+class LogEntryForm(forms.ModelForm):
+    class Meta:
+        model = ProjectLogEntry
+        fields = ["kind", "happened_on", "text"]
+        widgets = {"happened_on": forms.DateInput(attrs={"type": "date"}), "text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["happened_on"].initial = timezone.localdate()
+
+
+class SpotCheckDrawForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    share_percent = forms.IntegerField(label=_("Share (%)"), min_value=1, max_value=100, initial=20)
+
+
+class FindingsForm(forms.Form):
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))

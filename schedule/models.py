@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import District, Organisation
 from plans.models import MONTH_VALIDATORS, Document, TrainingMode, choice_labels
@@ -11,7 +12,7 @@ class ScheduledProject(models.Model):
     """A project of a filed annual plan or proposal, as the district runs it (月工作安排)."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
+        SCHEDULED = "scheduled", pgettext_lazy("project status", "Scheduled")
         FINISHED = "finished", _("Finished")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -65,8 +65,7 @@ def schedule_export(request, fmt):
 def calendar_feed(request, token):
     """iCalendar feed a teacher or school subscribes to: the token stands for the user."""
     user = exports.feed_user(token)
-    projects = project_list_visible(user=user).filter(
-        year__gte=timezone.localdate().year - 1).select_related("organiser")
+    projects = project_list_visible(user=user).select_related("organiser")
     return exports.calendar_response(projects)
 
 
@@ -79,7 +78,10 @@ def project_detail(request, pk):
     change_form = ChangeRequestForm(request.POST or None, prefix="change") if can_change else None
     log_form = LogEntryForm(request.POST or None, prefix="log") if can_log else None
     if request.method == "POST":
-        if "change-reason" in request.POST and change_form is not None and change_form.is_valid():
+        if ("change-reason" in request.POST and change_form is None) or (
+                "log-text" in request.POST and log_form is None):
+            raise PermissionDenied
+        if "change-reason" in request.POST and change_form.is_valid():
             try:
                 document = services.change_request_submit(project=project, user=user, **change_form.cleaned_data)
             except ValidationError as error:
@@ -87,12 +89,10 @@ def project_detail(request, pk):
             else:
                 messages.success(request, _("Change request submitted for review."))
                 return redirect("plans:detail", pk=document.pk)
-        elif "log-text" in request.POST and log_form is not None and log_form.is_valid():
+        elif "log-text" in request.POST and log_form.is_valid():
             services.log_entry_add(project=project, user=user, **log_form.cleaned_data)
             messages.success(request, _("Log entry added."))
             return redirect("schedule:project", pk=project.pk)
-        elif change_form is None and log_form is None:
-            raise PermissionDenied
     return render(request, "schedule/project_detail.html", {
         "project": project,
         "changes": project.changes.select_related("change_request"),

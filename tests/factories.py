@@ -89,7 +89,7 @@ def make_annual_plan(world: DistrictWorld, *, year=2024, projects=3) -> Document
     for n in range(1, projects + 1):
         PlannedProject.objects.create(
             plan=plan, sequence=n, name=f"培训项目{n}", headcount=None if n == 1 else 50 * n,
-            all_staff=n == 1, modes=["concentrated"], month=n, location="进修学校",
+            all_staff=n == 1, modes=["concentrated"], month=(n - 1) % 12 + 1, location="进修学校",
         )
     return document
 

@@ -255,3 +255,17 @@ def test_project_log(world, client_for, filed_plan):
     response = client_for(world.teacher).post(reverse("schedule:project", args=[project.pk]),
                                               {"log-kind": "other", "log-happened_on": "2024-01-30", "log-text": "x"})
     assert response.status_code == 403
+
+
+def test_schedule_query_count_is_constant(world, client_for, filed_plan, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    trainer = client_for(world.training_officer)
+    with CaptureQueriesContext(connection) as few:
+        trainer.get(reverse("schedule:index"), {"year": 2024})
+    baseline = len(few.captured_queries)
+    approve(world, client_for, make_annual_plan(world, year=2025, projects=30), "建教师备〔2025〕1号")
+    ScheduledProject.objects.filter(year=2025).update(year=2024)
+    with django_assert_max_num_queries(baseline):
+        trainer.get(reverse("schedule:index"), {"year": 2024})

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "workflow",
     "printing",
     "schedule",
+    "attendance",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,14 @@ Every state change goes through the real services (document_submit,
 task_perform with the *_decide services), so the trail, versions, tasks and
 due dates are exactly what the web pages would have produced. The documents
 end in every Document.Status; each story checks the status it expects.
+
+Filing schedules the approved plan's and proposal's projects; the schedule
+then gets the same treatment through schedule.services: change requests
+(one filed, so the project shows as 已调整 with its history; one waiting in
+the bureau's queue), project log entries, and a spot check drawn with a
+fixed seed, one of its projects with findings.
 """
+import datetime
 import unicodedata
 from decimal import Decimal
 
@@ -24,6 +31,8 @@ from plans.models import (
     SchoolPlanYear, SchoolTrainingForm as Form, SchoolTrainingTopic as Topic, TrainingMode as Mode,
 )
 from plans.services import document_assert_editable, document_submit
+from schedule.models import ProjectLogEntry, ScheduleChange, ScheduledProject, SpotCheck
+from schedule.services import change_request_submit, log_entry_add, spot_check_draw, spot_check_record
 from workflow import services as review
 from workflow.models import Decision
 from workflow.selectors import task_inbox, task_queue
@@ -459,6 +468,81 @@ STORIES = [
     ("shiyan_young_teachers", A.DRAFT, []),
 ]
 
+# --- The 2024 schedule: change requests, project log, spot check ---------------
+# Projects are the annual plan's rows, by name (PLANNED_PROJECTS).
+
+P_PRIMARY = "小学教师学科素养提升培训（语文、数学）"
+P_ETHICS_MANAGERS = "师德师风建设管理团队专项培训"
+P_NEW_TEACHERS = "新招聘教师岗前培训"
+P_JUNIOR = "初中学科教师业务提升培训"
+P_ARTS_PE = "中小学体育、美育教师及社团活动培训"
+
+# 调整报批: (project, author, request fields, expected status, review steps).
+# Change requests skip expert review (ReviewRoute.DEFAULT_EXPERT_REVIEW), and
+# the training school's own go to the bureau for 初审 as well as 备案.
+CHANGE_REQUESTS = [
+    (P_JUNIOR, "jinxiu_peixun", {
+        "new_start_month": 11, "new_end_month": 11, "new_location": YIZHONG,
+        "reason": (
+            "原定10月举办，与10月下旬全区初中期中教学质量检测时间冲突，参训教师难以集中脱岗；"
+            "同时区教师进修学校报告厅10月进行改造维修，无法容纳600人分学科集中培训。"
+            "经与各初级中学协商，拟将培训调整至11月举办，地点改在建安区第一初级中学"
+            "（可同时开放学科教室用于分学科实践课），培训内容、人数和学时不变。"
+        )}, A.APPROVED, [
+        ("initial_review", "jiaoyuju_gu", {
+            "decision": D.APPROVE, "comment": "调整理由充分，不影响全年培训任务完成，同意。"}),
+        ("filing", "jiaoyuju_gu", {
+            "decision": D.APPROVE, "comment": "同意调整，请及时通知各初级中学并做好场地和安全保障。"}),
+    ]),
+    (P_ARTS_PE, "jinxiu_peixun", {
+        "new_headcount": 240,
+        "reason": (
+            "各校报名踊跃，乡镇学校兼任体育、音乐、美术课的教师也要求参训，"
+            "拟将参训人数由200人增至240人，分两个班实施，时间、地点不变。"
+        )}, A.INITIAL_REVIEW, []),
+]
+
+# 项目日志: (project, author, [(kind, date, text), ...]); a "closed" entry
+# finishes the project.
+L = ProjectLogEntry.Kind
+PROJECT_LOG = [
+    (P_PRIMARY, "jinxiu_peixun", [
+        (L.OPENED, datetime.date(2024, 4, 15),
+         "在区教师进修学校举行开班仪式，语文、数学两个学科共到训398人，区教体局教师工作股到会讲话。"),
+        (L.SESSION, datetime.date(2024, 4, 17),
+         "语文组围绕“大单元教学”开展同课异构，两位骨干教师执教《黄山奇石》，专家现场点评并组织互动交流。"),
+        (L.SESSION, datetime.date(2024, 4, 24),
+         "数学组开展“计算教学中的说理”专题讲座和同课异构，参训教师分组研讨并提交教学反思。"),
+        (L.CLOSED, datetime.date(2024, 4, 30),
+         "培训结业，训后作业收齐，考核合格395人，学时已录入继续教育管理系统，培训档案已归档。"),
+    ]),
+    (P_ETHICS_MANAGERS, "jinxiu_peixun", [
+        (L.OPENED, datetime.date(2024, 5, 13), "开班，全区各校师德师风建设分管领导和专干共196人参训。"),
+        (L.SESSION, datetime.date(2024, 5, 14),
+         "邀请市教育局专家解读《新时代中小学教师职业行为十项准则》，并分析近年师德失范典型案例。"),
+    ]),
+    (P_NEW_TEACHERS, "jinxiu_peixun", [
+        (L.OPENED, datetime.date(2024, 8, 19), "新招聘教师岗前培训开班，应到118人，实到106人。"),
+        (L.SESSION, datetime.date(2024, 8, 20),
+         "开展“新时期教师职业道德修养”专题讲座和中小学教学常规培训，安排实验小学骨干教师现场示范课。"),
+        (L.PROBLEM, datetime.date(2024, 8, 20),
+         "受连日降雨影响，榆林乡、张潘镇12名新教师未能按时到训；已安排线上补学相关专题，"
+         "并请所在学校于开学前组织补签到和考核。"),
+    ]),
+]
+
+# 抽查: drawn by the bureau with a fixed seed, so the sample is the same on
+# every load; findings go to the drawn projects listed here.
+SPOT_CHECK = {
+    "user": "jiaoyuju_gu", "year": 2024, "seed": 20240601,
+    "findings": {
+        P_PRIMARY: (
+            "查阅开班通知、签到表、课程表和学时登记，培训按计划实施，档案齐全；"
+            "数学组有2名教师未提交训后教学反思，已要求区教师进修学校督促补交。"
+        ),
+    },
+}
+
 
 # --- Building -----------------------------------------------------------------
 
@@ -611,12 +695,48 @@ def play_story(document, expected_status, steps, users) -> None:
         raise CommandError(f"《{document.title}》应为 {expected_status}，实为 {document.status}")
 
 
+# --- The schedule: what the project pages and the spot-check page would do -----
+
+def _scheduled(plan, name) -> ScheduledProject:
+    return ScheduledProject.objects.get(source=plan, name=name)
+
+
+def play_change_requests(plan, users) -> None:
+    for name, author, fields, expected_status, steps in CHANGE_REQUESTS:
+        document = change_request_submit(project=_scheduled(plan, name), user=users[author], **fields)
+        play_story(document, expected_status, steps, users)
+
+
+def write_project_log(plan, users) -> None:
+    for name, author, entries in PROJECT_LOG:
+        project = _scheduled(plan, name)
+        for kind, happened_on, text in entries:
+            log_entry_add(project=project, user=users[author], kind=kind, happened_on=happened_on, text=text)
+
+
+def draw_spot_check(users) -> SpotCheck:
+    user = users[SPOT_CHECK["user"]]
+    check = spot_check_draw(user=user, year=SPOT_CHECK["year"], seed=SPOT_CHECK["seed"])
+    recorded = 0
+    for item in check.items.select_related("project", "spot_check"):
+        findings = SPOT_CHECK["findings"].get(item.project.name)
+        if findings:
+            spot_check_record(item=item, user=user, findings=findings)
+            recorded += 1
+    if not recorded:
+        raise CommandError(f"抽查（种子 {SPOT_CHECK['seed']}）未抽中 {', '.join(SPOT_CHECK['findings'])}")
+    return check
+
+
 def build_demo() -> None:
     orgs = create_organisations()
     users = create_users(orgs)
     documents = {key: create_document(spec, orgs, users) for key, spec in DOCUMENTS.items()}
     for key, expected_status, steps in STORIES:
         play_story(documents[key], expected_status, steps, users)
+    play_change_requests(documents["annual_plan"], users)
+    write_project_log(documents["annual_plan"], users)
+    draw_spot_check(users)
 
 
 # --- Printing -------------------------------------------------------------------
@@ -636,7 +756,7 @@ def _table(header, rows) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "载入建安区演示数据（学校、账号、计划与项目书，覆盖审核流程的每个状态）。"
+    help = "载入建安区演示数据（学校、账号、计划与项目书，覆盖审核流程的每个状态，以及培训日程）。"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -674,6 +794,14 @@ class Command(BaseCommand):
         self._lines(_table(["标题", "单位", "状态", "版本", "备案号"], [
             [d.title, d.organisation.name, d.status, d.version, d.filing_number or ""] for d in documents
         ]))
+
+        projects = ScheduledProject.objects.filter(district__name=DISTRICT["name"])
+        adjusted = projects.filter(pk__in=ScheduleChange.objects.values("project_id")).count()
+        check = SpotCheck.objects.filter(district__name=DISTRICT["name"]).order_by("-pk").first()
+        line = f"日程：已排期项目 {projects.count()} 个，其中已调整 {adjusted} 个"
+        if check:
+            line += f"；{check.year}年抽查 {check.items.count()}/{check.population} 个项目（随机种子 {check.seed}）"
+        self._lines([line + "。"])
 
         users = User.objects.filter(username__in=[u[0] for u in USERS] + [ADMIN[0]])
         users = sorted(users.select_related("organisation"), key=lambda u: (u.organisation_id or 0, u.username))

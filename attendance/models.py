@@ -1,0 +1,240 @@
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import District, Organisation
+from plans.models import Document
+from schedule.models import ScheduledProject
+
+
+class Subject(models.TextChoices):
+    CHINESE = "chinese", _("Chinese")
+    MATHS = "maths", _("Mathematics")
+    ENGLISH = "english", _("English")
+    PHYSICS = "physics", _("Physics")
+    CHEMISTRY = "chemistry", _("Chemistry")
+    BIOLOGY = "biology", _("Biology")
+    MORALITY = "morality", _("Morality and law")
+    HISTORY = "history", _("History")
+    GEOGRAPHY = "geography", _("Geography")
+    SCIENCE = "science", _("Science")
+    MUSIC = "music", _("Music")
+    PE = "pe", _("Physical education")
+    ART = "art", _("Art")
+    IT = "it", _("Information technology")
+    PSYCHOLOGY = "psychology", _("Mental health")
+    PRESCHOOL = "preschool", _("Preschool education")
+    OTHER = "other", _("Other subjects")
+
+
+class Teacher(models.Model):
+    """A school's teacher (教师花名册)."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teachers",
+                                     verbose_name=_("school"))
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="teacher", verbose_name=_("login account"))
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Organisation.Stage.choices, blank=True)
+    subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
+    title = models.CharField(_("professional title"), max_length=50, blank=True)
+    is_new_teacher = models.BooleanField(_("new teacher"), default=False)
+    active = models.BooleanField(_("in post"), default=True)
+
+    class Meta:
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
+        ordering = ["organisation", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def age_on(self, day: datetime.date) -> int:
+        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class ProjectRun(models.Model):
+    """How a scheduled project is run: quotas, self-enrolment, completion threshold."""
+
+    project = models.OneToOneField(ScheduledProject, on_delete=models.CASCADE, primary_key=True, related_name="run")
+    quota = models.PositiveIntegerField(_("places"), null=True, blank=True, help_text=_("Empty: no limit."))
+    per_school_quota = models.PositiveIntegerField(_("places per school"), null=True, blank=True)
+    self_enrolment = models.BooleanField(_("teachers may apply themselves"), default=False)
+    min_attendance_percent = models.PositiveSmallIntegerField(
+        _("attendance needed to complete (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)])
+
+    class Meta:
+        verbose_name = _("project run settings")
+        verbose_name_plural = _("project run settings")
+
+
+class Enrolment(models.Model):
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied, awaiting school")
+        NOMINATED = "nominated", _("Nominated, awaiting organiser")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waiting list")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, related_name="enrolments")
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="enrolments")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["project", "teacher"], name="one_enrolment_per_teacher")]
+
+    ON_ROSTER = [Status.CONFIRMED]
+
+
+def new_secret():
+    return secrets.token_hex(16)
+
+
+class Session(models.Model):
+    """One session of a scheduled project, or of a school's own school-based training."""
+
+    project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="sessions", verbose_name=_("project"))
+    school_plan = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="sessions", verbose_name=_("school-based plan"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sessions",
+                                     verbose_name=_("organiser"))
+    title = models.CharField(_("topic"), max_length=200)
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start"))
+    end_time = models.TimeField(_("end"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1,
+                                validators=[MinValueValidator(0.5), MaxValueValidator(12)])
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    online = models.BooleanField(_("online"), default=False)
+    # Seeds the rotating sign-in code; never shown.
+    secret = models.CharField(max_length=32, default=new_secret, editable=False)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["date", "start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(project__isnull=False, school_plan__isnull=True)
+                | models.Q(project__isnull=True, school_plan__isnull=False),
+                name="session_of_project_or_school_plan"),
+            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")),
+                                   name="session_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} {self.date}"
+
+    @property
+    def is_school_based(self):
+        return self.school_plan_id is not None
+
+    def starts_at(self) -> datetime.datetime:
+        from django.utils import timezone
+
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.start_time))
+
+    def ends_at(self) -> datetime.datetime:
+        from django.utils import timezone
+
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.end_time))
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        LATE = "late", _("Late")
+        LEFT_EARLY = "left_early", _("Left early")
+        ABSENT = "absent", _("Absent")
+        LEAVE = "leave", _("On leave")
+
+    class Source(models.TextChoices):
+        ROLL_CALL = "roll_call", _("Roll call")
+        SELF_SIGN_IN = "self", _("Signed in with the code")
+        PAPER = "paper", _("From the paper sheet")
+        LEAVE = "leave", _("Approved leave")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(_("attendance"), max_length=20, choices=Status.choices)
+    source = models.CharField(_("recorded by"), max_length=20, choices=Source.choices)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="one_mark_per_teacher")]
+
+    ATTENDED = [Status.PRESENT, Status.LATE, Status.LEFT_EARLY]
+
+
+class LeaveRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the school")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="leave_requests")
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="leave_requests")
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
+        constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="one_leave_request_per_session")]
+
+
+class CompletionRules(models.Model):
+    """A district's attendance rules (seed 003 and seed 001 by default)."""
+
+    district = models.OneToOneField(District, on_delete=models.CASCADE, primary_key=True,
+                                    related_name="completion_rules")
+    school_absence_limit_hours = models.DecimalField(
+        _("school-based absence that forfeits the year's credit (hours, inclusive)"),
+        max_digits=4, decimal_places=1, default=5)
+    exempt_age_women = models.PositiveSmallIntegerField(_("women exempt from assessment from age"), default=50)
+    exempt_age_men = models.PositiveSmallIntegerField(_("men exempt from assessment from age"), default=55)
+    participation_target_percent = models.PositiveSmallIntegerField(_("participation target (%)"), default=94)
+    default_min_attendance_percent = models.PositiveSmallIntegerField(
+        _("default attendance needed to complete a project (%)"), default=80)
+    sign_in_opens_minutes = models.PositiveSmallIntegerField(_("sign-in opens before the start (minutes)"),
+                                                             default=30)
+    sign_in_closes_minutes = models.PositiveSmallIntegerField(_("sign-in closes after the start (minutes)"),
+                                                              default=30)
+    late_after_minutes = models.PositiveSmallIntegerField(_("late after the start (minutes)"), default=10)
+
+    class Meta:
+        verbose_name = _("completion rules")
+        verbose_name_plural = _("completion rules")
+
+    @classmethod
+    def for_district(cls, district_id) -> "CompletionRules":
+        rules = cls.objects.filter(district_id=district_id).first()
+        return rules or cls(district_id=district_id)

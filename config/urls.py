@@ -14,6 +14,7 @@ urlpatterns = [
     path("inbox/", include("workflow.urls")),
     path("print/", include("printing.urls")),
     path("schedule/", include("schedule.urls")),
+    path("attendance/", include("attendance.urls")),
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,47 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ProjectRun, Session
+
+
+class ProjectRunForm(forms.ModelForm):
+    class Meta:
+        model = ProjectRun
+        fields = ["quota", "per_school_quota", "self_enrolment", "min_attendance_percent"]
+
+
+class NominateForm(forms.Form):
+    teachers = forms.ModelMultipleChoiceField(label=_("Teachers to nominate"), queryset=None,
+                                              widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, teachers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teachers"].queryset = teachers
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["title", "date", "start_time", "end_time", "hours", "place", "online"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "end_time": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("The session must end after it starts."))
+        return cleaned
+
+
+class SignInForm(forms.Form):
+    code = forms.RegexField(label=_("Sign-in code"), regex=r"^\d{6}$", max_length=6,
+                            error_messages={"invalid": _("The sign-in code has six digits.")},
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
+class LeaveForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,141 @@
+"""The school's teacher roster (教师花名册): list, xlsx import and export, blank template."""
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+
+from .models import Teacher
+from .roster import column_titles, roster_import, roster_xlsx
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_MAX_MB = 5
+IMPORT_MAX_BYTES = IMPORT_MAX_MB * 1024 * 1024
+PAGE_SIZE = 50
+
+ERROR_FILE_TYPE = gettext_lazy("Choose an Excel workbook (.xlsx). Save older .xls files as .xlsx first.")
+ERROR_FILE_SIZE = gettext_lazy("The file may be at most %(size)s MB.")
+ERROR_NO_TEACHERS = gettext_lazy("The file contains no teachers: fill in one teacher per row below the header row.")
+
+SCHOOL_STAFF_ROLES = {User.Role.SCHOOL_OFFICER, User.Role.PRINCIPAL}
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Roster file (.xlsx)"),
+        widget=forms.FileInput(attrs={"accept": f".xlsx,{XLSX_CONTENT_TYPE}"}),
+        help_text=gettext_lazy("One teacher per row, in the columns of the template. At most 5 MB."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ValidationError(ERROR_FILE_TYPE, code="type")
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(ERROR_FILE_SIZE, code="size", params={"size": IMPORT_MAX_MB})
+        # An .xlsx workbook is a zip archive; anything else renamed .xlsx is refused here.
+        head = upload.read(4)
+        upload.seek(0)
+        if head != b"PK\x03\x04":
+            raise ValidationError(ERROR_FILE_TYPE, code="content")
+        return upload
+
+
+def mask_id_number(number: str) -> str:
+    """Keep the region code (first 6) and the last 4: 110105********002X."""
+    if len(number) <= 10:
+        return number
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def _school_of(user, *, may_import=False):
+    """The user's own school or kindergarten, or 403."""
+    roles = {User.Role.SCHOOL_OFFICER} if may_import else SCHOOL_STAFF_ROLES
+    if user.role not in roles or not user.organisation_id or not user.organisation.is_school:
+        raise PermissionDenied
+    return user.organisation
+
+
+def _list_page(request, school, *, form=None, row_errors=None):
+    query = request.GET.get("q", "").strip() if request.method == "GET" else ""
+    teachers = Teacher.objects.filter(organisation=school)
+    counts = teachers.aggregate(
+        total=Count("pk"),
+        in_post=Count("pk", filter=Q(active=True)),
+        new=Count("pk", filter=Q(active=True, is_new_teacher=True)),
+    )
+    if query:
+        teachers = teachers.filter(name__icontains=query)
+    page = Paginator(teachers.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    may_import = request.user.role == User.Role.SCHOOL_OFFICER
+    if may_import and form is None:
+        form = RosterUploadForm()
+    return render(request, "attendance/roster/teacher_list.html", {
+        "school": school,
+        "page": page,
+        "rows": [(teacher, mask_id_number(teacher.id_number)) for teacher in page],
+        "query": query,
+        "counts": counts,
+        "columns": column_titles(),
+        "form": form if may_import else None,
+        "row_errors": row_errors or [],
+        "import_max_mb": IMPORT_MAX_MB,
+    })
+
+
+@login_required
+@require_GET
+def teacher_list(request):
+    return _list_page(request, _school_of(request.user))
+
+
+@login_required
+@require_POST
+def teacher_import(request):
+    school = _school_of(request.user, may_import=True)
+    form = RosterUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _list_page(request, school, form=form)
+    count, errors = roster_import(organisation=school, file=form.cleaned_data["file"])
+    if errors and errors[0].row == 0:  # the file as a whole, not a row
+        form.add_error("file", errors[0].reason)
+        return _list_page(request, school, form=form)
+    if errors:
+        return _list_page(request, school, form=form, row_errors=errors)
+    if count == 0:
+        form.add_error("file", ERROR_NO_TEACHERS)
+        return _list_page(request, school, form=form)
+    messages.success(request, ngettext("Imported %(count)s teacher.", "Imported %(count)s teachers.", count)
+                     % {"count": count})
+    return redirect("attendance:teachers")
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+@login_required
+@require_GET
+def teacher_export(request):
+    school = _school_of(request.user)
+    teachers = Teacher.objects.filter(organisation=school).order_by("name", "pk")
+    return _xlsx_response(roster_xlsx(teachers), f"{_('Teacher roster')}.xlsx")
+
+
+@login_required
+@require_GET
+def teacher_template(request):
+    _school_of(request.user)
+    return _xlsx_response(roster_xlsx([]), f"{_('Teacher roster template')}.xlsx")

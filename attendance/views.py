@@ -1,0 +1,285 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from plans.forms import add_validation_error
+from plans.rules import DISTRICT_ROLES
+from schedule.selectors import project_list_visible
+
+from . import services
+from .forms import LeaveForm, NominateForm, ProjectRunForm, SessionForm, SignInForm
+from .models import Attendance, Enrolment, LeaveRequest, Session, Teacher
+
+
+def _visible_project(user, pk):
+    return get_object_or_404(project_list_visible(user=user).select_related("organiser"), pk=pk)
+
+
+@login_required
+def project_page(request, pk):
+    """Enrolment and sessions of one scheduled project."""
+    user, project = request.user, _visible_project(request.user, pk)
+    organiser = services.is_organiser(user, project)
+    run = services.project_run(project)
+    run_form = ProjectRunForm(request.POST if "run" in request.POST else None, instance=run) if organiser else None
+    own_teachers = Teacher.objects.none()
+    if user.role == User.Role.SCHOOL_OFFICER:
+        own_teachers = Teacher.objects.filter(organisation_id=user.organisation_id, active=True).exclude(
+            enrolments__project=project, enrolments__status__in=[
+                Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED, Enrolment.Status.WAITLISTED,
+                Enrolment.Status.APPLIED])
+    nominate_form = NominateForm(request.POST if "nominate" in request.POST else None, teachers=own_teachers)
+    session_form = SessionForm(request.POST if "session" in request.POST else None, prefix="session") \
+        if organiser else None
+
+    if request.method == "POST":
+        try:
+            response = _project_post(request, project, run_form, nominate_form, session_form)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            response = None
+        if response:
+            return response
+
+    enrolments = project.enrolments.select_related("teacher__organisation")
+    if not (organiser or user.role in DISTRICT_ROLES):
+        enrolments = enrolments.filter(teacher__organisation_id=user.organisation_id)
+    return render(request, "attendance/project.html", {
+        "project": project, "run": run, "organiser": organiser, "run_form": run_form,
+        "nominate_form": nominate_form if own_teachers.exists() else None,
+        "session_form": session_form, "enrolments": enrolments,
+        "sessions": project.sessions.all(),
+        "can_apply": user.role == User.Role.TEACHER and run.self_enrolment,
+    })
+
+
+def _project_post(request, project, run_form, nominate_form, session_form):
+    user, action = request.user, request.POST
+    if "run" in action:
+        if run_form is None:
+            raise PermissionDenied
+        if run_form.is_valid():
+            run = run_form.save(commit=False)
+            run.project = project
+            run.save()
+            messages.success(request, _("Enrolment settings saved."))
+            return redirect("attendance:project", pk=project.pk)
+    elif "nominate" in action:
+        if nominate_form.is_valid():
+            for teacher in nominate_form.cleaned_data["teachers"]:
+                services.enrolment_nominate(project=project, teacher=teacher, user=user)
+            messages.success(request, _("Nominated; the organiser will confirm."))
+            return redirect("attendance:project", pk=project.pk)
+    elif "apply" in action:
+        services.enrolment_apply(project=project, user=user)
+        messages.success(request, _("Application sent to your school."))
+        return redirect("attendance:project", pk=project.pk)
+    elif "decide" in action or "school_decide" in action or "withdraw" in action:
+        enrolment = get_object_or_404(Enrolment, pk=action.get("enrolment"), project=project)
+        if "decide" in action:
+            services.enrolment_organiser_decide(enrolment=enrolment, user=user, confirm=action["decide"] == "confirm")
+        elif "school_decide" in action:
+            services.enrolment_school_decide(enrolment=enrolment, user=user, approve=action["school_decide"] == "approve")
+        else:
+            services.enrolment_withdraw(enrolment=enrolment, user=user)
+        return redirect("attendance:project", pk=project.pk)
+    elif "generate" in action:
+        created = services.sessions_generate(project=project, user=user)
+        messages.success(request, _("%(count)s sessions drafted from the schedule; edit them as needed.")
+                         % {"count": len(created)})
+        return redirect("attendance:project", pk=project.pk)
+    elif "session" in action:
+        if session_form is None:
+            raise PermissionDenied
+        if session_form.is_valid():
+            session = session_form.save(commit=False)
+            session.project, session.organisation = project, project.organiser
+            session.save()
+            return redirect("attendance:session", pk=session.pk)
+    return None
+
+
+def _visible_session(user, pk) -> Session:
+    session = get_object_or_404(Session.objects.select_related("project", "organisation"), pk=pk)
+    if services.is_session_organiser(user, session):
+        return session
+    if user.role in DISTRICT_ROLES and user.organisation_id and \
+            user.organisation.district_id == session.organisation.district_id:
+        return session
+    raise Http404
+
+
+@login_required
+def session_page(request, pk):
+    """Roll call on a phone: the whole roster on one form."""
+    session = _visible_session(request.user, pk)
+    organiser = services.is_session_organiser(request.user, session)
+    teachers = list(services.roster(session).select_related("organisation"))
+    marks = {a.teacher_id: a for a in session.attendance.all()}
+    if request.method == "POST":
+        if not organiser:
+            raise PermissionDenied
+        source = Attendance.Source.PAPER if request.POST.get("source") == "paper" else Attendance.Source.ROLL_CALL
+        chosen = {int(key[len("t-"):]): value for key, value in request.POST.items()
+                  if key.startswith("t-") and value}
+        try:
+            services.attendance_mark(session=session, user=request.user, marks=chosen, source=source)
+        except (ValidationError, ValueError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("Attendance saved for %(count)s teachers.") % {"count": len(chosen)})
+            return redirect("attendance:session", pk=session.pk)
+    rows = [(t, marks.get(t.pk)) for t in teachers]
+    return render(request, "attendance/session.html", {
+        "session": session, "rows": rows, "organiser": organiser, "statuses": Attendance.Status.choices,
+        "window": services.sign_in_window(session),
+    })
+
+
+@login_required
+def session_code(request, pk):
+    """The rotating code and its QR image, for the projector; refreshes itself."""
+    import segno
+
+    session = _visible_session(request.user, pk)
+    if not services.is_session_organiser(request.user, session):
+        raise PermissionDenied
+    now = timezone.now()
+    code = services.sign_in_code(session, now)
+    url = request.build_absolute_uri(reverse("attendance:sign_in_session", args=[session.pk]) + f"?code={code}")
+    qr_svg = segno.make(url, error="m").svg_inline(scale=6)
+    opens, closes = services.sign_in_window(session)
+    return render(request, "attendance/session_code.html", {
+        "session": session, "code": code, "qr_svg": qr_svg, "open": opens <= now <= closes,
+        "opens": opens, "closes": closes,
+        "refresh": services.CODE_PERIOD_SECONDS - int(now.timestamp()) % services.CODE_PERIOD_SECONDS,
+    })
+
+
+@login_required
+def session_sheet(request, pk):
+    """A blank sign-in sheet for paper days; results are entered afterwards."""
+    from weasyprint import HTML
+    from django.template.loader import render_to_string
+    from django.utils.http import content_disposition_header
+
+    from printing.services import page_counter_css, stylesheet_path
+
+    session = _visible_session(request.user, pk)
+    path = stylesheet_path()
+    html = render_to_string("attendance/sign_in_sheet.html", {
+        "session": session, "teachers": services.roster(session).select_related("organisation"),
+        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(),
+    })
+    response = HttpResponse(HTML(string=html, base_url=str(path.parent)).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=_("sign-in sheet %(date)s.pdf") % {"date": session.date})
+    return response
+
+
+@login_required
+def sign_in_page(request):
+    """A teacher types the six digits shown in the room."""
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        matches = services.open_sessions_for_code(user=request.user, code=code)
+        if not matches:
+            form.add_error("code", services.ERROR_CODE_INVALID)
+        else:
+            return _do_sign_in(request, matches[0], code, form)
+    return render(request, "attendance/sign_in.html", {"form": form})
+
+
+@login_required
+def sign_in_session(request, pk):
+    """Where the QR code leads: the session is known, the code comes in the link."""
+    session = get_object_or_404(Session.objects.select_related("organisation"), pk=pk)
+    form = SignInForm(request.POST or request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        return _do_sign_in(request, session, form.cleaned_data["code"], form)
+    return render(request, "attendance/sign_in.html", {"form": form, "session": session})
+
+
+def _do_sign_in(request, session, code, form):
+    try:
+        attendance = services.sign_in(session=session, user=request.user, code=code)
+    except ValidationError as error:
+        add_validation_error(form, error)
+        return render(request, "attendance/sign_in.html", {"form": form, "session": session}, status=400)
+    return render(request, "attendance/signed_in.html", {"session": session, "attendance": attendance})
+
+
+@login_required
+def my_training(request):
+    """A teacher's sessions, leave requests and projects open for application."""
+    teacher = Teacher.objects.filter(user=request.user).select_related("organisation").first()
+    if teacher is None:
+        raise PermissionDenied
+    leave_form = LeaveForm(request.POST or None)
+    if request.method == "POST" and leave_form.is_valid():
+        session = get_object_or_404(Session, pk=request.POST.get("session"))
+        try:
+            services.leave_request(session=session, user=request.user, reason=leave_form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Leave request sent to your school."))
+        return redirect("attendance:me")
+    sessions = Session.objects.filter(pk__in=[
+        s.pk for s in Session.objects.filter(date__gte=timezone.localdate() - timezone.timedelta(days=60))
+        if services.roster(s).filter(pk=teacher.pk).exists()
+    ]).select_related("project", "organisation")
+    marks = {a.session_id: a for a in teacher.attendance.all()}
+    leaves = {lr.session_id: lr for lr in teacher.leave_requests.all()}
+    return render(request, "attendance/me.html", {
+        "teacher": teacher, "leave_form": LeaveForm(),
+        "rows": [(s, marks.get(s.pk), leaves.get(s.pk), s.starts_at() > timezone.now()) for s in sessions],
+        "enrolments": teacher.enrolments.select_related("project"),
+    })
+
+
+@login_required
+def leave_requests(request):
+    if request.user.role != User.Role.SCHOOL_OFFICER:
+        raise PermissionDenied
+    pending = LeaveRequest.objects.filter(teacher__organisation_id=request.user.organisation_id).select_related(
+        "teacher", "session")
+    if request.method == "POST":
+        leave = get_object_or_404(pending, pk=request.POST.get("leave"))
+        services.leave_decide(leave=leave, user=request.user, approve=request.POST.get("decision") == "approve")
+        messages.success(request, _("Leave request answered."))
+        return redirect("attendance:leave")
+    return render(request, "attendance/leave.html", {"requests": pending.order_by("status", "-created_at")})
+
+
+@login_required
+def school_based(request):
+    """A school's own training sessions, against its approved school-based plan."""
+    user = request.user
+    if user.role != User.Role.SCHOOL_OFFICER:
+        raise PermissionDenied
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    plan = services.school_plan_for(user.organisation_id, year)
+    form = SessionForm(request.POST or None, prefix="session")
+    if request.method == "POST":
+        if plan is None:
+            raise PermissionDenied
+        if form.is_valid():
+            session = form.save(commit=False)
+            session.school_plan, session.organisation = plan, user.organisation
+            session.save()
+            return redirect("attendance:session", pk=session.pk)
+    sessions = Session.objects.filter(school_plan__organisation_id=user.organisation_id,
+                                      school_plan__year=year)
+    return render(request, "attendance/school_based.html", {
+        "plan": plan, "form": form, "sessions": sessions, "year": year,
+    })
+
+

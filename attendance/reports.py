@@ -1,0 +1,484 @@
+"""考勤统计: attendance figures for a session, a project, a school, a teacher and a district.
+
+Selectors only. Each runs a fixed number of queries however many teachers,
+sessions and marks there are: sums are taken in the database, grouped by
+teacher (or school), and the rows are put together in Python.
+
+The figures follow attendance.services:
+
+* attended means present, late or left early (Attendance.ATTENDED);
+* the absence that costs school-based credit is the hours of school-based
+  sessions marked "absent" (approved leave is not absence), per semester of
+  the school year (services.semesters), and it forfeits the year's credit
+  from the limit itself upwards (累计缺席5个学时以上: 以上 includes 5);
+* women of 50 and men of 55 by 31 December attend but are not assessed
+  (services.is_exempt): they are never forfeited nor at risk;
+* a project is completed at min_attendance_percent of all its sessions' hours
+  (services.project_run / project_attendance);
+* a session nobody marked is neither attended nor absent ("not recorded"), and
+  every scheduled session counts as expected, including those not held yet.
+"""
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import District, Organisation
+from schedule.models import ScheduledProject
+
+from .models import Attendance, CompletionRules, Enrolment, ProjectRun, Session, Teacher
+from .services import is_exempt, project_run, roster, semesters
+
+ZERO = Decimal(0)
+UNRECORDED = "unrecorded"
+UNRECORDED_LABEL = _("Not recorded")
+# A teacher is at risk from this share of the absence limit up to (not including) the limit.
+AT_RISK_SHARE = Decimal("0.6")
+SCHOOL_KINDS = [Organisation.Kind.SCHOOL, Organisation.Kind.KINDERGARTEN]
+
+# Attendance statuses as the coloured .status labels of app.css.
+STATUS_CSS = {
+    Attendance.Status.PRESENT: "status-approved",
+    Attendance.Status.LATE: "status-returned",
+    Attendance.Status.LEFT_EARLY: "status-returned",
+    Attendance.Status.ABSENT: "status-rejected",
+    Attendance.Status.LEAVE: "status-initial_review",
+    UNRECORDED: "status-draft",
+}
+
+
+def status_label(status: str):
+    return UNRECORDED_LABEL if status == UNRECORDED else Attendance.Status(status).label
+
+
+def percent(part, whole) -> Decimal | None:
+    """part as a percentage of whole; None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return Decimal(part) / Decimal(whole) * 100
+
+
+def school_year_of(day: datetime.date) -> int:
+    """The school year a day falls in, named by the autumn it starts (see services.semesters)."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+def school_year_range(year: int) -> tuple[datetime.date, datetime.date]:
+    terms = semesters(year)
+    return terms[0][0], terms[-1][1]
+
+
+def _meets(rate, target) -> bool:
+    return rate is not None and rate >= target
+
+
+# --- one session ------------------------------------------------------------------
+
+@dataclass
+class SessionRow:
+    teacher: Teacher
+    status: str  # an Attendance.Status value, or UNRECORDED
+
+    @property
+    def label(self):
+        return status_label(self.status)
+
+    @property
+    def css(self):
+        return STATUS_CSS[self.status]
+
+    @property
+    def attended(self) -> bool:
+        return self.status in Attendance.ATTENDED
+
+
+@dataclass
+class SessionReport:
+    session: Session
+    rows: list[SessionRow]
+    counts: dict[str, int]
+
+    @property
+    def expected(self) -> int:
+        return len(self.rows)
+
+    @property
+    def attended(self) -> int:
+        return sum(row.attended for row in self.rows)
+
+    @property
+    def participation(self) -> Decimal | None:
+        return percent(self.attended, self.expected)
+
+
+def session_report(session: Session) -> SessionReport:
+    """Each teacher on the session's roster with their mark (未记录 when unmarked). Two queries."""
+    marks = dict(Attendance.objects.filter(session=session).values_list("teacher_id", "status"))
+    rows = [SessionRow(teacher, marks.get(teacher.pk, UNRECORDED))
+            for teacher in roster(session).select_related("organisation")]
+    counts = Counter(row.status for row in rows)
+    return SessionReport(session=session, rows=rows,
+                         counts={status: counts.get(status, 0) for status in STATUS_CSS})
+
+
+# --- one project ------------------------------------------------------------------
+
+@dataclass
+class ProjectRow:
+    teacher: Teacher
+    sessions_attended: int
+    attended_hours: Decimal
+    total_hours: Decimal
+    share: Decimal  # of the project's hours, as services.project_attendance
+    completed: bool
+    exempt: bool
+
+
+@dataclass
+class ProjectReport:
+    project: ScheduledProject
+    run: ProjectRun
+    rules: CompletionRules
+    sessions: list[Session]
+    total_hours: Decimal
+    rows: list[ProjectRow]
+
+    @property
+    def min_attendance_percent(self) -> int:
+        return self.run.min_attendance_percent
+
+    @property
+    def expected_hours(self) -> Decimal:
+        return self.total_hours * len(self.rows)
+
+    @property
+    def attended_hours(self) -> Decimal:
+        return sum((row.attended_hours for row in self.rows), ZERO)
+
+    @property
+    def participation(self) -> Decimal | None:
+        return percent(self.attended_hours, self.expected_hours)
+
+    @property
+    def target(self) -> int:
+        return self.rules.participation_target_percent
+
+    @property
+    def meets_target(self) -> bool:
+        return _meets(self.participation, self.target)
+
+    @property
+    def completed_count(self) -> int:
+        return sum(row.completed for row in self.rows)
+
+    @property
+    def exempt_count(self) -> int:
+        return sum(row.exempt for row in self.rows)
+
+
+def project_report(project: ScheduledProject) -> ProjectReport:
+    """Each teacher on the project's roster (confirmed enrolments): sessions and hours
+    attended, share of the project's hours, completed, exempt; and the participation rate."""
+    run = project_run(project)
+    rules = CompletionRules.for_district(project.district_id)
+    sessions = list(project.sessions.all())
+    total = sum((session.hours for session in sessions), ZERO)
+    teachers = list(Teacher.objects.filter(enrolments__project=project, enrolments__status=Enrolment.Status.CONFIRMED)
+                    .select_related("organisation").order_by("organisation__name", "name", "pk"))
+    attended = {
+        row["teacher_id"]: row for row in
+        Attendance.objects.filter(session__project=project, status__in=Attendance.ATTENDED)
+        .order_by().values("teacher_id").annotate(hours=Sum("session__hours"), sessions=Count("pk"))
+    }
+    rows = []
+    for teacher in teachers:
+        figures = attended.get(teacher.pk, {})
+        hours = figures.get("hours") or ZERO
+        share = hours / total * 100 if total else ZERO
+        rows.append(ProjectRow(
+            teacher=teacher, sessions_attended=figures.get("sessions", 0), attended_hours=hours, total_hours=total,
+            share=share, completed=bool(total) and share >= run.min_attendance_percent,
+            exempt=is_exempt(teacher, project.year, rules),
+        ))
+    return ProjectReport(project=project, run=run, rules=rules, sessions=sessions, total_hours=total, rows=rows)
+
+
+# --- a school year, teacher by teacher (school, district and teacher reports) ----------
+
+@dataclass
+class TeacherYearRow:
+    teacher: Teacher
+    absence: list[Decimal]  # school-based hours absent, one per semester
+    limit: Decimal
+    exempt: bool
+    school_based_hours: Decimal  # attended, own school's school-based sessions
+    project_hours: Decimal  # attended, projects the teacher is on the roster of
+    expected_hours: Decimal
+
+    @property
+    def max_absence(self) -> Decimal:
+        return max(self.absence, default=ZERO)
+
+    @property
+    def forfeited(self) -> bool:
+        """services.school_based_credit_forfeited: the limit or more in any semester."""
+        return not self.exempt and self.max_absence >= self.limit
+
+    @property
+    def at_risk(self) -> bool:
+        return not self.exempt and not self.forfeited and self.max_absence >= self.limit * AT_RISK_SHARE
+
+    @property
+    def attended_hours(self) -> Decimal:
+        return self.school_based_hours + self.project_hours
+
+    @property
+    def participation(self) -> Decimal | None:
+        return percent(self.attended_hours, self.expected_hours)
+
+
+def _year_rows(teachers, year: int, rules: CompletionRules) -> list[TeacherYearRow]:
+    """The school year's figures for a queryset of teachers, in four queries."""
+    terms = semesters(year)
+    start, end = school_year_range(year)
+    teachers = list(teachers.select_related("organisation"))
+    if not teachers:
+        return []
+    in_year = Q(session__date__range=(start, end))
+    school_based = Q(session__school_plan__isnull=False)
+    own_school_based = school_based & Q(session__organisation_id=F("teacher__organisation_id"))
+    attended = Q(status__in=Attendance.ATTENDED)
+    sums = {f"absent_{n}": Sum("session__hours", filter=school_based & Q(status=Attendance.Status.ABSENT,
+                                                                          session__date__range=term))
+            for n, term in enumerate(terms)}
+    sums["school_based"] = Sum("session__hours", filter=own_school_based & attended)
+    sums["project"] = Sum("session__hours", filter=Q(session__project__isnull=False, on_roster=True) & attended)
+    teacher_ids = [teacher.pk for teacher in teachers]
+    marks = {
+        row["teacher_id"]: row for row in
+        Attendance.objects.filter(in_year, teacher__in=_pks(teachers, teacher_ids))
+        .alias(on_roster=Exists(Enrolment.objects.filter(
+            project_id=OuterRef("session__project_id"), teacher_id=OuterRef("teacher_id"),
+            status=Enrolment.Status.CONFIRMED)))
+        .order_by().values("teacher_id").annotate(**sums)
+    }
+    # Expected: every school-based session of the teacher's school, and every session
+    # of the projects they are on the roster of, within the school year.
+    school_hours = dict(
+        Session.objects.filter(school_plan__isnull=False, date__range=(start, end),
+                               organisation_id__in={teacher.organisation_id for teacher in teachers})
+        .order_by().values("organisation_id").annotate(hours=Sum("hours")).values_list("organisation_id", "hours"))
+    project_hours = dict(
+        Enrolment.objects.filter(teacher__in=_pks(teachers, teacher_ids), status=Enrolment.Status.CONFIRMED)
+        .filter(project__sessions__date__range=(start, end))
+        .order_by().values("teacher_id").annotate(hours=Sum("project__sessions__hours"))
+        .values_list("teacher_id", "hours"))
+    rows = []
+    for teacher in teachers:
+        figures = marks.get(teacher.pk, {})
+        rows.append(TeacherYearRow(
+            teacher=teacher,
+            absence=[figures.get(f"absent_{n}") or ZERO for n in range(len(terms))],
+            limit=Decimal(rules.school_absence_limit_hours),
+            exempt=is_exempt(teacher, year, rules),
+            school_based_hours=figures.get("school_based") or ZERO,
+            project_hours=figures.get("project") or ZERO,
+            expected_hours=(school_hours.get(teacher.organisation_id) or ZERO)
+            + (project_hours.get(teacher.pk) or ZERO),
+        ))
+    return rows
+
+
+def _pks(teachers, teacher_ids):
+    """The teachers as a filter value: their ids while short, else a subquery."""
+    return teacher_ids if len(teacher_ids) <= 500 else Teacher.objects.filter(pk__in=teacher_ids).values("pk")
+
+
+@dataclass
+class YearTotals:
+    rows: list[TeacherYearRow]
+    target: int
+
+    @property
+    def teachers(self) -> int:
+        return len(self.rows)
+
+    @property
+    def expected_hours(self) -> Decimal:
+        return sum((row.expected_hours for row in self.rows), ZERO)
+
+    @property
+    def attended_hours(self) -> Decimal:
+        return sum((row.attended_hours for row in self.rows), ZERO)
+
+    @property
+    def participation(self) -> Decimal | None:
+        return percent(self.attended_hours, self.expected_hours)
+
+    @property
+    def meets_target(self) -> bool:
+        return _meets(self.participation, self.target)
+
+    @property
+    def forfeited(self) -> int:
+        return sum(row.forfeited for row in self.rows)
+
+    @property
+    def at_risk(self) -> int:
+        return sum(row.at_risk for row in self.rows)
+
+    @property
+    def exempt(self) -> int:
+        return sum(row.exempt for row in self.rows)
+
+
+@dataclass
+class SchoolReport(YearTotals):
+    organisation: Organisation = None
+    year: int = 0
+    rules: CompletionRules = None
+    semesters: list = field(default_factory=list)
+
+    @property
+    def limit(self) -> Decimal:
+        return Decimal(self.rules.school_absence_limit_hours)
+
+    @property
+    def at_risk_from(self) -> Decimal:
+        return self.limit * AT_RISK_SHARE
+
+
+def school_report(organisation: Organisation, year: int) -> SchoolReport:
+    """Each teacher in post at the school, for the school year starting in autumn `year`:
+    school-based absence per semester, forfeited, at risk, exempt, hours attended."""
+    rules = CompletionRules.for_district(organisation.district_id)
+    teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
+    rows = _year_rows(teachers, year, rules)
+    return SchoolReport(rows=rows, target=rules.participation_target_percent, organisation=organisation,
+                        year=year, rules=rules, semesters=semesters(year))
+
+
+# --- a district ----------------------------------------------------------------------
+
+@dataclass
+class SchoolSummary(YearTotals):
+    organisation: Organisation = None
+
+
+@dataclass
+class DistrictReport(YearTotals):
+    district: District = None
+    year: int = 0
+    rules: CompletionRules = None
+    schools: list[SchoolSummary] = field(default_factory=list)
+
+
+def district_report(district: District, year: int) -> DistrictReport:
+    """Each school and kindergarten of the district: teachers, participation, forfeited, at risk."""
+    rules = CompletionRules.for_district(district.pk)
+    schools = list(Organisation.objects.filter(district=district, kind__in=SCHOOL_KINDS).order_by("kind", "name"))
+    teachers = Teacher.objects.filter(organisation__district=district, organisation__kind__in=SCHOOL_KINDS,
+                                      active=True).order_by("name", "pk")
+    rows = _year_rows(teachers, year, rules)
+    by_school = defaultdict(list)
+    for row in rows:
+        by_school[row.teacher.organisation_id].append(row)
+    target = rules.participation_target_percent
+    return DistrictReport(
+        rows=rows, target=target, district=district, year=year, rules=rules,
+        schools=[SchoolSummary(rows=by_school[school.pk], target=target, organisation=school) for school in schools],
+    )
+
+
+# --- one teacher ---------------------------------------------------------------------
+
+@dataclass
+class TeacherSessionRow:
+    session: Session
+    status: str  # an Attendance.Status value, or UNRECORDED
+
+    @property
+    def hours(self) -> Decimal:
+        return self.session.hours
+
+    @property
+    def label(self):
+        return status_label(self.status)
+
+    @property
+    def css(self):
+        return STATUS_CSS[self.status]
+
+    @property
+    def attended(self) -> bool:
+        return self.status in Attendance.ATTENDED
+
+    @property
+    def school_based(self) -> bool:
+        return self.session.is_school_based
+
+
+@dataclass
+class TeacherReport:
+    teacher: Teacher
+    year: int | None
+    rows: list[TeacherSessionRow]
+    standing: TeacherYearRow | None  # the school year's absence and flags, when a year is asked for
+    semesters: list = field(default_factory=list)
+
+    def _hours(self, *statuses) -> Decimal:
+        return sum((row.hours for row in self.rows if row.status in statuses), ZERO)
+
+    @property
+    def expected_hours(self) -> Decimal:
+        return sum((row.hours for row in self.rows), ZERO)
+
+    @property
+    def attended_hours(self) -> Decimal:
+        return self._hours(*Attendance.ATTENDED)
+
+    @property
+    def absent_hours(self) -> Decimal:
+        return self._hours(Attendance.Status.ABSENT)
+
+    @property
+    def leave_hours(self) -> Decimal:
+        return self._hours(Attendance.Status.LEAVE)
+
+    @property
+    def unrecorded_hours(self) -> Decimal:
+        return self._hours(UNRECORDED)
+
+    @property
+    def participation(self) -> Decimal | None:
+        return percent(self.attended_hours, self.expected_hours)
+
+
+def teacher_report(teacher: Teacher, year: int | None = None) -> TeacherReport:
+    """Every session the teacher was expected at (their school's school-based sessions,
+    and the sessions of projects they are confirmed on), with the mark and hours;
+    limited to the school year starting in autumn `year` when one is given."""
+    on_roster = Exists(Enrolment.objects.filter(project_id=OuterRef("project_id"), teacher_id=teacher.pk,
+                                                status=Enrolment.Status.CONFIRMED))
+    marked = Exists(Attendance.objects.filter(session_id=OuterRef("pk"), teacher_id=teacher.pk))
+    school_based = Q(school_plan__isnull=False, organisation_id=teacher.organisation_id)
+    if not teacher.active:  # no longer on the school's roster: only what was marked
+        school_based &= Q(marked=True)
+    sessions = Session.objects.alias(on_roster=on_roster, marked=marked).filter(
+        school_based | Q(project__isnull=False, on_roster=True))
+    marks = Attendance.objects.filter(teacher_id=teacher.pk)
+    if year is not None:
+        sessions = sessions.filter(date__range=school_year_range(year))
+        marks = marks.filter(session__date__range=school_year_range(year))
+    marks = dict(marks.values_list("session_id", "status"))
+    rows = [TeacherSessionRow(session, marks.get(session.pk, UNRECORDED))
+            for session in sessions.select_related("project", "organisation")]
+    standing = None
+    if year is not None:
+        rules = CompletionRules.for_district(teacher.organisation.district_id)
+        standing = next(iter(_year_rows(Teacher.objects.filter(pk=teacher.pk), year, rules)), None)
+    return TeacherReport(teacher=teacher, year=year, rows=rows, standing=standing,
+                         semesters=semesters(year) if year is not None else [])

@@ -11,6 +11,9 @@ class District(models.Model):
     city = models.CharField(_("city"), max_length=50, blank=True)
     # First part of generated filing numbers, e.g. 建教师备 → 建教师备〔2024〕12号
     filing_prefix = models.CharField(_("filing number prefix"), max_length=20)
+    credit_rule_family = models.SlugField(
+        _("credit rules"), blank=True,
+        help_text=_("The rule family credits are counted by (e.g. hunan, gansu); empty: the site default."))
 
     class Meta:
         verbose_name = _("district")

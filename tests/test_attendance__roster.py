@@ -321,8 +321,9 @@ def test_export_round_trips(world, client_for):
     assert set(after) == set(before)
     for number, teacher in after.items():
         old = before[number]
-        assert (teacher.name, teacher.gender, teacher.birth_date, teacher.stage, teacher.subject, teacher.title) == (
-            old.name, old.gender, old.birth_date, old.stage, old.subject, old.title)
+        assert (teacher.name, teacher.gender, teacher.birth_date, teacher.stage, teacher.subject, teacher.title,
+                teacher.is_new_teacher) == (
+            old.name, old.gender, old.birth_date, old.stage, old.subject, old.title, old.is_new_teacher)
 
 
 def test_template_is_the_header_row_only(world, client_for):

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "printing",
     "schedule",
     "attendance",
+    "credits",
 ]
 
 MIDDLEWARE = [
@@ -118,5 +119,10 @@ REVIEW_STEP_DAYS = {
     "filing": 5,
     "revise": 14,
 }
+
+# CREDITS ---------------------------------------------------------------------
+# Which province's rule family a district counts credits by, unless the
+# district's own record says otherwise (accounts.District.credit_rule_family).
+DEFAULT_CREDIT_RULE_FAMILY = os.environ.get("CREDIT_RULE_FAMILY", "hunan")
 
 VIEWFLOW = {}

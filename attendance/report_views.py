@@ -1,0 +1,293 @@
+"""考勤统计 pages, each also as an xlsx workbook with ?format=xlsx.
+
+Who sees what (domain: a school sees only its own teachers and attendance; the
+training school and the bureau see their district):
+
+* a project's report: its organiser, and district staff of its district;
+* a school's report: its school officer and principal; district staff of its
+  district with ?organisation=<pk>;
+* a teacher's report: the teacher (Teacher.user), their school's officer and
+  principal, and district staff of their district;
+* the district report: training-school and bureau officers.
+"""
+import io
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, User
+from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
+from schedule.models import ScheduledProject
+
+from . import reports
+from .models import Teacher
+from .services import is_organiser
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YEARS = range(2000, 2101)
+
+
+# --- who may see which report ----------------------------------------------------------
+
+def is_district_staff(user: User, district_id) -> bool:
+    return user.role in DISTRICT_ROLES and user.organisation_id is not None and user.district_id == district_id
+
+
+def may_view_project_report(user: User, project: ScheduledProject) -> bool:
+    return is_organiser(user, project) or is_district_staff(user, project.district_id)
+
+
+def may_view_school_report(user: User, organisation: Organisation) -> bool:
+    if user.role in SCHOOL_STAFF_ROLES:
+        return user.organisation_id == organisation.pk
+    return is_district_staff(user, organisation.district_id)
+
+
+def may_view_teacher_report(user: User, teacher: Teacher) -> bool:
+    if teacher.user_id is not None and teacher.user_id == user.pk:
+        return True
+    if user.role in SCHOOL_STAFF_ROLES:
+        return user.organisation_id == teacher.organisation_id
+    return is_district_staff(user, teacher.organisation.district_id)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def _year(request) -> int:
+    """?year= names the school year by the autumn it starts in; this school year by default."""
+    default = reports.school_year_of(timezone.localdate())
+    try:
+        year = int(request.GET.get("year", default))
+    except (TypeError, ValueError):
+        return default
+    return year if year in YEARS else default
+
+
+def _wants_xlsx(request) -> bool:
+    return request.GET.get("format") == "xlsx"
+
+
+def _export_url(request) -> str:
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return f"{request.path}?{query.urlencode()}"
+
+
+def _school_year_label(year: int) -> str:
+    return _("School year %(start)s–%(end)s") % {"start": year, "end": year + 1}
+
+
+def _pct(value):
+    return None if value is None else round(value, 1)
+
+
+def _yes(flag: bool) -> str:
+    return _("Yes") if flag else ""
+
+
+def _cell(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _xlsx(title: str, columns: list, rows: list[list], summary: list[tuple]) -> HttpResponse:
+    """A workbook: the title, a bold header row, one row per line, then label/value pairs."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Attendance")[:31]
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([str(column) for column in columns])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        sheet.append([_cell(value) for value in row])
+    if summary:
+        sheet.append([])
+        for label, value in summary:
+            sheet.append([str(label), _cell(value)])
+    for index, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(column)) * 2 + 4))
+    sheet.column_dimensions["A"].width = 24
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{title}.xlsx")
+    return response
+
+
+def _participation_summary(report) -> list[tuple]:
+    return [
+        (_("Expected hours"), report.expected_hours),
+        (_("Attended hours"), report.attended_hours),
+        (_("Participation rate (%)"), _pct(report.participation)),
+        (_("District target (%)"), report.target),
+        (_("Target met"), _("Yes") if report.meets_target else _("No")),
+    ]
+
+
+# --- a project -----------------------------------------------------------------------
+
+@login_required
+def project_report(request, pk):
+    project = get_object_or_404(ScheduledProject.objects.select_related("organiser"), pk=pk)
+    user = request.user
+    if not may_view_project_report(user, project):
+        raise PermissionDenied
+    report = reports.project_report(project)
+    if _wants_xlsx(request):
+        return _project_xlsx(report)
+    return render(request, "attendance/reports/project.html", {
+        "report": report, "project": project, "export_url": _export_url(request),
+        "teacher_links": {row.teacher.pk for row in report.rows if may_view_teacher_report(user, row.teacher)},
+    })
+
+
+def _project_xlsx(report):
+    title = _("Attendance report: %(project)s") % {"project": report.project.name}
+    columns = [_("Teacher"), _("School"), _("Sessions attended"), _("Hours attended"), _("Project hours"),
+               _("Share (%)"), _("Completed"), _("Exempt from assessment")]
+    rows = [[row.teacher.name, row.teacher.organisation.name, row.sessions_attended, row.attended_hours,
+             row.total_hours, _pct(row.share), _yes(row.completed), _yes(row.exempt)] for row in report.rows]
+    summary = [
+        (_("Teachers on the roster"), len(report.rows)),
+        (_("Sessions"), len(report.sessions)),
+        (_("Attendance needed to complete (%)"), report.min_attendance_percent),
+        (_("Completed"), report.completed_count),
+    ] + _participation_summary(report)
+    return _xlsx(title, columns, rows, summary)
+
+
+# --- a school ------------------------------------------------------------------------
+
+@login_required
+def school_report(request):
+    user = request.user
+    wanted = request.GET.get("organisation")
+    if user.role in SCHOOL_STAFF_ROLES and user.organisation_id:
+        organisation = user.organisation
+        if wanted and wanted != str(organisation.pk):
+            raise PermissionDenied
+    elif user.role in DISTRICT_ROLES and user.organisation_id:
+        if not wanted:
+            return redirect("attendance:report_district")
+        if not wanted.isdigit():
+            raise Http404
+        organisation = get_object_or_404(Organisation, pk=wanted, kind__in=reports.SCHOOL_KINDS)
+    else:
+        raise PermissionDenied
+    if not organisation.is_school or not may_view_school_report(user, organisation):
+        raise PermissionDenied
+    year = _year(request)
+    report = reports.school_report(organisation, year)
+    if _wants_xlsx(request):
+        return _school_xlsx(report)
+    return render(request, "attendance/reports/school.html", {
+        "report": report, "year": year, "year_label": _school_year_label(year),
+        "export_url": _export_url(request),
+        "organisation_param": wanted if user.role in DISTRICT_ROLES else "",
+    })
+
+
+def _school_xlsx(report):
+    title = _("Attendance report: %(school)s, %(year)s") % {
+        "school": report.organisation.name, "year": _school_year_label(report.year)}
+    semester_columns = [_("Semester %(n)s absence (hours)") % {"n": n} for n in range(1, len(report.semesters) + 1)]
+    columns = [_("Teacher"), *semester_columns, _("Credit forfeited"), _("At risk"), _("Exempt from assessment"),
+               _("School-based hours attended"), _("Project hours attended"), _("Expected hours"),
+               _("Participation rate (%)")]
+    rows = [[row.teacher.name, *row.absence, _yes(row.forfeited), _yes(row.at_risk), _yes(row.exempt),
+             row.school_based_hours, row.project_hours, row.expected_hours, _pct(row.participation)]
+            for row in report.rows]
+    summary = [
+        (_("Teachers"), report.teachers),
+        (_("Absence that forfeits the year's credit (hours, inclusive)"), report.limit),
+        (_("Credit forfeited"), report.forfeited),
+        (_("At risk"), report.at_risk),
+        (_("Exempt from assessment"), report.exempt),
+    ] + _participation_summary(report)
+    return _xlsx(title, columns, rows, summary)
+
+
+# --- a teacher -----------------------------------------------------------------------
+
+@login_required
+def teacher_report(request, pk):
+    teacher = get_object_or_404(Teacher.objects.select_related("organisation"), pk=pk)
+    if not may_view_teacher_report(request.user, teacher):
+        raise PermissionDenied
+    year = _year(request)
+    report = reports.teacher_report(teacher, year)
+    if _wants_xlsx(request):
+        return _teacher_xlsx(report)
+    return render(request, "attendance/reports/teacher.html", {
+        "report": report, "teacher": teacher, "year": year, "year_label": _school_year_label(year),
+        "export_url": _export_url(request),
+    })
+
+
+def _teacher_xlsx(report):
+    title = _("Attendance report: %(teacher)s, %(year)s") % {
+        "teacher": report.teacher.name, "year": _school_year_label(report.year)}
+    columns = [_("Date"), _("Topic"), _("Training"), _("Organiser"), _("Hours"), _("Attendance")]
+    rows = [[row.session.date, row.session.title,
+             _("School-based training") if row.school_based else row.session.project.name,
+             row.session.organisation.name, row.hours, str(row.label)] for row in report.rows]
+    summary = [
+        (_("Expected hours"), report.expected_hours),
+        (_("Attended hours"), report.attended_hours),
+        (_("Absent hours"), report.absent_hours),
+        (_("Leave hours"), report.leave_hours),
+        (_("Not recorded hours"), report.unrecorded_hours),
+        (_("Participation rate (%)"), _pct(report.participation)),
+    ]
+    if report.standing:
+        summary += [(_("Semester %(n)s absence (hours)") % {"n": n}, hours)
+                    for n, hours in enumerate(report.standing.absence, 1)]
+        summary += [(_("Credit forfeited"), _("Yes") if report.standing.forfeited else _("No")),
+                    (_("At risk"), _("Yes") if report.standing.at_risk else _("No")),
+                    (_("Exempt from assessment"), _("Yes") if report.standing.exempt else _("No"))]
+    return _xlsx(title, columns, rows, summary)
+
+
+# --- the district --------------------------------------------------------------------
+
+@login_required
+def district_report(request):
+    user = request.user
+    if user.role not in DISTRICT_ROLES or not user.organisation_id:
+        raise PermissionDenied
+    year = _year(request)
+    report = reports.district_report(user.organisation.district, year)
+    if _wants_xlsx(request):
+        return _district_xlsx(report)
+    return render(request, "attendance/reports/district.html", {
+        "report": report, "year": year, "year_label": _school_year_label(year),
+        "export_url": _export_url(request),
+    })
+
+
+def _district_xlsx(report):
+    title = _("Attendance report: %(district)s, %(year)s") % {
+        "district": report.district.name, "year": _school_year_label(report.year)}
+    columns = [_("School"), _("Teachers"), _("Expected hours"), _("Attended hours"), _("Participation rate (%)"),
+               _("Target met"), _("Credit forfeited"), _("At risk"), _("Exempt from assessment")]
+    rows = [[school.organisation.name, school.teachers, school.expected_hours, school.attended_hours,
+             _pct(school.participation), _yes(school.meets_target), school.forfeited, school.at_risk, school.exempt]
+            for school in report.schools]
+    summary = [(_("Teachers"), report.teachers), (_("Credit forfeited"), report.forfeited),
+               (_("At risk"), report.at_risk)] + _participation_summary(report)
+    return _xlsx(title, columns, rows, summary)
+

@@ -1,0 +1,218 @@
+"""Credit rules are data (seed 002: provinces count differently); the ledger
+records every credit with the rule that produced it and why a cap cut it."""
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from attendance.models import Teacher
+
+
+class Activity(models.TextChoices):
+    CONCENTRATED = "concentrated", _("Concentrated training")
+    ONLINE = "online", _("Online training")
+    SCHOOL_BASED = "school_based", _("School-based training")
+    DEGREE = "degree", _("Degree study")
+    TEACHING = "teaching", _("Teaching others' training")
+    SUPPORT_TEACHING = "support_teaching", _("Support teaching")
+    LEAVE = "leave", _("Maternity or sick leave")
+
+
+class Level(models.TextChoices):
+    SCHOOL = "school", _("School")
+    COUNTY = "county", _("County")
+    CITY = "city", _("City")
+    PROVINCE = "province", _("Province")
+    NATIONAL = "national", _("National")
+    ANY = "any", _("Any level")
+
+
+class RuleSet(models.Model):
+    """One version of a province's credit rules, in force from valid_from."""
+
+    class YearStart(models.TextChoices):
+        JANUARY = "01-01", _("Calendar year (1 January)")
+        FEBRUARY = "02-01", _("1 February to 31 January")
+
+    family = models.SlugField(_("rule family"), help_text=_("e.g. hunan, gansu; versions share it"))
+    name = models.CharField(_("name"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    year_start = models.CharField(_("credit year"), max_length=5, choices=YearStart.choices,
+                                  default=YearStart.JANUARY)
+    cycle_start_year = models.PositiveSmallIntegerField(_("first year of a five-year cycle"))
+    cycle_years = models.PositiveSmallIntegerField(_("years per cycle"), default=5)
+    annual_minimum = models.DecimalField(_("minimum credits a year"), max_digits=6, decimal_places=1)
+    cycle_minimum = models.DecimalField(_("minimum credits a cycle"), max_digits=6, decimal_places=1)
+    annual_cap = models.DecimalField(_("maximum credits a year"), max_digits=6, decimal_places=1,
+                                     null=True, blank=True)
+    new_teacher_extra = models.DecimalField(_("extra credits for new teachers"), max_digits=6,
+                                            decimal_places=1, default=0)
+    new_teacher_years = models.PositiveSmallIntegerField(_("years new teachers have for them"), default=3)
+    leave_exemption_per_semester = models.DecimalField(
+        _("credits exempted per semester of approved leave"), max_digits=6, decimal_places=1, default=0)
+
+    class Meta:
+        verbose_name = _("credit rule set")
+        verbose_name_plural = _("credit rule sets")
+        ordering = ["family", "-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["family", "valid_from"], name="one_version_per_day")]
+
+    def __str__(self):
+        return f"{self.name}（{self.valid_from:%Y-%m-%d}）"
+
+    def clean(self):
+        if self.annual_cap is not None and self.annual_minimum is not None and self.annual_cap < self.annual_minimum:
+            raise ValidationError({"annual_cap": _("The yearly maximum cannot be below the yearly minimum.")})
+        if self.annual_minimum is not None and self.cycle_minimum is not None and \
+                self.cycle_minimum < self.annual_minimum:
+            raise ValidationError({"cycle_minimum": _("The cycle minimum cannot be below the yearly minimum.")})
+
+    def credit_year(self, day: datetime.date) -> int:
+        month, dom = (int(part) for part in self.year_start.split("-"))
+        return day.year if (day.month, day.day) >= (month, dom) else day.year - 1
+
+    def cycle_of(self, credit_year: int) -> tuple[int, int]:
+        first = self.cycle_start_year + (credit_year - self.cycle_start_year) // self.cycle_years * self.cycle_years
+        return first, first + self.cycle_years - 1
+
+
+class ConversionRule(models.Model):
+    """How hours of one activity at one level become credits, and its caps."""
+
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="conversions")
+    activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.ANY)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2, default=1,
+                                validators=[MinValueValidator(Decimal("0.01"))])
+    credits = models.DecimalField(_("give credits"), max_digits=6, decimal_places=2)
+    flat = models.BooleanField(_("flat credits per record (hours ignored)"), default=False)
+    cap_per_item = models.DecimalField(_("maximum per record"), max_digits=6, decimal_places=1, null=True, blank=True)
+    cap_per_year = models.DecimalField(_("maximum a year"), max_digits=6, decimal_places=1, null=True, blank=True)
+    cap_per_cycle = models.DecimalField(_("maximum a cycle"), max_digits=6, decimal_places=1, null=True, blank=True)
+    text = models.CharField(_("rule as written"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("conversion rule")
+        verbose_name_plural = _("conversion rules")
+        constraints = [models.UniqueConstraint(fields=["rule_set", "activity", "level"], name="one_rule_per_level")]
+
+    def clean(self):
+        if self.cap_per_year is not None and self.cap_per_item is not None and self.cap_per_year < self.cap_per_item:
+            raise ValidationError({"cap_per_year": _("The yearly maximum cannot be below the per-record maximum.")})
+        if self.cap_per_cycle is not None and self.cap_per_year is not None and self.cap_per_cycle < self.cap_per_year:
+            raise ValidationError({"cap_per_cycle": _("The cycle maximum cannot be below the yearly maximum.")})
+
+
+class Bonus(models.Model):
+    class Kind(models.TextChoices):
+        EXCELLENT_TRAINEE = "excellent_trainee", _("Excellent trainee")
+
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="bonuses")
+    kind = models.CharField(_("for"), max_length=20, choices=Kind.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("bonus")
+        verbose_name_plural = _("bonuses")
+        constraints = [models.UniqueConstraint(fields=["rule_set", "kind", "level"], name="one_bonus_per_level")]
+
+
+class CreditEntry(models.Model):
+    """One line of a teacher's ledger."""
+
+    class Source(models.TextChoices):
+        PROJECT = "project", _("Completed project")
+        SCHOOL_BASED = "school_based", _("School-based training")
+        DECLARATION = "declaration", _("Registered outside training")
+        BONUS = "bonus", _("Bonus")
+        EXEMPTION = "exemption", _("Exemption")
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="credit_entries")
+    credit_year = models.PositiveSmallIntegerField(_("credit year"), db_index=True)
+    occurred_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    description = models.CharField(_("what"), max_length=200)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, default=0)
+    raw_credits = models.DecimalField(_("credits by the rule"), max_digits=6, decimal_places=2)
+    credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=2)
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
+    rule_text = models.CharField(_("rule"), max_length=300)
+    note = models.CharField(_("note"), max_length=300, blank=True,
+                            help_text=_("Why a cap cut the credits, or why none were given."))
+    project = models.ForeignKey("schedule.ScheduledProject", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    declaration = models.ForeignKey("credits.Declaration", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="entries")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit entry")
+        verbose_name_plural = _("credit entries")
+        ordering = ["occurred_on", "pk"]
+        indexes = [models.Index(fields=["teacher", "credit_year"])]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "project", "source"], condition=models.Q(project__isnull=False),
+                                    name="project_credited_once"),
+        ]
+
+
+def certificate_path(instance, filename):
+    return f"certificates/{instance.teacher_id}/{filename}"
+
+
+class Declaration(models.Model):
+    """A teacher's outside training, registered through the review flow of seed 002."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHOOL = "school", _("Awaiting school verification")
+        TRAINING_SCHOOL = "training_school", _("Awaiting registration")
+        BUREAU = "bureau", _("Awaiting bureau confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        RETURNED = "returned", _("Returned")
+        REJECTED = "rejected", _("Rejected")
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="declarations")
+    provider = models.CharField(_("training provider"), max_length=200)
+    title = models.CharField(_("training"), max_length=200)
+    activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
+    excellent_trainee = models.BooleanField(_("named excellent trainee"), default=False)
+    certificate = models.FileField(_("certificate"), upload_to=certificate_path)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared training")
+        verbose_name_plural = _("declared training")
+        ordering = ["-start_date", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class CycleClosure(models.Model):
+    """准予结业: the bureau's confirmation that a teacher met a cycle's requirement."""
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="cycle_closures")
+    first_year = models.PositiveSmallIntegerField(_("cycle"))
+    total = models.DecimalField(_("credits in the cycle"), max_digits=7, decimal_places=1)
+    required = models.DecimalField(_("credits required"), max_digits=7, decimal_places=1)
+    passed = models.BooleanField(_("completed the cycle"))
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cycle closure")
+        verbose_name_plural = _("cycle closures")
+        constraints = [models.UniqueConstraint(fields=["teacher", "first_year"], name="one_closure_per_cycle")]

@@ -102,7 +102,7 @@ def roster_parse(*, organisation: Organisation, file) -> tuple[list[Teacher], li
             organisation=organisation, name=name, id_number=id_number,
             gender=gender or idcard.gender(id_number), birth_date=birth or idcard.birth_date(id_number),
             stage=stage, subject=subject, title=str(row["title"] or "").strip(),
-            is_new_teacher=str(row["is_new_teacher"] or "").strip() in ("是", "Y", "y", "yes", "1", "True", "TRUE"),
+            is_new_teacher=str(row["is_new_teacher"] or "").strip().lower() in ("是", "y", "yes", "1", "true"),
         ))
     return teachers, errors
 

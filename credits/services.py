@@ -45,7 +45,8 @@ def _cut(credits: Decimal, room: Decimal | None, message: str, notes: list) -> D
     return room
 
 
-def _number(value: Decimal) -> str:
+def _number(value) -> str:
+    value = Decimal(value)
     return format(value.normalize(), "f") if value == value.to_integral() else format(value.quantize(CENT), "f")
 
 

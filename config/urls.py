@@ -15,6 +15,7 @@ urlpatterns = [
     path("print/", include("printing.urls")),
     path("schedule/", include("schedule.urls")),
     path("attendance/", include("attendance.urls")),
+    path("credits/", include("credits.urls")),
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]

@@ -123,13 +123,17 @@ def change_request_apply(*, document: Document) -> list[ScheduleChange]:
     return ScheduleChange.objects.bulk_create(applied)
 
 
+@transaction.atomic
 def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_on, text: str) -> ProjectLogEntry:
     entry = ProjectLogEntry(project=project, author=user, kind=kind, happened_on=happened_on, text=text)
     entry.full_clean()
     entry.save()
     if kind == ProjectLogEntry.Kind.CLOSED and project.status == ScheduledProject.Status.SCHEDULED:
+        from credits.services import credit_finished_project
+
         project.status = ScheduledProject.Status.FINISHED
         project.save(update_fields=["status"])
+        credit_finished_project(project)  # attendance becomes credits (or says why not)
     return entry
 
 

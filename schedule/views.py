@@ -90,9 +90,13 @@ def project_detail(request, pk):
                 messages.success(request, _("Change request submitted for review."))
                 return redirect("plans:detail", pk=document.pk)
         elif "log-text" in request.POST and log_form.is_valid():
-            services.log_entry_add(project=project, user=user, **log_form.cleaned_data)
-            messages.success(request, _("Log entry added."))
-            return redirect("schedule:project", pk=project.pk)
+            try:
+                services.log_entry_add(project=project, user=user, **log_form.cleaned_data)
+            except ValidationError as error:
+                add_validation_error(log_form, error)
+            else:
+                messages.success(request, _("Log entry added."))
+                return redirect("schedule:project", pk=project.pk)
     return render(request, "schedule/project_detail.html", {
         "project": project,
         "changes": project.changes.select_related("change_request"),

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "credits"
+urlpatterns = [
+    path("declarations/", include("credits.registration_urls")),
+    path("", include("credits.ledger_urls")),
+]

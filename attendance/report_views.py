@@ -158,14 +158,14 @@ def project_report(request, pk):
 def _project_xlsx(report):
     title = _("Attendance report: %(project)s") % {"project": report.project.name}
     columns = [_("Teacher"), _("School"), _("Sessions attended"), _("Hours attended"), _("Project hours"),
-               _("Share (%)"), _("Completed"), _("Exempt from assessment")]
+               _("Share of hours (%)"), _("Training completed"), _("Exempt from assessment")]
     rows = [[row.teacher.name, row.teacher.organisation.name, row.sessions_attended, row.attended_hours,
              row.total_hours, _pct(row.share), _yes(row.completed), _yes(row.exempt)] for row in report.rows]
     summary = [
         (_("Teachers on the roster"), len(report.rows)),
         (_("Sessions"), len(report.sessions)),
         (_("Attendance needed to complete (%)"), report.min_attendance_percent),
-        (_("Completed"), report.completed_count),
+        (_("Training completed"), report.completed_count),
     ] + _participation_summary(report)
     return _xlsx(title, columns, rows, summary)
 
@@ -212,7 +212,7 @@ def _school_xlsx(report):
              row.school_based_hours, row.project_hours, row.expected_hours, _pct(row.participation)]
             for row in report.rows]
     summary = [
-        (_("Teachers"), report.teachers),
+        (_("Teachers in post"), report.teachers),
         (_("Absence that forfeits the year's credit (hours, inclusive)"), report.limit),
         (_("Credit forfeited"), report.forfeited),
         (_("At risk"), report.at_risk),
@@ -282,12 +282,12 @@ def district_report(request):
 def _district_xlsx(report):
     title = _("Attendance report: %(district)s, %(year)s") % {
         "district": report.district.name, "year": _school_year_label(report.year)}
-    columns = [_("School"), _("Teachers"), _("Expected hours"), _("Attended hours"), _("Participation rate (%)"),
+    columns = [_("School"), _("Teachers in post"), _("Expected hours"), _("Attended hours"), _("Participation rate (%)"),
                _("Target met"), _("Credit forfeited"), _("At risk"), _("Exempt from assessment")]
     rows = [[school.organisation.name, school.teachers, school.expected_hours, school.attended_hours,
              _pct(school.participation), _yes(school.meets_target), school.forfeited, school.at_risk, school.exempt]
             for school in report.schools]
-    summary = [(_("Teachers"), report.teachers), (_("Credit forfeited"), report.forfeited),
+    summary = [(_("Teachers in post"), report.teachers), (_("Credit forfeited"), report.forfeited),
                (_("At risk"), report.at_risk)] + _participation_summary(report)
     return _xlsx(title, columns, rows, summary)
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 
 def test_check_deploy_with_production_settings_reports_nothing():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+           "DJANGO_SETTINGS_MODULE": "config.settings.production",
            "DJANGO_SECRET_KEY": "x" * 30 + "-production-check-" + "y" * 20,
            "DJANGO_ALLOWED_HOSTS": "train.example.org", "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/train"}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

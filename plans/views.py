@@ -106,6 +106,10 @@ def document_detail(request, pk):
     context = document_page_context(document, request.user)
     context["can_edit"] = document.is_editable and request.user.has_perm("plans.change_document", document)
     context["revise_task_url"] = _open_revise_task_url(document, request.user)
+    if request.user.role in ("training_officer", "bureau_officer", "school_officer"):
+        from workflow.inbox_actions import copy_recipients
+
+        context["copy_recipients"] = copy_recipients(document, request.user)
     return render(request, "plans/document_detail.html", context)
 
 

@@ -21,6 +21,8 @@ class Decision(models.TextChoices):
     RESUBMIT = "resubmit", _("Resubmitted")
     CLAIM = "claim", _("Claimed")
     RELEASE = "release", _("Released")
+    REASSIGN = "reassign", _("Handed over")
+    COPY = "copy", _("Copied for information")
     APPROVE = "approve", _("Approved")
     RETURN = "return", _("Returned for revision")
     REJECT = "reject", _("Rejected")
@@ -163,3 +165,33 @@ class TaskDue(models.Model):
     class Meta:
         verbose_name = _("task due date")
         verbose_name_plural = _("task due dates")
+
+
+class SavedFilter(models.Model):
+    """A user's named inbox filter (tab, kind, school, year)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=50)
+    query = models.CharField(_("filter"), max_length=300)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_filter_name_per_user")]
+
+
+class DocumentCopy(models.Model):
+    """抄送: a document shared for information with someone outside its approval path."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="copies")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("recipient"))
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("copy for information")
+        verbose_name_plural = _("copies for information")
+        constraints = [models.UniqueConstraint(fields=["document", "recipient"], name="one_copy_per_recipient")]

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,6 +176,8 @@ INBOX_TABS = {
 
 @login_required
 def inbox(request):
+    if request.method == "POST":
+        return _inbox_post(request)
     tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "mine"
     kind = request.GET.get("kind", "")
     organisation_id = _int_or_none(request.GET.get("organisation"))
@@ -187,17 +189,89 @@ def inbox(request):
     tasks = tasks.order_by("-finished" if tab == "done" else "due__due_date", "-pk")
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [_task_row(task, today) for task in page]
+    eligible = {}  # one look-up per (permission, organisation) on the page, not per row
+    rows = [_task_row(task, today, eligible) for task in page]
     user = request.user
     schools = Organisation.objects.none()
     if user.organisation_id and user.role in ("training_officer", "bureau_officer"):
         schools = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
             kind__in=[Organisation.Kind.EXPERT_POOL]).order_by("kind", "name")
     return render(request, "workflow/inbox.html", {
+        "saved_filters": request.user.saved_filters.all(), "query": request.GET.urlencode(),
+        "batch_experts": _batch_experts(request.user),
         "tab": tab, "counts": counts, "rows": rows, "page": page,
         "kinds": Document.Kind.choices, "kind": kind, "organisation_id": organisation_id,
         "year": year, "schools": schools, "years": range(today.year + 1, today.year - 5, -1),
     })
+
+
+def _batch_experts(user):
+    from accounts.models import User
+
+    if not user.organisation_id or user.role not in ("training_officer", "bureau_officer"):
+        return User.objects.none()
+    return User.objects.filter(role=User.Role.EXPERT, is_active=True,
+                               organisation__district_id=user.organisation.district_id).order_by("full_name")
+
+
+def _inbox_post(request):
+    """Batch approval, hand-over and saved filters, posted from the inbox."""
+    from viewflow.workflow.models import Task
+
+    from . import inbox_actions
+    from .models import SavedFilter
+
+    back = request.POST.get("back") or reverse("workflow:inbox")
+    action = request.POST.get("action")
+    try:
+        if action == "batch_approve":
+            count = inbox_actions.tasks_batch_approve(
+                user=request.user, task_ids=[int(pk) for pk in request.POST.getlist("tasks")],
+                experts=_batch_experts(request.user).filter(pk__in=request.POST.getlist("experts")))
+            messages.success(request, _("%(count)s tasks approved.") % {"count": count})
+        elif action == "hand_over":
+            from accounts.models import User
+
+            task = get_object_or_404(Task, pk=request.POST.get("task"))
+            to = get_object_or_404(User, pk=request.POST.get("to"))
+            inbox_actions.task_hand_over(task=task, user=request.user, to=to)
+            messages.success(request, _("Task handed over to %(name)s.") % {"name": to.display_name})
+        elif action == "save_filter":
+            name = request.POST.get("name", "").strip()[:50]
+            if not name:
+                raise ValidationError(_("Give the filter a name."))
+            SavedFilter.objects.update_or_create(user=request.user, name=name,
+                                                 defaults={"query": request.POST.get("query", "")[:300]})
+            messages.success(request, _("Filter saved."))
+        elif action == "delete_filter":
+            SavedFilter.objects.filter(user=request.user, pk=request.POST.get("filter")).delete()
+        else:
+            raise PermissionDenied
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(back)
+
+
+@login_required
+def document_copy(request, pk):
+    """抄送 from a document's page."""
+    from accounts.models import User
+    from plans.views import get_visible_document
+
+    from . import inbox_actions
+
+    document = get_visible_document(request.user, pk)
+    if request.method != "POST":
+        raise PermissionDenied
+    recipient = get_object_or_404(User, pk=request.POST.get("recipient"))
+    try:
+        inbox_actions.document_copy(document=document, sender=request.user, recipient=recipient,
+                                    note=request.POST.get("note", "")[:200])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Copy sent to %(name)s.") % {"name": recipient.display_name})
+    return redirect("plans:detail", pk=document.pk)
 
 
 def _int_or_none(value):
@@ -207,15 +281,24 @@ def _int_or_none(value):
         return None
 
 
-def _task_row(task, today: datetime.date) -> dict:
+def _task_row(task, today: datetime.date, eligible: dict) -> dict:
     document = task.process.reviewprocess.document
     due = getattr(task, "due", None)
     due_date = due.due_date if due else None
     url_name = "execute" if task.owner_id and not task.finished else "assign"
     action_url = None if task.finished else task.flow_task.reverse(url_name, args=[task.process_id, task.pk])
+    from . import inbox_actions
+
+    hand_over_to = []
+    if task.owner_id and not task.finished and task.owner_permission:
+        key = (task.owner_permission, task.owner_permission_obj_pk)
+        if key not in eligible:
+            eligible[key] = inbox_actions.eligible_users(*key)
+        hand_over_to = [u for u in eligible[key] if u.pk != task.owner_id]
     return {
         "task": task,
         "document": document,
+        "hand_over_to": hand_over_to,
         "step": task.flow_task.task_title,
         "due_date": due_date,
         "overdue": bool(due_date and not task.finished and due_date < today),

@@ -1,0 +1,131 @@
+"""Inbox power features: hand a task over, copy a document for information,
+approve several tasks of one step at once."""
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from plans.models import Document
+
+from . import services
+from .models import Decision, DocumentCopy, Step
+
+User = get_user_model()
+
+ERROR_NOT_YOURS = _("Only the person who holds a task can hand it over.")
+ERROR_NOT_ELIGIBLE = _("%(name)s may not handle this step.")
+ERROR_MIXED_STEPS = _("Choose tasks of one step only.")
+ERROR_NOT_IN_QUEUE = _("Some of the chosen tasks are not yours to approve.")
+ERROR_ALREADY_COPIED = _("%(name)s already has a copy.")
+ERROR_COPY_RECIPIENT = _("Copies go to staff of the same district who cannot already see the document.")
+
+
+def eligible_for(task) -> "list[User]":
+    """Who else could take this queue task: holders of its permission at its organisation."""
+    return eligible_users(task.owner_permission, task.owner_permission_obj_pk)
+
+
+def eligible_users(owner_permission: str | None, organisation_pk) -> "list[User]":
+    from guardian.shortcuts import get_users_with_perms
+
+    from accounts.models import Organisation
+
+    if not owner_permission:
+        return []
+    organisation = Organisation(pk=int(organisation_pk))
+    codename = owner_permission.split(".", 1)[1]
+    return list(get_users_with_perms(organisation, only_with_perms_in=[codename], with_group_users=True)
+                .filter(is_active=True).order_by("full_name"))
+
+
+@transaction.atomic
+def task_hand_over(*, task: Task, user, to) -> Task:
+    """Reassign (转办) a claimed task to a colleague who may take the same step."""
+    flow_task = task.flow_task
+    with flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.get(pk=task.pk)
+        if task.owner_id != user.pk or task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
+            raise PermissionDenied(ERROR_NOT_YOURS)
+        if to.pk == user.pk or to not in eligible_for(task):
+            raise ValidationError(ERROR_NOT_ELIGIBLE % {"name": to.display_name})
+        task.owner = to
+        task.status = STATUS.ASSIGNED
+        task.save(update_fields=["owner", "status"])
+        document = task.process.coerced.document
+        services.trail_record(document=document, step=_step(task), decision=Decision.REASSIGN, actor=user,
+                              comment=str(_("Handed over to %(name)s") % {"name": to.display_name}), task=task)
+    return task
+
+
+def _step(task):
+    from .flows import STEP_OF_NODE
+
+    return STEP_OF_NODE.get(task.flow_task.name, Step.INITIAL_REVIEW)
+
+
+def copy_recipients(document: Document, sender) -> "list[User]":
+    """District staff who cannot see the document yet (two queries)."""
+    from plans.models import DocumentUserObjectPermission
+    from plans.rules import may_view
+
+    granted = DocumentUserObjectPermission.objects.filter(content_object=document).values("user_id")
+    candidates = User.objects.filter(organisation__district_id=document.organisation.district_id,
+                                     is_active=True).exclude(role__in=["", User.Role.TEACHER]).exclude(
+        pk=sender.pk).exclude(pk__in=granted).select_related("organisation").order_by("organisation__name",
+                                                                                        "full_name")
+    return [user for user in candidates if not may_view(user, document)]
+
+
+@transaction.atomic
+def document_copy(*, document: Document, sender, recipient, note: str = "") -> DocumentCopy:
+    """抄送: the recipient may read the document (a guardian grant) but takes no step."""
+    if not sender.has_perm("plans.view_document", document):
+        raise PermissionDenied
+    if DocumentCopy.objects.filter(document=document, recipient=recipient).exists():
+        raise ValidationError(ERROR_ALREADY_COPIED % {"name": recipient.display_name})
+    if recipient not in copy_recipients(document, sender):
+        raise ValidationError(ERROR_COPY_RECIPIENT)
+    copy = DocumentCopy.objects.create(document=document, recipient=recipient, sender=sender, note=note)
+    assign_perm("plans.view_document", recipient, document)
+    services.trail_record(document=document, step=Step.SUBMIT if document.status == "draft" else _current_step(document),
+                          decision=Decision.COPY, actor=sender,
+                          comment=str(_("Copied to %(name)s") % {"name": recipient.display_name}) +
+                          (f"：{note}" if note else ""))
+    return copy
+
+
+def _current_step(document):
+    return {
+        Document.Status.INITIAL_REVIEW: Step.INITIAL_REVIEW, Document.Status.EXPERT_REVIEW: Step.EXPERT_REVIEW,
+        Document.Status.FILING: Step.FILING, Document.Status.RETURNED: Step.REVISE,
+    }.get(document.status, Step.FILING)
+
+
+def tasks_batch_approve(*, user, task_ids: list[int], experts=()) -> int:
+    """Approve several tasks of one step (初审 or 备案) together; all or none."""
+    tasks = list(Task.objects.filter(pk__in=task_ids, flow_task_type="HUMAN").select_related("process"))
+    if not tasks or len(tasks) != len(set(task_ids)):
+        raise ValidationError(ERROR_NOT_IN_QUEUE)
+    if len({t.flow_task.name for t in tasks}) != 1:
+        raise ValidationError(ERROR_MIXED_STEPS)
+    step = tasks[0].flow_task.name
+    if step not in ("initial_review", "filing"):
+        raise ValidationError(ERROR_MIXED_STEPS)
+    for task in tasks:
+        allowed = (task.owner_id == user.pk and task.status in (STATUS.ASSIGNED, STATUS.STARTED)) or (
+            task.status == STATUS.NEW and task.flow_task.can_assign(user, task))
+        if not allowed:
+            raise ValidationError(ERROR_NOT_IN_QUEUE)
+    with transaction.atomic():
+        for task in tasks:
+            if step == "filing":
+                document = task.process.coerced.document
+                services.task_perform(task=task, user=user, decide=services.filing_decide, decision=Decision.APPROVE,
+                                      filing_number=services.filing_number_suggest(document=document))
+            else:
+                services.task_perform(task=task, user=user, decide=services.initial_review_decide,
+                                      decision=Decision.APPROVE, experts=list(experts))
+    return len(tasks)

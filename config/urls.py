@@ -16,6 +16,8 @@ urlpatterns = [
     path("schedule/", include("schedule.urls")),
     path("attendance/", include("attendance.urls")),
     path("credits/", include("credits.urls")),
+    path("notices/", include("notices.urls")),
+    path("audit/", include("audit.urls")),
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]

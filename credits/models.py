@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
+from accounts.models import Organisation
 from attendance.models import Teacher
 
 
@@ -216,3 +218,59 @@ class CycleClosure(models.Model):
         verbose_name = _("cycle closure")
         verbose_name_plural = _("cycle closures")
         constraints = [models.UniqueConstraint(fields=["teacher", "first_year"], name="one_closure_per_cycle")]
+
+
+# --- registering declared training (seed 002: teacher → school → training school → bureau) ---
+
+class DeclarationProcess(Process):
+    """One declaration's way through registration; it survives returns and resubmissions."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="processes",
+                                    verbose_name=_("declared training"))
+    # Outcome of the latest review step, read by the flow's gateways.
+    decision = models.CharField(_("decision"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("declaration registration process")
+        verbose_name_plural = _("declaration registration processes")
+
+    @property
+    def training_school_org(self):
+        return Organisation.objects.get(district_id=self.declaration.teacher.organisation.district_id,
+                                        kind=Organisation.Kind.TRAINING_SCHOOL)
+
+    @property
+    def bureau_org(self):
+        return Organisation.objects.get(district_id=self.declaration.teacher.organisation.district_id,
+                                        kind=Organisation.Kind.BUREAU)
+
+
+class DeclarationDecision(models.Model):
+    """The trail of one declaration: who did what at which step, and why."""
+
+    class Step(models.TextChoices):
+        SUBMIT = "submit", _("Submission")
+        SCHOOL_VERIFY = "school_verify", _("School verification")
+        TRAINING_SCHOOL_REGISTER = "training_school_register", _("Registration by the training school")
+        BUREAU_CONFIRM = "bureau_confirm", _("Bureau confirmation")
+        REVISE = "revise", _("Revision")
+
+    class Decision(models.TextChoices):
+        SUBMIT = "submit", _("Submitted")
+        RESUBMIT = "resubmit", _("Resubmitted")
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned for revision")
+        REJECT = "reject", _("Rejected")
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="decisions")
+    step = models.CharField(_("step"), max_length=30, choices=Step.choices)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("by"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("declaration decision")
+        verbose_name_plural = _("declaration decisions")
+        ordering = ["created_at", "pk"]

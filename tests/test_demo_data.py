@@ -1,9 +1,15 @@
+import datetime
 import math
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import District, User
+from attendance import idcard
+from attendance.models import Attendance, CompletionRules, Enrolment, LeaveRequest, Session, Teacher
+from attendance.services import is_exempt
+from credits.models import CreditEntry
 from plans.models import Document
 from schedule.models import ProjectLogEntry, ScheduledProject, SpotCheck
 from workflow.selectors import task_queue
@@ -52,10 +58,67 @@ def test_demo_district_shows_the_schedule():
     kinds = set(ProjectLogEntry.objects.values_list("kind", flat=True))
     assert {"opened", "session", "problem", "closed"} <= kinds
     assert all(d.year == 2024 for d in ProjectLogEntry.objects.values_list("happened_on", flat=True))
-    assert ScheduledProject.objects.filter(status=ScheduledProject.Status.FINISHED).count() == 1
+    # Closed through the project log: the April project, and the September one the demo teachers attended.
+    finished = ScheduledProject.objects.filter(status=ScheduledProject.Status.FINISHED)
+    assert sorted(finished.values_list("name", flat=True)) == [
+        "学科教研组长、教学副校长业务提升培训", "小学教师学科素养提升培训（语文、数学）"]
 
     check = SpotCheck.objects.get(year=2024)
     assert check.seed == 20240601
     projects_2024 = ScheduledProject.objects.filter(year=2024).count()
     assert check.items.count() == math.ceil(projects_2024 * 20 / 100)
     assert check.items.exclude(findings="").count() == 1
+
+
+def test_demo_district_shows_teachers_attendance_and_credits():
+    call_command("load_demo", verbosity=0)
+    assert District.objects.get(name="建安区").credit_rule_family == "hunan"
+
+    teachers = Teacher.objects.select_related("organisation")
+    assert teachers.filter(organisation__name="建安区实验小学").count() >= 8
+    assert teachers.filter(organisation__name="建安区第一初级中学").count() >= 6
+    for teacher in teachers:
+        assert idcard.is_valid(teacher.id_number), teacher.name
+        assert teacher.id_number.startswith("411003")
+        assert idcard.birth_date(teacher.id_number) == teacher.birth_date
+        assert idcard.gender(teacher.id_number) == teacher.gender
+    assert {"M", "F"} <= set(teachers.values_list("gender", flat=True))
+    assert teachers.filter(is_new_teacher=True).count() == 2
+    rules = CompletionRules.for_district(District.objects.get(name="建安区").pk)
+    exempt = {t.name for t in teachers if is_exempt(t, 2026, rules)}
+    assert exempt == {"赵春梅", "沈建新"}  # a woman who turns 50, a man of 56
+    wang = Teacher.objects.get(name="王丽娜")
+    assert wang.user.username == "shiyan_jiaoshi"
+
+    # The finished project: one on the waiting list, credits for those who completed,
+    # a zero entry that says why for the one who missed two sessions.
+    assert Enrolment.objects.filter(status=Enrolment.Status.WAITLISTED).count() == 1
+    project_entries = CreditEntry.objects.filter(source=CreditEntry.Source.PROJECT)
+    assert project_entries.filter(credits__gt=0).exists()
+    failed = project_entries.get(credits=0)
+    assert failed.note and failed.teacher.name == "蒋丽"
+    assert Attendance.objects.filter(status=Attendance.Status.LATE, session__project__isnull=False).exists()
+
+    # School-based: three 2.5-hour sessions; 5 hours absent forfeits the year.
+    school_sessions = Session.objects.filter(school_plan__organisation__name="建安区实验小学",
+                                             school_plan__year=2024)
+    assert school_sessions.count() == 3
+    assert {s.hours for s in school_sessions} == {2.5}
+    school_entries = CreditEntry.objects.filter(source=CreditEntry.Source.SCHOOL_BASED)
+    forfeited = school_entries.get(credits=0)
+    assert forfeited.note and forfeited.teacher.name == "杨帆"
+    assert school_entries.filter(credits__gt=0).count() == 7
+
+    exemption = CreditEntry.objects.get(source=CreditEntry.Source.EXEMPTION)
+    assert exemption.teacher.gender == "F" and exemption.credits > 0 and "产假" in exemption.description
+
+    # The current project: 王丽娜 confirmed with a December 2026 session ahead,
+    # and another teacher's leave approved by the school (marked as leave).
+    current = Enrolment.objects.get(teacher=wang, project__year=2026)
+    assert current.status == Enrolment.Status.CONFIRMED
+    assert current.project.sessions.filter(date__gte=datetime.date(2026, 12, 1)).exists()
+    leave = LeaveRequest.objects.get(status=LeaveRequest.Status.APPROVED)
+    assert leave.teacher != wang and leave.decided_by.username == "yizhong_zhuangan"
+    assert leave.session.starts_at() > timezone.make_aware(datetime.datetime(2026, 11, 23))
+    assert Attendance.objects.get(session=leave.session, teacher=leave.teacher).status == Attendance.Status.LEAVE
+    assert not LeaveRequest.objects.filter(teacher=wang).exists()  # hers to ask for in the demo

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.factories import make_district, make_proposal, make_school_plan
 from tests.flow_helpers import claim_and_decide, open_task, submit, task_url
+from workflow.calendar import add_working_days
 from workflow.models import StepDeadline, TaskDue
 from workflow.selectors import task_done, task_inbox, task_queue
 
@@ -54,7 +55,7 @@ def test_due_date_uses_configured_days_and_shows_overdue(world, client_for):
     document = make_school_plan(world)
     submit(client_for(world.school_officer), document)
     task = open_task(document, "initial_review")
-    assert task.due.due_date == timezone.localdate() + datetime.timedelta(days=3)
+    assert task.due.due_date == add_working_days(timezone.localdate(), 3)
 
     trainer = client_for(world.training_officer)
     assert "已逾期" not in trainer.get(INBOX + "?tab=queue").content.decode()
@@ -66,7 +67,7 @@ def test_default_due_days_come_from_settings(world, client_for, settings):
     settings.REVIEW_STEP_DAYS = {**settings.REVIEW_STEP_DAYS, "initial_review": 9}
     document = make_school_plan(world)
     submit(client_for(world.school_officer), document)
-    assert open_task(document, "initial_review").due.due_date == timezone.localdate() + datetime.timedelta(days=9)
+    assert open_task(document, "initial_review").due.due_date == add_working_days(timezone.localdate(), 9)
 
 
 def test_filters_by_kind_school_and_year(world, client_for):

@@ -15,7 +15,7 @@ from viewflow.workflow.nodes.split import SplitActivation
 
 from . import views
 from .models import Decision, ReviewProcess, Step
-from .services import task_set_due_date
+from .services import task_created_notify, task_set_due_date
 
 
 class ExpertSplitActivation(SplitActivation):
@@ -141,7 +141,9 @@ class ReviewFlow(flow.Flow):
         return activation.process
 
     def set_due_date(self, activation):
+        """onCreate of every review task: its due date, then its notices."""
         task_set_due_date(task=activation.task, step=activation.flow_task.name)
+        task_created_notify(task=activation.task)
 
     def has_view_permission(self, user, obj=None):
         """Scope every viewflow page: the app for reviewers and authors, a

@@ -16,7 +16,9 @@ TASK_RELATED = [
 
 
 def _human_tasks() -> QuerySet[Task]:
-    return Task.objects.filter(flow_task_type="HUMAN").select_related(*TASK_RELATED)
+    # The document review flow's tasks; declarations have their own queue page.
+    return Task.objects.filter(flow_task_type="HUMAN", process__reviewprocess__isnull=False).select_related(
+        *TASK_RELATED)
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:

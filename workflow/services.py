@@ -1,7 +1,5 @@
 """Review decisions. Task views call these inside viewflow's lock, then
 complete the task; the flow's gateways read process.decision."""
-import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -10,10 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Organisation, User
+from notices.models import Notice
+from notices.services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
 from plans.models import Document
 from plans.services import document_assert_editable, document_check_complete, document_freeze_version
 from schedule.services import document_filed
 
+from .calendar import add_working_days
 from .models import Decision, ExpertAssignment, ReviewProcess, Step, StepDeadline, TaskDue, TrailEntry
 
 ERROR_COMMENT_REQUIRED = _("Please give a comment explaining the return or rejection.")
@@ -38,8 +39,71 @@ def step_days(step: str) -> int:
 
 
 def task_set_due_date(*, task, step: str) -> TaskDue:
+    """A step's days are working days: 法定节假日 skipped, 调休 working days counted."""
     today = timezone.localdate(task.created)
-    return TaskDue.objects.create(task=task, due_date=today + datetime.timedelta(days=step_days(step)))
+    return TaskDue.objects.create(task=task, due_date=add_working_days(today, step_days(step)))
+
+
+def task_url(task) -> str:
+    """The task's short URL: it sends each user on to claim, handle or view it."""
+    from django.urls import get_resolver
+
+    # Outside a request (management commands) the URLconf may not be loaded
+    # yet; loading it mounts the flow's views, whose namespace reverse needs.
+    get_resolver().url_patterns  # noqa: B018
+    return task.flow_task.reverse("index", args=[task.process_id, task.pk])
+
+
+def task_recipients(task) -> list[User]:
+    """Who should hear about a task: its owner, or, while it waits in a queue,
+    everyone who may claim it (the queue's permission at its organisation, as
+    selectors.task_queue lists them)."""
+    from guardian.shortcuts import get_users_with_perms
+
+    if task.owner_id:
+        return [task.owner] if task.owner.is_active else []
+    if not task.owner_permission or not task.owner_permission_obj_pk:
+        return []
+    organisation = Organisation.objects.get(pk=int(task.owner_permission_obj_pk))
+    codename = task.owner_permission.split(".", 1)[-1]
+    return list(
+        get_users_with_perms(organisation, only_with_perms_in=[codename], with_group_users=True)
+        .filter(is_active=True, organisation=organisation).order_by("pk")
+    )
+
+
+def task_created_notify(*, task) -> None:
+    """Tell the owner (or the queue) about a new review task.
+
+    A revise task is not announced: its author has just been told the
+    document was returned (document_outcome_notify).
+    """
+    if task.flow_task.name == "revise":
+        return
+    title = district_text(TITLE_TASK_CREATED, step=task.flow_task.task_title,
+                          title=task.process.coerced.document.title)
+    notify(users=task_recipients(task), kind=Notice.Kind.TASK_CREATED, title=title, url=task_url(task),
+           dedup_key=f"task-created:{task.pk}")
+
+
+def document_outcome_notify(*, document: Document) -> None:
+    """Tell the author (and the last submitter) a document was returned, filed or rejected."""
+    from django.urls import reverse
+
+    kinds = {
+        Document.Status.RETURNED: (Notice.Kind.RETURNED, TITLE_RETURNED),
+        Document.Status.APPROVED: (Notice.Kind.APPROVED, TITLE_APPROVED),
+        Document.Status.REJECTED: (Notice.Kind.REJECTED, TITLE_REJECTED),
+    }
+    if document.status not in kinds:
+        return
+    kind, message = kinds[document.status]
+    last = document.versions.order_by("-number").select_related("submitted_by").first()
+    authors = [document.created_by] + ([last.submitted_by] if last else [])
+    notify(users=authors, kind=kind, title=district_text(message, title=document.title,
+                                                         number=document.filing_number or ""),
+           url=reverse("plans:detail", args=[document.pk]),
+           dedup_key=f"{kind}:{document.pk}:v{document.version}")
 
 
 def expert_pool(*, document: Document):
@@ -100,6 +164,7 @@ def initial_review_decide(*, activation, user: User, decision: str, comment: str
                  comment=comment, task=activation.task)
     process.decision = decision
     process.save(update_fields=["decision"])
+    document_outcome_notify(document=document)
 
 
 def expert_review_give(*, activation, user: User, opinion: str, score: int, comment: str) -> None:
@@ -118,6 +183,7 @@ def expert_review_give(*, activation, user: User, opinion: str, score: int, comm
             _set_status(document, Document.Status.FILING)
         else:
             _set_status(document, Document.Status.RETURNED)
+            document_outcome_notify(document=document)
 
 
 def filing_number_suggest(*, document: Document) -> str:
@@ -155,6 +221,7 @@ def filing_decide(*, activation, user: User, decision: str, filing_number: str =
                  comment=comment, task=activation.task)
     process.decision = decision
     process.save(update_fields=["decision"])
+    document_outcome_notify(document=document)
 
 
 def document_resubmit(*, activation, user: User, comment: str = "") -> None:

@@ -86,4 +86,7 @@ class ReviewFlowViewset(FlowAppViewset):
     chart_view_class = ScopedChartView
 
 
-site = Site(title="培训计划审批", viewsets=[ReviewFlowViewset(ReviewFlow, icon="assignment")])
+from credits.viewsets import declaration_viewset  # noqa: E402  (declared training registration)
+
+site = Site(title="培训计划审批", viewsets=[ReviewFlowViewset(ReviewFlow, icon="assignment"),
+                                       declaration_viewset()])

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "schedule",
     "attendance",
     "credits",
+    "notices",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -40,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts and from which address, for the audit trail (audit/middleware.py).
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: counts failed logins and locks out (django-axes).
@@ -61,6 +65,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workflow.context_processors.inbox_counts",
+                "notices.context_processors.unread_notices",
             ],
         },
     },
@@ -140,5 +145,10 @@ REVIEW_STEP_DAYS = {
 # Which province's rule family a district counts credits by, unless the
 # district's own record says otherwise (accounts.District.credit_rule_family).
 DEFAULT_CREDIT_RULE_FAMILY = os.environ.get("CREDIT_RULE_FAMILY", "hunan")
+
+# NOTICES --------------------------------------------------------------------
+# Where the site is reached, for the links in notice emails (e.g.
+# https://peixun.example.gov.cn); empty: the emails carry paths only.
+NOTICES_SITE_URL = os.environ.get("SITE_URL", "")
 
 VIEWFLOW = {}

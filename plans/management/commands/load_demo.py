@@ -13,8 +13,16 @@ then gets the same treatment through schedule.services: change requests
 (one filed, so the project shows as 已调整 with its history; one waiting in
 the bureau's queue), project log entries, and a spot check drawn with a
 fixed seed, one of its projects with findings.
+
+Two schools' teacher rosters come in through the roster import; the
+attendance and credit services then run one finished 2024 project
+(nominations, confirmation with a waiting list, roll call, closing, which
+writes the credits), one current project in December 2026 (an upcoming
+session and an approved leave request), a school-based year at 实验小学
+(one teacher forfeits it) and a maternity-leave exemption.
 """
 import datetime
+import io
 import unicodedata
 from decimal import Decimal
 
@@ -23,9 +31,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import District, Organisation, User
 from accounts.services import user_create
+from attendance import services as attendance
+from attendance.idcard import check_character
+from attendance.models import Attendance, Enrolment, LeaveRequest, ProjectRun, Session, Subject, Teacher
+from attendance.roster import roster_import, roster_xlsx
+from credits.models import CreditEntry
+from credits.services import credit_school_based_year, exemption_add
 from plans.models import (
     AnnualPlan, ContentModule, Document, PlannedProject, ProjectProposal, SchoolPlan,
     SchoolPlanYear, SchoolTrainingForm as Form, SchoolTrainingTopic as Topic, TrainingMode as Mode,
@@ -41,7 +56,10 @@ PASSWORD = "demo12345"
 
 # --- District and organisations ----------------------------------------------
 
-DISTRICT = {"name": "建安区", "province": "河南省", "city": "许昌市", "filing_prefix": "建教师备"}
+# Henan has no credit rule set among the seed rules (credits/fixtures/credit_rules.json
+# holds Hunan's and Gansu's), so the demo district counts credits by Hunan's.
+DISTRICT = {"name": "建安区", "province": "河南省", "city": "许昌市", "filing_prefix": "建教师备",
+            "credit_rule_family": "hunan"}
 
 BUREAU = "建安区教育局"
 TRAINING_SCHOOL = "建安区教师进修学校"
@@ -82,6 +100,7 @@ USERS = [
     ("shiyan_xiaozhang", "张建华", R.PRINCIPAL, SHIYAN, {}),
     ("shiyan_jiaoshi", "王丽娜", R.TEACHER, SHIYAN, {"title": "小学一级教师"}),
     ("yizhong_zhuangan", "赵明", R.SCHOOL_OFFICER, YIZHONG, {}),
+    ("yizhong_jiaoshi", "常晓东", R.TEACHER, YIZHONG, {"title": "中学一级教师"}),
     ("sanzhong_zhuangan", "孙伟", R.SCHOOL_OFFICER, SANZHONG, {}),
     ("youeryuan_zhuangan", "陈静", R.SCHOOL_OFFICER, YOUERYUAN, {}),
     ("yulin_zhuangan", "马国强", R.SCHOOL_OFFICER, YULIN, {}),
@@ -367,6 +386,22 @@ DOCUMENTS = {
             "三、考核：每人提交一份课件作品。"
         ),
     ),
+    # The current project (December 2026), run in the attendance part below.
+    "jinxiu_ai_2026": _proposal(
+        TRAINING_SCHOOL, "jinxiu_peixun", "建安区2026年中小学教师人工智能教育应用能力提升培训",
+        year=2026, target_group="全区中小学各学科教师（每校选派）", headcount=120,
+        modes=[Mode.CONCENTRATED, Mode.PRACTICE], start_month=12, end_month=12,
+        location=TRAINING_SCHOOL, hours=24,
+        content_modules=[M.EDUCATION_TECHNOLOGY, M.SUBJECT_TEACHING, M.ETHICS], budget=Decimal("30000"),
+        design=(
+            "一、项目背景：落实教育部关于加强中小学人工智能教育的部署和《教师数字素养》教育行业标准，"
+            "提升全区教师运用人工智能工具开展教学设计、学情分析和作业辅导的能力。\n"
+            "二、培训内容：生成式人工智能的基本原理、安全与伦理规范；AI辅助教学设计与课件制作；"
+            "智能学情分析与分层作业设计；人工智能与学科教学融合课例研讨。\n"
+            "三、培训方式：专家讲座与机房实操相结合，分学段组织课例研讨，每位学员现场完成一份AI辅助教学设计。\n"
+            "四、考核评价：实行签到制，出勤率不低于80%并提交教学设计作品者登记24学时。"
+        ),
+    ),
 }
 
 # --- Stories: the steps each document goes through, and where it ends ---------
@@ -466,6 +501,17 @@ STORIES = [
                        "建议选派教师参加区级项目。"}),
     ]),
     ("shiyan_young_teachers", A.DRAFT, []),
+    ("jinxiu_ai_2026", A.APPROVED, [
+        ("submit", "jinxiu_peixun", {}),
+        ("initial_review", "jiaoyuju_gu", {
+            "decision": D.APPROVE, "experts": ["zhuanjia_wang", "zhuanjia_zhao"]}),
+        ("expert_review", "zhuanjia_wang", {
+            "opinion": D.AGREE, "score": 90, "comment": "内容紧扣教学实际，实操环节充分，同意。"}),
+        ("expert_review", "zhuanjia_zhao", {
+            "opinion": D.AGREE_WITH_CHANGES, "score": 88,
+            "comment": "建议增加学生使用人工智能的规范与数据安全内容。"}),
+        ("filing", "jiaoyuju_gu", {"decision": D.APPROVE, "comment": "同意备案，请于12月组织实施。"}),
+    ]),
 ]
 
 # --- The 2024 schedule: change requests, project log, spot check ---------------
@@ -542,6 +588,115 @@ SPOT_CHECK = {
         ),
     },
 }
+
+
+# --- Teachers, attendance and credits (attendance and credits apps) ------------
+
+# 教师花名册, imported as each school would: (name, gender, birth date, subject,
+# professional title, new teacher). "This year" is 2026: 赵春梅 turns 50 and
+# 沈建新 is 56, so both attend but are not assessed; 陈雪 and 彭亚楠 joined in
+# 2024 (新招聘教师) and are still new teachers.
+FEMALE, MALE = Teacher.Gender.FEMALE, Teacher.Gender.MALE
+TEACHERS = {
+    SHIYAN: [
+        ("王丽娜", FEMALE, datetime.date(1988, 6, 14), Subject.CHINESE, "小学一级教师", False),
+        ("赵春梅", FEMALE, datetime.date(1976, 9, 3), Subject.CHINESE, "小学高级教师", False),
+        ("周建军", MALE, datetime.date(1979, 11, 21), Subject.MATHS, "小学高级教师", False),
+        ("孙丽娟", FEMALE, datetime.date(1983, 2, 17), Subject.MATHS, "小学一级教师", False),
+        ("吴慧敏", FEMALE, datetime.date(1991, 4, 9), Subject.ENGLISH, "小学一级教师", False),
+        ("郭艳丽", FEMALE, datetime.date(1986, 8, 30), Subject.SCIENCE, "小学一级教师", False),
+        ("杨帆", MALE, datetime.date(1995, 12, 2), Subject.PE, "小学二级教师", False),
+        ("陈雪", FEMALE, datetime.date(2002, 3, 15), Subject.CHINESE, "", True),
+    ],
+    YIZHONG: [
+        ("沈建新", MALE, datetime.date(1970, 5, 12), Subject.PHYSICS, "中学高级教师", False),
+        ("褚红伟", MALE, datetime.date(1981, 10, 6), Subject.MATHS, "中学高级教师", False),
+        ("蒋丽", FEMALE, datetime.date(1985, 1, 23), Subject.CHINESE, "中学一级教师", False),
+        ("常晓东", MALE, datetime.date(1989, 7, 19), Subject.ENGLISH, "中学一级教师", False),
+        ("邵丹", FEMALE, datetime.date(1993, 3, 28), Subject.MORALITY, "中学二级教师", False),
+        ("彭亚楠", FEMALE, datetime.date(2001, 9, 14), Subject.HISTORY, "", True),
+    ],
+}
+ID_AREA_CODE = "411003"  # 河南省许昌市建安区
+# Demo teachers who have a login (Teacher.user): teacher name → username.
+TEACHER_LOGINS = {"王丽娜": "shiyan_jiaoshi", "常晓东": "yizhong_jiaoshi"}
+
+AS = Attendance.Status
+P_SUBJECT_LEADERS = "学科教研组长、教学副校长业务提升培训"
+
+# A finished 2024 project of the annual plan, open to every stage, so both
+# schools send their 教研组长. Its places are cut to the demo's two schools
+# (6, at most 4 a school) so the last nominee lands on the waiting list. One
+# session is drafted from the schedule (sessions_generate); the organiser adds
+# the other two on the project page. Roll calls list who was not simply
+# present; 蒋丽 misses two of three sessions, below the 80% needed, so
+# closing the project gives her a zero credit entry that says why.
+FINISHED_PROJECT = {
+    "project": P_SUBJECT_LEADERS, "organiser": "jinxiu_peixun",
+    "run": {"quota": 6, "per_school_quota": 4, "min_attendance_percent": 80},
+    "nominations": [
+        ("shiyan_zhuangan", ["赵春梅", "周建军", "孙丽娟", "郭艳丽"]),
+        ("yizhong_zhuangan", ["褚红伟", "蒋丽", "常晓东"]),
+    ],
+    "waitlisted": ["常晓东"],
+    "hours_per_day": 6,
+    "added_sessions": [
+        # (topic, date, start, end, hours)
+        ("校本教研活动的设计与组织", datetime.date(2024, 9, 11), datetime.time(9, 0), datetime.time(16, 0), 6),
+        ("课堂观察与评课议课实务", datetime.date(2024, 9, 12), datetime.time(8, 30), datetime.time(11, 30), 3),
+    ],
+    "roll_calls": [{"周建军": AS.LATE}, {"蒋丽": AS.ABSENT}, {"蒋丽": AS.ABSENT}],
+    "failed": ["蒋丽"],
+    "log": [
+        (L.OPENED, datetime.date(2024, 9, 10),
+         "在区教师进修学校开班，全区中小学学科教研组长、教学副校长参训，区教体局教师工作股到会讲话。"),
+        (L.SESSION, datetime.date(2024, 9, 11),
+         "市教科所专家讲解教研组工作计划制定和主题教研流程，各组现场设计一次校本教研活动方案并交流。"),
+        (L.CLOSED, datetime.date(2024, 9, 12),
+         "培训结业，考勤已汇总，学分按出勤登记；1名学员两次缺勤，出勤率未达80%，不予登记学分。"),
+    ],
+}
+
+# The current project (the demo's "today" is late November 2026): confirmed
+# places, sessions drafted for December, and 常晓东's approved leave. 王丽娜
+# is on the roster with sessions ahead, so she can ask for leave herself.
+CURRENT_PROJECT = {
+    "project": "建安区2026年中小学教师人工智能教育应用能力提升培训", "organiser": "jinxiu_peixun",
+    "nominations": [
+        ("shiyan_zhuangan", ["王丽娜", "吴慧敏", "陈雪"]),
+        ("yizhong_zhuangan", ["常晓东", "彭亚楠"]),
+    ],
+    "hours_per_day": 6,
+    # (teacher's username, session number, reason, school officer, approve)
+    "leave": [
+        ("yizhong_jiaoshi", 3,
+         "当天须带学生参加许昌市初中英语口语展示活动（市教研室通知），申请请假一天，缺课内容线上补学。",
+         "yizhong_zhuangan", True),
+    ],
+}
+# Leave must be asked before the session starts: it is asked at the demo's
+# "today", or now if the clock is earlier.
+DEMO_NOW = datetime.datetime(2026, 11, 23, 9, 0)
+
+# 实验小学's school-based training for its approved 2024 plan (2024 year block:
+# 师德师风、政策法规、书法), entered from the paper sign-in sheets. 杨帆 misses
+# 2 × 2.5 hours in the autumn semester: 5 hours forfeits the year's credit.
+SCHOOL_BASED = {
+    "school": SHIYAN, "officer": "shiyan_zhuangan", "year": 2024, "place": "实验小学三楼会议室",
+    "sessions": [
+        ("师德专题：《新时代中小学教师职业行为十项准则》学习与案例研讨", datetime.date(2024, 9, 25)),
+        ("政策法规：《未成年人保护法》与依法执教", datetime.date(2024, 10, 23)),
+        ("书法基本功：粉笔字与硬笔书法训练", datetime.date(2024, 11, 27)),
+    ],
+    "start": datetime.time(14, 30), "end": datetime.time(17, 0), "hours": Decimal("2.5"),
+    "roll_calls": [{}, {"杨帆": AS.ABSENT}, {"杨帆": AS.ABSENT, "陈雪": AS.LATE}],
+    "forfeited": ["杨帆"],
+}
+
+# 产假: an approved semester of leave counts towards the yearly minimum.
+EXEMPTIONS = [
+    ("邵丹", datetime.date(2026, 2, 1), "产假（2025—2026学年第二学期），经学校审核、区教体局批准"),
+]
 
 
 # --- Building -----------------------------------------------------------------
@@ -728,15 +883,143 @@ def draw_spot_check(users) -> SpotCheck:
     return check
 
 
+# --- Teachers, attendance and credits: what the roster, project, session,
+# leave and school-based pages would do ----------------------------------------
+
+def id_number(serial: int, gender: str, birth: datetime.date) -> str:
+    """An 18-digit number for 建安区: area, birth date, serial (odd for men), check character."""
+    sequence = serial * 10 + (2 * (serial % 5) + (1 if gender == MALE else 0))
+    first17 = f"{ID_AREA_CODE}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + check_character(first17)
+
+
+def create_teachers(orgs, users) -> dict[str, Teacher]:
+    """Each school imports its roster as an xlsx file, as the roster page does."""
+    serial = 0
+    for school, rows in TEACHERS.items():
+        roster = []
+        for name, gender, birth, subject, title, new_teacher in rows:
+            serial += 1
+            roster.append(Teacher(
+                organisation=orgs[school], name=name, gender=gender, birth_date=birth,
+                id_number=id_number(serial, gender, birth), stage=orgs[school].stage, subject=subject,
+                title=title, is_new_teacher=new_teacher,
+            ))
+        imported, errors = roster_import(organisation=orgs[school], file=io.BytesIO(roster_xlsx(roster)))
+        if errors:
+            raise CommandError(f"{school}花名册导入失败：" + "；".join(f"第{e.row}行 {e.reason}" for e in errors))
+    teachers = {t.name: t for t in Teacher.objects.filter(organisation__district=orgs[SHIYAN].district)}
+    for name, username in TEACHER_LOGINS.items():
+        teachers[name].user = users[username]
+        _save(teachers[name])
+    return teachers
+
+
+def _roll_call(session, user, exceptions, source=Attendance.Source.ROLL_CALL) -> None:
+    """The whole roster at once: present unless listed otherwise."""
+    by_name = {t.name: t for t in attendance.roster(session)}
+    unknown = set(exceptions) - set(by_name)
+    if unknown:
+        raise CommandError(f"{'、'.join(unknown)} 不在《{session.title}》的名单上")
+    marks = {t.pk: exceptions.get(name, AS.PRESENT) for name, t in by_name.items()}
+    attendance.attendance_mark(session=session, user=user, marks=marks, source=source)
+
+
+def enrol(project, spec, users, teachers) -> None:
+    """Schools nominate; the organiser confirms each in turn (to the roster or the waiting list)."""
+    for officer, names in spec["nominations"]:
+        for name in names:
+            attendance.enrolment_nominate(project=project, teacher=teachers[name], user=users[officer])
+    organiser = users[spec["organiser"]]
+    for enrolment in project.enrolments.filter(status=Enrolment.Status.NOMINATED).order_by("created_at", "pk"):
+        attendance.enrolment_organiser_decide(enrolment=enrolment, user=organiser, confirm=True)
+    waitlisted = sorted(project.enrolments.filter(status=Enrolment.Status.WAITLISTED)
+                        .values_list("teacher__name", flat=True))
+    if waitlisted != sorted(spec.get("waitlisted", [])):
+        raise CommandError(f"《{project.name}》候补名单应为 {spec.get('waitlisted', [])}，实为 {waitlisted}")
+
+
+def run_finished_project(plan, users, teachers) -> None:
+    """Enrol, hold and mark the sessions, then close the project: closing writes the credits."""
+    spec = FINISHED_PROJECT
+    project, organiser = _scheduled(plan, spec["project"]), users[spec["organiser"]]
+    _save(ProjectRun(project=project, **spec["run"]))  # the project page's enrolment settings
+    enrol(project, spec, users, teachers)
+    attendance.sessions_generate(project=project, user=organiser, hours_per_day=spec["hours_per_day"])
+    for title, day, start, end, hours in spec["added_sessions"]:
+        _save(Session(project=project, organisation=project.organiser, title=title, date=day,
+                      start_time=start, end_time=end, hours=hours, place=project.location))
+    sessions = list(project.sessions.order_by("date", "start_time"))
+    if len(sessions) != len(spec["roll_calls"]):
+        raise CommandError(f"《{project.name}》应有 {len(spec['roll_calls'])} 场培训，实为 {len(sessions)} 场")
+    for session, exceptions in zip(sessions, spec["roll_calls"]):
+        _roll_call(session, organiser, exceptions)
+    for kind, happened_on, text in spec["log"]:
+        log_entry_add(project=project, user=organiser, kind=kind, happened_on=happened_on, text=text)
+    failed = sorted(CreditEntry.objects.filter(project=project, source=CreditEntry.Source.PROJECT, credits=0)
+                    .values_list("teacher__name", flat=True))
+    if failed != sorted(spec["failed"]):
+        raise CommandError(f"《{project.name}》未完成的学员应为 {spec['failed']}，实为 {failed}")
+
+
+def _demo_now() -> datetime.datetime:
+    return min(timezone.now(), timezone.make_aware(DEMO_NOW))
+
+
+def run_current_project(document, users, teachers) -> None:
+    """Confirmed places and December sessions; leave asked by a teacher, answered by their school."""
+    spec = CURRENT_PROJECT
+    project = ScheduledProject.objects.get(source=document)
+    enrol(project, spec, users, teachers)
+    attendance.sessions_generate(project=project, user=users[spec["organiser"]],
+                                 hours_per_day=spec["hours_per_day"])
+    sessions = list(project.sessions.order_by("date", "start_time"))
+    for username, number, reason, officer, approve in spec["leave"]:
+        leave = attendance.leave_request(session=sessions[number - 1], user=users[username], reason=reason,
+                                         now=_demo_now())
+        attendance.leave_decide(leave=leave, user=users[officer], approve=approve)
+
+
+def run_school_based_year(orgs, users) -> None:
+    """Sessions against the approved school plan, attendance from the paper sheets, then the year's credits."""
+    spec = SCHOOL_BASED
+    school, officer = orgs[spec["school"]], users[spec["officer"]]
+    plan = attendance.school_plan_for(school.pk, spec["year"])
+    if plan is None:
+        raise CommandError(f"{school.name}没有已备案的{spec['year']}年校本培训实施方案")
+    for (title, day), exceptions in zip(spec["sessions"], spec["roll_calls"]):
+        session = _save(Session(school_plan=plan, organisation=school, title=title, date=day,
+                                start_time=spec["start"], end_time=spec["end"], hours=spec["hours"],
+                                place=spec["place"]))
+        _roll_call(session, officer, exceptions, source=Attendance.Source.PAPER)
+    credit_school_based_year(organisation=school, year=spec["year"])
+    forfeited = sorted(CreditEntry.objects.filter(
+        teacher__organisation=school, source=CreditEntry.Source.SCHOOL_BASED, credits=0,
+    ).values_list("teacher__name", flat=True))
+    if forfeited != sorted(spec["forfeited"]):
+        raise CommandError(f"{school.name}校本学分不予认定的应为 {spec['forfeited']}，实为 {forfeited}")
+
+
+def add_exemptions(teachers) -> None:
+    for name, semester_start, reason in EXEMPTIONS:
+        exemption_add(teacher=teachers[name], semester_start=semester_start, reason=reason)
+
+
 def build_demo() -> None:
+    call_command("loaddata", "credit_rules", verbosity=0)  # Hunan's and Gansu's rule sets
     orgs = create_organisations()
     users = create_users(orgs)
+    teachers = create_teachers(orgs, users)
     documents = {key: create_document(spec, orgs, users) for key, spec in DOCUMENTS.items()}
     for key, expected_status, steps in STORIES:
         play_story(documents[key], expected_status, steps, users)
     play_change_requests(documents["annual_plan"], users)
     write_project_log(documents["annual_plan"], users)
+    run_finished_project(documents["annual_plan"], users, teachers)
     draw_spot_check(users)
+    run_current_project(documents["jinxiu_ai_2026"], users, teachers)
+    run_school_based_year(orgs, users)
+    add_exemptions(teachers)
 
 
 # --- Printing -------------------------------------------------------------------
@@ -756,7 +1039,8 @@ def _table(header, rows) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "载入建安区演示数据（学校、账号、计划与项目书，覆盖审核流程的每个状态，以及培训日程）。"
+    help = ("载入建安区演示数据（学校、账号、计划与项目书，覆盖审核流程的每个状态，以及培训日程、"
+            "教师花名册、报名与考勤、学分）。")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -783,6 +1067,29 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write("")
 
+    def _training_lines(self) -> list[str]:
+        in_district = {"organisation__district__name": DISTRICT["name"]}
+        teachers = Teacher.objects.filter(**in_district)
+        enrolments = Enrolment.objects.filter(**{f"teacher__{k}": v for k, v in in_district.items()})
+        statuses = dict(enrolments.values_list("status").annotate(n=Count("pk")))
+        sessions = Session.objects.filter(**in_district)
+        marks = Attendance.objects.filter(**{f"session__{k}": v for k, v in in_district.items()})
+        leave = LeaveRequest.objects.filter(**{f"teacher__{k}": v for k, v in in_district.items()})
+        entries = CreditEntry.objects.filter(**{f"teacher__{k}": v for k, v in in_district.items()})
+        ES, CS = Enrolment.Status, CreditEntry.Source
+        return [
+            f"教师：{teachers.count()} 人（{teachers.filter(user__isnull=False).count()} 人已关联登录账号，"
+            f"新教师 {teachers.filter(is_new_teacher=True).count()} 人）。",
+            f"报名：{enrolments.count()} 条（已确认 {statuses.get(ES.CONFIRMED, 0)}，候补 {statuses.get(ES.WAITLISTED, 0)}）。",
+            f"培训场次：{sessions.count()} 场（其中校本 {sessions.filter(school_plan__isnull=False).count()} 场）；"
+            f"请假 {leave.count()} 条（已批准 {leave.filter(status=LeaveRequest.Status.APPROVED).count()}）。",
+            f"考勤记录：{marks.count()} 条（缺勤 {marks.filter(status=AS.ABSENT).count()}，"
+            f"迟到 {marks.filter(status=AS.LATE).count()}，请假 {marks.filter(status=AS.LEAVE).count()}）。",
+            f"学分记录：{entries.count()} 条（项目 {entries.filter(source=CS.PROJECT).count()}，"
+            f"校本 {entries.filter(source=CS.SCHOOL_BASED).count()}，免修 {entries.filter(source=CS.EXEMPTION).count()}；"
+            f"其中 0 学分并注明原因 {entries.filter(credits=0).exclude(note='').count()} 条）。",
+        ]
+
     def print_summary(self):
         counts = dict(Document.objects.values_list("status").annotate(n=Count("pk")))
         self.stdout.write("\n各状态文档数：")
@@ -802,6 +1109,7 @@ class Command(BaseCommand):
         if check:
             line += f"；{check.year}年抽查 {check.items.count()}/{check.population} 个项目（随机种子 {check.seed}）"
         self._lines([line + "。"])
+        self._lines(self._training_lines())
 
         users = User.objects.filter(username__in=[u[0] for u in USERS] + [ADMIN[0]])
         users = sorted(users.select_related("organisation"), key=lambda u: (u.organisation_id or 0, u.username))

@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action:
+    """Short codes of audited actions. Document decisions are "document.<decision>"
+    (workflow.models.Decision), so a new decision needs no change here."""
+
+    DOCUMENT_PREFIX = "document."
+    PERMISSION_GRANT = "permission.grant"
+    PERMISSION_REVOKE = "permission.revoke"
+    SCHEDULE_CHANGE = "schedule.change"
+    ENROLMENT_STATUS = "enrolment.status"
+    LEAVE_DECISION = "leave.decision"
+    ATTENDANCE_MARK = "attendance.mark"
+    LOGIN = "auth.login"
+    LOGIN_FAILED = "auth.login_failed"
+
+
+def action_choices():
+    """[(group label, [(code, label), ...]), ...] for the filter form."""
+    from workflow.models import Decision
+
+    return [
+        (_("Documents"), [(Action.DOCUMENT_PREFIX + value, label) for value, label in Decision.choices]),
+        (_("Permissions"), [(Action.PERMISSION_GRANT, _("Permission granted")),
+                            (Action.PERMISSION_REVOKE, _("Permission revoked"))]),
+        (_("Schedule and attendance"), [(Action.SCHEDULE_CHANGE, _("Schedule changed")),
+                                        (Action.ENROLMENT_STATUS, _("Enrolment status")),
+                                        (Action.LEAVE_DECISION, _("Leave decided")),
+                                        (Action.ATTENDANCE_MARK, _("Attendance marked"))]),
+        (_("Sign-in"), [(Action.LOGIN, _("Logged in")), (Action.LOGIN_FAILED, _("Failed login"))]),
+    ]
+
+
+def action_labels() -> dict:
+    return {code: label for _group, options in action_choices() for code, label in options}
+
+
+class AuditEvent(models.Model):
+    """One recorded state change or permission grant: who, what, when, from where.
+
+    Written only by audit.services.audit_record (called from audit.receivers);
+    never edited.
+    """
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("by"))
+    district = models.ForeignKey("accounts.District", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("district"))
+    action = models.CharField(_("action"), max_length=40)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object ID"), max_length=64, blank=True)
+    summary = models.TextField(_("summary"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["district", "-created_at"], name="audit_district_time"),
+            models.Index(fields=["district", "action", "-created_at"], name="audit_district_action_time"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+    @property
+    def action_label(self):
+        return action_labels().get(self.action, self.action)

@@ -1,0 +1,52 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from accounts.models import User
+
+from . import exports
+from .forms import AuditFilterForm
+from .models import AuditEvent
+from .selectors import event_list
+
+PAGE_SIZE = 50
+
+
+def _bureau_only(user):
+    """The audit trail is the bureau's: its officers see their own district's events."""
+    if user.role != User.Role.BUREAU_OFFICER or not user.organisation_id:
+        raise PermissionDenied
+
+
+def _filtered(request):
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    return form, event_list(user=request.user, **form.cleaned_data)
+
+
+@login_required
+def audit_list(request):
+    _bureau_only(request.user)
+    form, events = _filtered(request)
+    page = Paginator(events if events is not None else AuditEvent.objects.none(), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/event_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+    })
+
+
+@login_required
+def audit_export(request, fmt):
+    _bureau_only(request.user)
+    if fmt not in exports.EXPORTERS:
+        raise Http404
+    form, events = _filtered(request)
+    if events is None:
+        return redirect(reverse("audit:list") + "?" + request.GET.urlencode())
+    return exports.EXPORTERS[fmt](events)

@@ -1,0 +1,388 @@
+"""Registering self-declared outside training (seed 002).
+
+teacher submits → school verifies → training school registers → bureau
+confirms (credits go to the ledger). Every review step can approve, return
+to the teacher for revision, or reject. Task views and the batch action call
+these inside viewflow's lock, then complete the task; the flow's gateways
+read process.decision.
+"""
+import os
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from guardian.core import ObjectPermissionChecker
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import User
+from attendance.models import Teacher
+from plans.forms import MAGIC
+
+from .models import Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess, Level
+from .services import ledger_add, overlapping_entries
+
+CERTIFICATE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
+CERTIFICATE_MAX_MB = 5
+CERTIFICATE_MAX_BYTES = CERTIFICATE_MAX_MB * 1024 * 1024
+MAX_HOURS_PER_DAY = 10
+
+# What a teacher declares themselves; school-based hours come from attendance
+# and leave is an exemption the bureau records.
+DECLARABLE_ACTIVITIES = [
+    (a.value, a.label) for a in (Activity.CONCENTRATED, Activity.ONLINE, Activity.DEGREE,
+                                 Activity.TEACHING, Activity.SUPPORT_TEACHING)
+]
+
+ERROR_NOT_A_TEACHER = _("Only teachers on a school's roster can declare training.")
+ERROR_CERTIFICATE_REQUIRED = _("Attach the certificate: a JPG or PNG image, or a PDF.")
+ERROR_CERTIFICATE_TYPE = _("The certificate must be a JPG or PNG image, or a PDF.")
+ERROR_CERTIFICATE_SIZE = _("The certificate may be at most %(size)s MB.")
+ERROR_CERTIFICATE_CONTENT = _("The certificate's content does not match its file type.")
+ERROR_DATES_ORDER = _("The last day cannot be before the first day.")
+ERROR_HOURS_POSITIVE = _("Enter more than 0 hours.")
+ERROR_HOURS_TOO_MANY = _("At most %(per_day)s hours a day can be declared: these dates allow at most %(max)s hours.")
+ERROR_OVERLAP = _("Training already credited to you overlaps these dates.")
+ERROR_DUPLICATE = _("You have already declared this training (same provider, title and dates).")
+ERROR_COMMENT_REQUIRED = _("Please give a comment explaining the return or rejection.")
+ERROR_DECISION = _("Choose a decision.")
+ERROR_BATCH_EMPTY = _("Choose at least one declaration.")
+ERROR_BATCH_NOT_WAITING = _(
+    "Some of the chosen declarations are no longer waiting for your school's verification: none was approved.")
+
+SCHOOL_STAFF_ROLES = {User.Role.SCHOOL_OFFICER, User.Role.PRINCIPAL}
+DISTRICT_ROLES = {User.Role.TRAINING_OFFICER, User.Role.BUREAU_OFFICER}
+OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+Step = DeclarationDecision.Step
+Decision = DeclarationDecision.Decision
+
+# Node → (trail step, declaration status once approved there).
+REVIEW_STEPS = {
+    "school_verify": (Step.SCHOOL_VERIFY, Declaration.Status.TRAINING_SCHOOL),
+    "training_school_register": (Step.TRAINING_SCHOOL_REGISTER, Declaration.Status.BUREAU),
+    "bureau_confirm": (Step.BUREAU_CONFIRM, Declaration.Status.CONFIRMED),
+}
+
+# The declaration's fields as a teacher types them; the page's form reuses them.
+FIELDS = {
+    "provider": forms.CharField(label=_("training provider"), max_length=200),
+    "title": forms.CharField(label=_("training"), max_length=200),
+    "activity": forms.ChoiceField(label=_("activity"), choices=DECLARABLE_ACTIVITIES),
+    "level": forms.ChoiceField(label=_("level"), choices=[(v, label) for v, label in Level.choices if v != Level.ANY]),
+    "start_date": forms.DateField(label=_("first day")),
+    "end_date": forms.DateField(label=_("last day")),
+    "hours": forms.DecimalField(label=_("hours"), max_digits=6, decimal_places=1),
+    "excellent_trainee": forms.BooleanField(label=_("named excellent trainee"), required=False),
+}
+
+
+# --- validation ---------------------------------------------------------------------
+
+def certificate_check(upload) -> None:
+    """JPG, PNG or PDF, at most 5 MB, and the first bytes must match the extension."""
+    if not upload:
+        raise ValidationError(ERROR_CERTIFICATE_REQUIRED, code="required")
+    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
+    if extension not in CERTIFICATE_EXTENSIONS:
+        raise ValidationError(ERROR_CERTIFICATE_TYPE, code="type")
+    if upload.size > CERTIFICATE_MAX_BYTES:
+        raise ValidationError(ERROR_CERTIFICATE_SIZE, code="size", params={"size": CERTIFICATE_MAX_MB})
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(magic) for magic in MAGIC.get(extension, [])):
+        raise ValidationError(ERROR_CERTIFICATE_CONTENT, code="content")
+
+
+def declaration_validate(*, teacher: Teacher, data, certificate=None, certificate_required=True,
+                         instance: Declaration | None = None) -> dict:
+    """Every rule a declaration must meet; all errors at once, by field. Saves nothing."""
+    errors: dict[str, list] = {}
+    cleaned = {}
+    for name, field in FIELDS.items():
+        try:
+            cleaned[name] = field.clean(data.get(name))
+        except ValidationError as error:
+            errors.setdefault(name, []).extend(error.error_list)
+    if certificate or certificate_required:
+        try:
+            certificate_check(certificate)
+        except ValidationError as error:
+            errors.setdefault("certificate", []).extend(error.error_list)
+
+    start, end, hours = cleaned.get("start_date"), cleaned.get("end_date"), cleaned.get("hours")
+    if start and end and end < start:
+        errors.setdefault("end_date", []).append(ValidationError(ERROR_DATES_ORDER, code="order"))
+    if hours is not None:
+        if hours <= 0:
+            errors.setdefault("hours", []).append(ValidationError(ERROR_HOURS_POSITIVE, code="min_value"))
+        elif start and end and end >= start:
+            limit = Decimal(MAX_HOURS_PER_DAY * ((end - start).days + 1))
+            if hours > limit:
+                errors.setdefault("hours", []).append(ValidationError(
+                    ERROR_HOURS_TOO_MANY, code="max_value", params={"per_day": MAX_HOURS_PER_DAY, "max": limit}))
+
+    if start and end and end >= start:
+        credited = overlapping_entries(teacher, start, end)
+        if instance is not None:
+            credited = credited.exclude(declaration=instance)
+        if credited.exists():
+            errors.setdefault(NON_FIELD_ERRORS, []).append(ValidationError(ERROR_OVERLAP, code="overlap"))
+        if cleaned.get("provider") and cleaned.get("title"):
+            twins = Declaration.objects.filter(
+                teacher=teacher, provider__iexact=cleaned["provider"].strip(), title__iexact=cleaned["title"].strip(),
+                start_date=start, end_date=end,
+            ).exclude(status=Declaration.Status.REJECTED)
+            if instance is not None:
+                twins = twins.exclude(pk=instance.pk)
+            if twins.exists():
+                errors.setdefault(NON_FIELD_ERRORS, []).append(ValidationError(ERROR_DUPLICATE, code="duplicate"))
+    if errors:
+        raise ValidationError(errors)
+    cleaned["provider"] = cleaned["provider"].strip()
+    cleaned["title"] = cleaned["title"].strip()
+    return cleaned
+
+
+def _teacher_of(user) -> Teacher:
+    teacher = Teacher.objects.filter(user=user, active=True).select_related("organisation").first() \
+        if user is not None and user.is_authenticated else None
+    if teacher is None:
+        raise PermissionDenied(ERROR_NOT_A_TEACHER)
+    return teacher
+
+
+def trail_record(*, declaration: Declaration, step: str, decision: str, actor: User,
+                 comment: str = "") -> DeclarationDecision:
+    return DeclarationDecision.objects.create(declaration=declaration, step=step, decision=decision,
+                                              actor=actor, comment=comment)
+
+
+def _set_status(declaration: Declaration, status: str) -> None:
+    declaration.status = status
+    declaration.save(update_fields=["status"])
+
+
+# --- the flow's steps ---------------------------------------------------------------------
+
+@transaction.atomic
+def declaration_submit(teacher_user, data, certificate) -> Declaration:
+    """A teacher declares outside training with its certificate; the school verifies next."""
+    from .flows import DeclarationFlow
+
+    teacher = _teacher_of(teacher_user)
+    # One writer per teacher: two tabs cannot slip the same declaration in twice.
+    Teacher.objects.select_for_update().filter(pk=teacher.pk).exists()
+    cleaned = declaration_validate(teacher=teacher, data=data, certificate=certificate)
+    declaration = Declaration.objects.create(teacher=teacher, certificate=certificate,
+                                             status=Declaration.Status.SCHOOL, **cleaned)
+    trail_record(declaration=declaration, step=Step.SUBMIT, decision=Decision.SUBMIT, actor=teacher_user)
+    DeclarationFlow.start.run(declaration=declaration)
+    return declaration
+
+
+def declaration_decide(*, activation, user: User, decision: str, comment: str = "") -> None:
+    """A reviewer's decision at school_verify, training_school_register or bureau_confirm."""
+    process: DeclarationProcess = activation.process
+    declaration = Declaration.objects.select_related("teacher__organisation__district").get(
+        pk=process.declaration_id)
+    step, approved_status = REVIEW_STEPS[activation.flow_task.name]
+    comment = (comment or "").strip()
+    if decision in (Decision.RETURN, Decision.REJECT) and not comment:
+        raise ValidationError({"comment": ERROR_COMMENT_REQUIRED})
+    if decision == Decision.APPROVE:
+        if step == Step.BUREAU_CONFIRM:
+            _credit(declaration)
+        _set_status(declaration, approved_status)
+    elif decision == Decision.RETURN:
+        _set_status(declaration, Declaration.Status.RETURNED)
+    elif decision == Decision.REJECT:
+        _set_status(declaration, Declaration.Status.REJECTED)
+    else:
+        raise ValidationError({"decision": ERROR_DECISION})
+    trail_record(declaration=declaration, step=step, decision=decision, actor=user, comment=comment)
+    process.decision = decision
+    process.save(update_fields=["decision"])
+
+
+def _credit(declaration: Declaration) -> list[CreditEntry]:
+    teacher = declaration.teacher
+    Teacher.objects.select_for_update().filter(pk=teacher.pk).exists()
+    if overlapping_entries(teacher, declaration.start_date, declaration.end_date).exists():
+        raise ValidationError(ERROR_OVERLAP, code="overlap")
+    return ledger_add(
+        teacher=teacher, activity=declaration.activity, level=declaration.level, hours=declaration.hours,
+        occurred_on=declaration.end_date, description=f"{declaration.title}（{declaration.provider}）",
+        source=CreditEntry.Source.DECLARATION, declaration=declaration,
+        excellent_trainee=declaration.excellent_trainee,
+    )
+
+
+def declaration_resubmit(*, activation, user: User, data, certificate=None, comment: str = "") -> Declaration:
+    """The teacher edits a returned declaration (a new certificate is optional) and sends it to the school again."""
+    declaration = Declaration.objects.select_related("teacher").get(pk=activation.process.declaration_id)
+    if user is None or declaration.teacher.user_id != user.pk:
+        raise PermissionDenied
+    Teacher.objects.select_for_update().filter(pk=declaration.teacher_id).exists()
+    cleaned = declaration_validate(teacher=declaration.teacher, data=data, certificate=certificate,
+                                   certificate_required=False, instance=declaration)
+    for name, value in cleaned.items():
+        setattr(declaration, name, value)
+    if certificate:
+        declaration.certificate = certificate
+    declaration.status = Declaration.Status.SCHOOL
+    declaration.save()
+    trail_record(declaration=declaration, step=Step.REVISE, decision=Decision.RESUBMIT, actor=user,
+                 comment=(comment or "").strip())
+    return declaration
+
+
+def task_perform(*, task, user: User, decide, **decision) -> None:
+    """Claim (if needed) and complete one task as its page would, under the process lock."""
+    flow_task = task.flow_task
+    with flow_task.flow_class.lock(task.process_id), transaction.atomic():
+        task.refresh_from_db()
+        activation = flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            if not flow_task.can_assign(user, task):
+                raise PermissionDenied
+            activation.assign(user)
+        elif task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
+            raise ValidationError(ERROR_BATCH_NOT_WAITING)
+        if not flow_task.can_execute(user, task):
+            raise PermissionDenied
+        activation.start(None)
+        decide(activation=activation, user=user, **decision)
+        activation.execute()
+
+
+@transaction.atomic
+def declarations_batch_verify(user: User, ids, comment: str = "") -> list[Declaration]:
+    """A school officer approves several declarations waiting in their school's queue, all or none."""
+    from .flows import DeclarationFlow
+
+    try:
+        wanted = {int(pk) for pk in ids}
+    except (TypeError, ValueError):
+        raise PermissionDenied
+    if not wanted:
+        raise ValidationError(ERROR_BATCH_EMPTY)
+    if user.role != User.Role.SCHOOL_OFFICER or not user.organisation_id:
+        raise PermissionDenied
+    own = set(Declaration.objects.filter(pk__in=wanted, teacher__organisation_id=user.organisation_id)
+              .values_list("pk", flat=True))
+    if wanted - own:
+        raise PermissionDenied  # another school's declaration, or none at all
+    tasks = {
+        task.process.declarationprocess.declaration_id: task
+        for task in Task.objects.filter(
+            flow_task=DeclarationFlow.school_verify,
+            process__declarationprocess__declaration_id__in=wanted,
+        ).filter(Q(status=STATUS.NEW) | Q(status=STATUS.ASSIGNED, owner=user)).select_related(
+            "process__declarationprocess")
+    }
+    if set(tasks) != wanted:
+        raise ValidationError(ERROR_BATCH_NOT_WAITING)
+    for pk in sorted(wanted):
+        task_perform(task=tasks[pk], user=user, decide=declaration_decide, decision=Decision.APPROVE,
+                     comment=comment)
+    return list(Declaration.objects.filter(pk__in=wanted).order_by("pk"))
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+def may_use_declarations(user) -> bool:
+    """May open the registration pages at all (viewflow asks with no object)."""
+    if not user.is_authenticated:
+        return False
+    return (user.is_superuser or user.role in SCHOOL_STAFF_ROLES | DISTRICT_ROLES
+            or Teacher.objects.filter(user=user).exists())
+
+
+def declarations_visible(user) -> QuerySet[Declaration]:
+    """A teacher their own; a school its teachers'; the training school and bureau their district's."""
+    declarations = Declaration.objects.select_related("teacher__organisation")
+    if not user.is_authenticated:
+        return declarations.none()
+    if user.is_superuser:
+        return declarations
+    scope = Q(teacher__user=user)
+    if user.organisation_id and user.role in SCHOOL_STAFF_ROLES:
+        scope |= Q(teacher__organisation_id=user.organisation_id)
+    if user.organisation_id and user.role in DISTRICT_ROLES:
+        scope |= Q(teacher__organisation__district_id=user.organisation.district_id)
+    return declarations.filter(scope)
+
+
+def declaration_may_view(user, declaration: Declaration) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or (declaration.teacher.user_id and declaration.teacher.user_id == user.pk):
+        return True
+    if not user.organisation_id:
+        return False
+    if user.role in SCHOOL_STAFF_ROLES:
+        return declaration.teacher.organisation_id == user.organisation_id
+    if user.role in DISTRICT_ROLES:
+        return declaration.teacher.organisation.district_id == user.organisation.district_id
+    return False
+
+
+def school_may_verify(user, declaration: Declaration) -> bool:
+    """The school step: a training officer of the teacher's own school."""
+    return (user is not None and user.is_authenticated and user.role == User.Role.SCHOOL_OFFICER
+            and user.organisation_id is not None and user.organisation_id == declaration.teacher.organisation_id)
+
+
+def _declaration_tasks() -> QuerySet[Task]:
+    return Task.objects.filter(flow_task_type="HUMAN", process__declarationprocess__isnull=False).select_related(
+        "process__declarationprocess__declaration__teacher__organisation", "owner")
+
+
+def declaration_task_queue(*, user) -> QuerySet[Task]:
+    """Unclaimed declaration tasks the user may claim: their school's verifications, and the
+    training-school / bureau steps keyed on the guardian grants viewflow checks on claim."""
+    from .flows import DeclarationFlow
+
+    if not user.is_authenticated or not user.organisation_id:
+        return Task.objects.none()
+    scope = Q(pk__in=[])
+    if user.role == User.Role.SCHOOL_OFFICER:
+        scope |= Q(flow_task=DeclarationFlow.school_verify,
+                   process__declarationprocess__declaration__teacher__organisation_id=user.organisation_id)
+    perms = ObjectPermissionChecker(user).get_perms(user.organisation)
+    if perms:
+        scope |= Q(owner_permission__in=[f"accounts.{codename}" for codename in perms],
+                   owner_permission_obj_pk=str(user.organisation_id))
+    return _declaration_tasks().filter(scope, status=STATUS.NEW)
+
+
+def declaration_task_inbox(*, user) -> QuerySet[Task]:
+    if not user.is_authenticated:
+        return Task.objects.none()
+    return _declaration_tasks().filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+
+
+def declaration_tasks_visible(*, user) -> QuerySet[Task]:
+    """All tasks of declarations the user may see (for viewflow's own lists)."""
+    return Task.objects.filter(process__declarationprocess__declaration__in=declarations_visible(user))
+
+
+def declaration_processes_visible(user) -> QuerySet[DeclarationProcess]:
+    return DeclarationProcess.objects.filter(declaration__in=declarations_visible(user))
+
+
+def declaration_open_task_for(user, declaration: Declaration):
+    """The task of this declaration the user may act on now, if any: (task, url name)."""
+    for task in _declaration_tasks().filter(process__declarationprocess__declaration=declaration,
+                                            status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("-pk"):
+        if task.owner_id == user.pk:
+            return task, "execute"
+        if task.status == STATUS.NEW and task.flow_task.can_assign(user, task):
+            return task, "assign"
+    return None, None
+

@@ -1,0 +1,490 @@
+"""学时/学分登记: the credit ledger pages, their xlsx exports, the printed record,
+its public verification and the bureau's confirmation of a finished cycle.
+
+Who sees what (a school sees only its own teachers; the training school and the
+bureau see their district):
+
+* my_credits: the teacher whose roster entry carries their login (Teacher.user);
+* teacher_credits: that teacher's school officer and principal, and district
+  staff of the teacher's district; 404 for anyone else;
+* record_pdf: as teacher_credits, plus the teacher themself;
+* school_credits / cycle_close: the school's officer and principal; district
+  staff of its district with ?organisation=<pk>;
+* district_credits: training-school and bureau officers;
+* verify: anyone, without logging in; it shows only a masked name, the school,
+  the cycle and the total the printed record claims;
+* confirming a cycle (POST to cycle_close): a bureau officer of the school's
+  district, once per school and cycle.
+"""
+import hashlib
+import io
+from decimal import ROUND_DOWN, Decimal
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Organisation, User
+from attendance.models import Teacher
+from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
+
+from . import selectors
+from .models import CycleClosure
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YEARS = range(2000, 2101)
+
+
+# --- who may see what ------------------------------------------------------------------
+
+def is_district_staff(user: User, district_id) -> bool:
+    return user.role in DISTRICT_ROLES and user.organisation_id is not None and user.district_id == district_id
+
+
+def may_view_teacher(user: User, teacher: Teacher) -> bool:
+    """The teacher's school officer and principal, and district staff of the teacher's district."""
+    if user.role in SCHOOL_STAFF_ROLES:
+        return user.organisation_id is not None and user.organisation_id == teacher.organisation_id
+    return is_district_staff(user, teacher.organisation.district_id)
+
+
+def is_the_teacher(user: User, teacher: Teacher) -> bool:
+    return teacher.user_id is not None and teacher.user_id == user.pk
+
+
+def _teacher_or_404(pk) -> Teacher:
+    return get_object_or_404(Teacher.objects.select_related("organisation__district"), pk=pk)
+
+
+def _school_for(request) -> Organisation:
+    """The school a school page is about: the user's own, or ?organisation= for district staff."""
+    user, wanted = request.user, request.GET.get("organisation", "")
+    if user.role in SCHOOL_STAFF_ROLES and user.organisation_id:
+        organisation = user.organisation
+        if wanted and wanted != str(organisation.pk):
+            raise Http404
+    elif user.role in DISTRICT_ROLES and user.organisation_id:
+        if not wanted.isdigit():
+            raise Http404
+        organisation = get_object_or_404(Organisation.objects.select_related("district"), pk=wanted,
+                                         kind__in=selectors.SCHOOL_KINDS)
+        if not is_district_staff(user, organisation.district_id):
+            raise Http404
+    else:
+        raise PermissionDenied
+    if not organisation.is_school:
+        raise PermissionDenied
+    return organisation
+
+
+def _district_staff_without_school(request) -> bool:
+    """District staff choose a school on the district page."""
+    return request.user.role in DISTRICT_ROLES and not request.GET.get("organisation")
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def _rules_required(view):
+    """A district whose credit rules are missing gets a plain message, not an error page."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ValidationError as error:
+            return render(request, "credits/message.html", {"message": " ".join(error.messages)})
+    return wrapped
+
+
+def _year(request, district) -> int:
+    """?year= is a credit year; the current one by default."""
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = None
+    return year if year in YEARS else selectors.current_credit_year(district)
+
+
+def _wants_xlsx(request) -> bool:
+    return request.GET.get("format") == "xlsx"
+
+
+def _export_url(request) -> str:
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return f"{request.path}?{query.urlencode()}"
+
+
+def _query(**params) -> str:
+    from django.utils.http import urlencode
+
+    return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def year_label(year: int) -> str:
+    return _("Credit year %(year)s") % {"year": year}
+
+
+def cycle_label(cycle) -> str:
+    return _("Cycle %(first)s–%(last)s") % {"first": cycle[0], "last": cycle[1]}
+
+
+def _pct(value):
+    return None if value is None else round(value, 1)
+
+
+def _yes(flag: bool) -> str:
+    return _("Yes") if flag else ""
+
+
+def _cell(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _xlsx(title: str, columns: list, rows: list[list], summary: list[tuple]) -> HttpResponse:
+    """A workbook: the title, a bold header row, one row per line, then label/value pairs."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Credits")[:31]
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([str(column) for column in columns])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        sheet.append([_cell(value) for value in row])
+    if summary:
+        sheet.append([])
+        for label, value in summary:
+            sheet.append([str(label), _cell(value)])
+    for index, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(column)) * 2 + 4))
+    sheet.column_dimensions["A"].width = 24
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{title}.xlsx")
+    return response
+
+
+# --- the verification code of a printed record ------------------------------------------
+#
+# The code carries the teacher's pk, the cycle's first year and the cycle total,
+# followed by 40 bits of a django.core.signing signature (salt "credits.record")
+# over exactly those three, all packed into one number written in Crockford
+# base32 (no I, L, O, U; case and dashes do not matter). Nothing is stored: the
+# verify page unpacks the figures and recomputes the signature.
+
+RECORD_SALT = "credits.record"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+MAC_BITS = 40
+TOTAL_RADIX = 1 << 24        # hundredths of a credit: up to 167 772.15
+YEAR_BASE, YEAR_RADIX = 2000, 256
+CENT = Decimal("0.01")
+
+
+def _hundredths(total) -> int:
+    hundredths = int((Decimal(total).quantize(CENT) * 100).to_integral_value())
+    if not 0 <= hundredths < TOTAL_RADIX:
+        raise ValueError("cycle total out of range for a verification code")
+    return hundredths
+
+
+def _mac(pk: int, first_year: int, hundredths: int, key=None) -> int:
+    total = format(Decimal(hundredths) / 100, ".2f")
+    signature = signing.Signer(salt=RECORD_SALT).signature(f"{pk}:{first_year}:{total}", key)
+    return int.from_bytes(signing.b64_decode(signature.encode())[: MAC_BITS // 8], "big")
+
+
+def record_code(pk: int, first_year: int, total) -> str:
+    """The code printed on a record, e.g. 1C4V-8Z2K-QW0M-7D3X-J9."""
+    if not YEAR_BASE <= first_year < YEAR_BASE + YEAR_RADIX:
+        raise ValueError("cycle out of range for a verification code")
+    hundredths = _hundredths(total)
+    number = ((pk * YEAR_RADIX + first_year - YEAR_BASE) * TOTAL_RADIX + hundredths) << MAC_BITS
+    number |= _mac(pk, first_year, hundredths)
+    digits = ""
+    while number:
+        number, digit = divmod(number, 32)
+        digits = CROCKFORD[digit] + digits
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
+def read_record_code(code: str) -> tuple[int, int, Decimal] | None:
+    """(teacher pk, cycle's first year, cycle total) if the code is genuine, else None."""
+    digits = "".join(code.split()).replace("-", "").upper().translate(_CONFUSABLE)
+    if not 1 <= len(digits) <= 32 or any(c not in CROCKFORD for c in digits):
+        return None
+    number = 0
+    for c in digits:
+        number = number * 32 + CROCKFORD.index(c)
+    mac = number & ((1 << MAC_BITS) - 1)
+    number >>= MAC_BITS
+    number, hundredths = divmod(number, TOTAL_RADIX)
+    pk, year_offset = divmod(number, YEAR_RADIX)
+    if pk < 1:
+        return None
+    first_year = YEAR_BASE + year_offset
+    signer = signing.Signer(salt=RECORD_SALT)
+    for key in [signer.key, *signer.fallback_keys]:
+        if constant_time_compare(str(_mac(pk, first_year, hundredths, key)), str(mac)):
+            return pk, first_year, (Decimal(hundredths) / 100).quantize(CENT)
+    return None
+
+
+def mask_name(name: str) -> str:
+    """王芳 → 王*, 欧阳明 → 欧**: the family name's first character and nothing more."""
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+# --- one teacher ---------------------------------------------------------------------
+
+def _teacher_page(request, teacher: Teacher, *, own: bool):
+    year = _year(request, teacher.organisation.district)
+    ledger = selectors.teacher_ledger(teacher, year)
+    closure = CycleClosure.objects.filter(teacher=teacher, first_year=ledger.cycle[0]).first()
+    return render(request, "credits/teacher.html", {
+        "teacher": teacher, "ledger": ledger, "totals": ledger.totals, "year": year, "own": own,
+        "year_label": year_label(year), "cycle_label": cycle_label(ledger.cycle), "closure": closure,
+        "record_url": reverse("credits:record_pdf", args=[teacher.pk]) + _query(year=year),
+    })
+
+
+@login_required
+@_rules_required
+def my_credits(request):
+    """A teacher's own totals against the minimums, and their ledger."""
+    teacher = Teacher.objects.filter(user=request.user).select_related("organisation__district").first()
+    if teacher is None:
+        return render(request, "credits/message.html", {
+            "message": _("Your login is not linked to a teacher on a school's roster."),
+        }, status=404)
+    return _teacher_page(request, teacher, own=True)
+
+
+@login_required
+@_rules_required
+def teacher_credits(request, pk):
+    teacher = _teacher_or_404(pk)
+    if is_the_teacher(request.user, teacher):
+        return redirect(reverse("credits:my_credits") + _query(year=request.GET.get("year")))
+    if not may_view_teacher(request.user, teacher):
+        raise Http404
+    return _teacher_page(request, teacher, own=False)
+
+
+@login_required
+@_rules_required
+def record_pdf(request, pk):
+    """个人培训学分登记: the cycle's ledger as a formal A4 PDF with a verification code."""
+    from weasyprint import HTML
+
+    from printing.services import page_counter_css, stylesheet_path
+
+    teacher = _teacher_or_404(pk)
+    if not (is_the_teacher(request.user, teacher) or may_view_teacher(request.user, teacher)):
+        raise Http404
+    year = _year(request, teacher.organisation.district)
+    ledger = selectors.teacher_ledger(teacher, year)
+    totals = ledger.totals
+    first, _last = ledger.cycle
+    path = stylesheet_path()
+    html = render_to_string("credits/record.html", {
+        "teacher": teacher, "ledger": ledger, "totals": totals, "cycle_label": cycle_label(ledger.cycle),
+        "code": record_code(teacher.pk, first, totals["cycle_total"]),
+        "verify_url": request.build_absolute_uri(reverse("credits:verify")),
+        "printed_on": timezone.localdate(), "printed_by": request.user,
+        "closure": CycleClosure.objects.filter(teacher=teacher, first_year=first).first(),
+        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(),
+    })
+    pdf = HTML(string=html, base_url=str(path.parent)).write_pdf()
+    filename = _("Credit record %(teacher)s %(cycle)s") % {"teacher": teacher.name, "cycle": f"{first}-{_last}"}
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{filename}.pdf")
+    return response
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=60,
+                           help_text=gettext_lazy("As printed on the credit record; dashes and case do not matter."))
+
+
+def verify(request):
+    """Public: is a printed credit record genuine? Only a masked name, school, cycle, total."""
+    form = VerifyForm(request.GET if "code" in request.GET else None)
+    result = None
+    if form.is_valid():
+        result = {"genuine": False}
+        found = read_record_code(form.cleaned_data["code"])
+        teacher = found and Teacher.objects.select_related("organisation__district").filter(pk=found[0]).first()
+        if teacher:
+            _pk, first_year, total = found
+            try:
+                years = selectors.year_rule_set(teacher.organisation.district, first_year).cycle_years
+            except ValidationError:
+                years = 5
+            result = {"genuine": True, "name": mask_name(teacher.name), "school": teacher.organisation.name,
+                      "cycle": cycle_label((first_year, first_year + years - 1)), "total": total}
+    return render(request, "credits/verify.html", {"form": form, "result": result})
+
+
+# --- a school ------------------------------------------------------------------------
+
+@login_required
+@_rules_required
+def school_credits(request):
+    if _district_staff_without_school(request):
+        return redirect("credits:district_credits")
+    organisation = _school_for(request)
+    year = _year(request, organisation.district)
+    report = selectors.school_credits(organisation, year)
+    if _wants_xlsx(request):
+        return _school_xlsx(report)
+    return render(request, "credits/school.html", {
+        "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
+        "export_url": _export_url(request),
+        "organisation_param": organisation.pk if request.user.role in DISTRICT_ROLES else "",
+        "cycle_url": reverse("credits:cycle_close") + _query(
+            organisation=organisation.pk if request.user.role in DISTRICT_ROLES else "", year=year),
+    })
+
+
+def _school_xlsx(report):
+    title = _("Training credits: %(school)s, %(year)s") % {
+        "school": report.organisation.name, "year": year_label(report.year)}
+    columns = [_("Teacher"), _("New teacher"), _("Credits this year"), _("Yearly minimum"),
+               _("Missing this year"), _("Credits in the cycle"), _("Cycle requirement"),
+               _("Missing in the cycle"), _("Short this year"), _("Short in the cycle"), _("Cut by a cap")]
+    rows = [[row.teacher.name, _yes(row.teacher.is_new_teacher), row.year_total, row.year_required,
+             row.year_missing, row.cycle_total, row.cycle_required, row.cycle_missing,
+             _yes(row.short_year), _yes(row.short_cycle), _yes(row.capped)] for row in report.rows]
+    summary = [
+        (_("Cycle"), cycle_label(report.cycle)),
+        (_("Teachers in post"), report.teachers),
+        (_("Meeting the yearly minimum"), report.meeting_year),
+        (_("Completion rate (%)"), _pct(report.completion_rate)),
+        (_("Short this year"), len(report.short_year)),
+        (_("Short in the cycle"), len(report.short_cycle)),
+        (_("Cut by a cap"), len(report.capped)),
+    ]
+    return _xlsx(title, columns, rows, summary)
+
+
+# --- the district --------------------------------------------------------------------
+
+@login_required
+@_rules_required
+def district_credits(request):
+    user = request.user
+    if user.role not in DISTRICT_ROLES or not user.organisation_id:
+        raise PermissionDenied
+    district = user.organisation.district
+    year = _year(request, district)
+    report = selectors.district_completion(district, year)
+    if _wants_xlsx(request):
+        return _district_xlsx(report)
+    return render(request, "credits/district.html", {
+        "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
+        "export_url": _export_url(request),
+    })
+
+
+def _district_xlsx(report):
+    title = _("Training credits: %(district)s, %(year)s") % {
+        "district": report.district.name, "year": year_label(report.year)}
+    columns = [_("School"), _("Teachers in post"), _("Meeting the yearly minimum"), _("Completion rate (%)"),
+               _("Short this year"), _("Short in the cycle"), _("Cut by a cap")]
+    rows = [[school.organisation.name, school.teachers, school.meeting_year, _pct(school.completion_rate),
+             len(school.short_year), len(school.short_cycle), len(school.capped)] for school in report.schools]
+    summary = [
+        (_("Cycle"), cycle_label(report.cycle)),
+        (_("Yearly minimum"), report.rule_set.annual_minimum),
+        (_("Teachers in post"), report.teachers),
+        (_("Meeting the yearly minimum"), report.meeting_year),
+        (_("Completion rate (%)"), _pct(report.completion_rate)),
+    ]
+    return _xlsx(title, columns, rows, summary)
+
+
+# --- closing a cycle: 准予结业 --------------------------------------------------------
+
+def _fingerprint(rows) -> str:
+    """What the confirming officer saw: each teacher's cycle total and requirement."""
+    text = ";".join(f"{row.teacher.pk}:{row.cycle_total:.2f}:{row.cycle_required:.1f}" for row in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def may_confirm_cycle(user: User, organisation: Organisation) -> bool:
+    return user.role == User.Role.BUREAU_OFFICER and is_district_staff(user, organisation.district_id)
+
+
+@login_required
+@_rules_required
+def cycle_close(request):
+    """The school officer sees who meets the cycle's requirement (the proposal);
+    a bureau officer of the district confirms it, once, into CycleClosure rows."""
+    user = request.user
+    if _district_staff_without_school(request):
+        return redirect("credits:district_credits")
+    organisation = _school_for(request)
+    year = _year(request, organisation.district)
+    first, last = selectors.year_rule_set(organisation.district, year).cycle_of(year)
+    # The cycle is judged by the rules of its last year.
+    report = selectors.school_credits(organisation, last)
+    first = report.cycle[0]
+    closures = selectors.cycle_closures(organisation, first)
+    here = reverse("credits:cycle_close") + _query(
+        organisation=organisation.pk if user.role in DISTRICT_ROLES else "", year=last)
+
+    if request.method == "POST":
+        if not may_confirm_cycle(user, organisation):
+            raise PermissionDenied
+        if closures:
+            messages.error(request, _("This cycle has already been confirmed for this school."))
+            return redirect(here)
+        if request.POST.get("figures") != _fingerprint(report.rows):
+            messages.error(request, _("The figures changed since the page was shown. Check them and confirm again."))
+            return redirect(here)
+        try:
+            with transaction.atomic():
+                CycleClosure.objects.bulk_create([
+                    CycleClosure(teacher=row.teacher, first_year=first, total=row.cycle_total.quantize(Decimal("0.1"), ROUND_DOWN),
+                                 required=row.cycle_required, passed=row.meets_cycle, confirmed_by=user)
+                    for row in report.rows])
+        except IntegrityError:
+            messages.error(request, _("This cycle has already been confirmed for this school."))
+            return redirect(here)
+        passed = sum(row.meets_cycle for row in report.rows)
+        messages.success(request, _("Cycle confirmed: %(passed)s of %(teachers)s teachers completed it.") % {
+            "passed": passed, "teachers": len(report.rows)})
+        return redirect(here)
+
+    return render(request, "credits/cycle_close.html", {
+        "report": report, "organisation": organisation, "closures": closures, "year": last,
+        "cycle_label": cycle_label(report.cycle),
+        "cycle_open": last >= selectors.current_credit_year(organisation.district),
+        "can_confirm": may_confirm_cycle(user, organisation) and not closures and bool(report.rows),
+        "figures": _fingerprint(report.rows),
+        "organisation_param": organisation.pk if user.role in DISTRICT_ROLES else "",
+        "school_url": reverse("credits:school_credits") + _query(
+            organisation=organisation.pk if user.role in DISTRICT_ROLES else "", year=last),
+    })

@@ -54,6 +54,11 @@ def _decided(decision):
     return lambda activation: activation.process.decision == decision
 
 
+def _approved_for_experts(activation):
+    """Approved, and this district sends this kind of document to experts."""
+    return _decided(Decision.APPROVE)(activation) and activation.process.needs_expert_review()
+
+
 class ReviewFlow(flow.Flow):
     process_class = ReviewProcess
     process_title = _("Document review")
@@ -74,14 +79,14 @@ class ReviewFlow(flow.Flow):
         ReviewTask(views.InitialReviewView.as_view())
         .Annotation(title=_("Initial review"))
         .Permission("accounts.review_initial", obj=lambda process: process.coerced.initial_reviewer_org)
-        .onCreate(this.set_due_date)
+        .onCreate(this.on_task_created)
         .Next(this.after_initial_review)
     )
 
     after_initial_review = (
         flow.Switch()
         .Annotation(title=_("Initial review outcome"))
-        .Case(this.expert_split, lambda a: _decided(Decision.APPROVE)(a) and a.process.needs_expert_review())
+        .Case(this.expert_split, _approved_for_experts)
         .Case(this.filing, _decided(Decision.APPROVE))  # the district skips experts for this kind
         .Case(this.revise, _decided(Decision.RETURN))
         .Default(this.rejected)
@@ -94,7 +99,7 @@ class ReviewFlow(flow.Flow):
         ReviewTask(views.ExpertReviewView.as_view())
         .Annotation(title=_("Expert review"))
         .Assign(_assigned_expert)
-        .onCreate(this.set_due_date)
+        .onCreate(this.on_task_created)
         .Next(this.expert_join)
     )
 
@@ -112,7 +117,7 @@ class ReviewFlow(flow.Flow):
         ReviewTask(views.FilingView.as_view())
         .Annotation(title=_("Filing"))
         .Permission("accounts.file_document", obj=lambda process: process.coerced.filing_org)
-        .onCreate(this.set_due_date)
+        .onCreate(this.on_task_created)
         .Next(this.after_filing)
     )
 
@@ -129,7 +134,7 @@ class ReviewFlow(flow.Flow):
         ReviewTask(views.ReviseView.as_view())
         .Annotation(title=_("Revise and resubmit"))
         .Assign(_last_submitter)
-        .onCreate(this.set_due_date)
+        .onCreate(this.on_task_created)
         .Next(this.initial_review)
     )
 
@@ -140,7 +145,7 @@ class ReviewFlow(flow.Flow):
         activation.process.document = document
         return activation.process
 
-    def set_due_date(self, activation):
+    def on_task_created(self, activation):
         """onCreate of every review task: its due date, then its notices."""
         task_set_due_date(task=activation.task, step=activation.flow_task.name)
         task_created_notify(task=activation.task)

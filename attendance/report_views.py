@@ -10,18 +10,18 @@ training school and the bureau see their district):
   principal, and district staff of their district;
 * the district report: training-school and bureau officers.
 """
-import io
-from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
+from printing.spreadsheets import export_url as _export_url
+from printing.spreadsheets import wants_xlsx as _wants_xlsx
+from printing.spreadsheets import xlsx_response
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 from schedule.models import ScheduledProject
 
@@ -29,7 +29,6 @@ from . import reports
 from .models import Teacher
 from .services import is_organiser
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS = range(2000, 2101)
 
 
@@ -69,18 +68,16 @@ def _year(request) -> int:
     return year if year in YEARS else default
 
 
-def _wants_xlsx(request) -> bool:
-    return request.GET.get("format") == "xlsx"
 
 
-def _export_url(request) -> str:
-    query = request.GET.copy()
-    query["format"] = "xlsx"
-    return f"{request.path}?{query.urlencode()}"
 
 
 def _school_year_label(year: int) -> str:
     return _("School year %(start)s–%(end)s") % {"start": year, "end": year + 1}
+
+
+def _xlsx(title, columns, rows, summary):
+    return xlsx_response(title, columns, rows, summary, sheet_title=_("Attendance"))
 
 
 def _pct(value):
@@ -91,41 +88,8 @@ def _yes(flag: bool) -> str:
     return _("Yes") if flag else ""
 
 
-def _cell(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
-def _xlsx(title: str, columns: list, rows: list[list], summary: list[tuple]) -> HttpResponse:
-    """A workbook: the title, a bold header row, one row per line, then label/value pairs."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Attendance")[:31]
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([str(column) for column in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    if summary:
-        sheet.append([])
-        for label, value in summary:
-            sheet.append([str(label), _cell(value)])
-    for index, column in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(column)) * 2 + 4))
-    sheet.column_dimensions["A"].width = 24
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{title}.xlsx")
-    return response
 
 
 def _participation_summary(report) -> list[tuple]:

@@ -163,7 +163,15 @@ def pages_for(targets: dict) -> list[dict]:
                                    f"(school officer, big school)", "user": "school_officer", "path": credit},
         {"key": "pdf", "label": "PDF download (annual plan, training officer)", "user": "training_officer",
          "path": f"/print/documents/{doc}/pdf/", "pdf": True},
-    ]
+    ] + ([{"key": "attendance", "label": "school attendance report (school officer, big school)",
+           "user": "school_officer", "path": "/attendance/reports/school/"}]
+         if credit != "/attendance/reports/school/" else [])
+
+
+def describe(targets: dict) -> str:
+    return ("training officer {training_officer} (queue of {queue_size} tasks, {district_documents} documents in "
+            "the district), school officer {school_officer} ({school_teachers} teachers), document {document_id}, "
+            "schedule {year}-{month} ({month_projects} projects)").format(**targets)
 
 
 def count_queries(database: str, targets: dict, *, slowest: int = 0) -> dict:
@@ -202,6 +210,17 @@ def count_queries(database: str, targets: dict, *, slowest: int = 0) -> dict:
         result[page["key"]] = entry
     use_database("postgres")
     return result
+
+
+def explain(database: str, sql: str) -> str:
+    from django.db import connection
+
+    use_database(database)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        plan = "\n".join("        " + row[0] for row in cursor.fetchall())
+    use_database("postgres")
+    return plan
 
 
 # --- gunicorn and wrk ------------------------------------------------------------------------------
@@ -358,15 +377,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=0.1, help="data set size, 1 = province (default 0.1)")
-    parser.add_argument("--count-base", type=float, default=0.0004,
-                        help="scale of the small query-count data set; the second is 10x (default 0.0004)")
+    parser.add_argument("--count-base", type=float, default=0.001,
+                        help="scale of the small query-count data set; the second is 10x (default 0.001)")
     parser.add_argument("--duration", type=int, default=10, help="wrk seconds per page (default 10)")
+    parser.add_argument("--single-duration", type=int, default=5,
+                        help="seconds of a second wrk run per page with one connection (0: skip; default 5)")
     parser.add_argument("--warmup", type=int, default=3, help="wrk warm-up seconds per page (default 3)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
                         help="gunicorn workers (default 2 x cores + 1)")
+    parser.add_argument("--explain", action="store_true",
+                        help="print EXPLAIN ANALYZE of the slowest queries of each page on the main data set")
     parser.add_argument("--no-wrk", action="store_true", help="only generate and count queries")
+    parser.add_argument("--compress-static", action="store_true",
+                        help="compress static files like production (adds ~150 s of collectstatic)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (cluster stopped)")
     args = parser.parse_args()
@@ -395,6 +420,7 @@ def main():
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": cluster.url("bench_template"),
+            "BENCH_COMPRESS_STATIC": "1" if args.compress_static else "0",
         }
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
@@ -420,7 +446,8 @@ def main():
         log(f"Migrated the template database in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         call_command("collectstatic", verbosity=0, interactive=False)
-        log(f"collectstatic (hashed, compressed) in {time.perf_counter() - t:.1f} s")
+        log(f"collectstatic ({'hashed, compressed' if args.compress_static else 'hashed'}) in "
+            f"{time.perf_counter() - t:.1f} s")
 
         from bench.scale_data import Generator
 
@@ -449,9 +476,8 @@ def main():
         results["targets"] = targets_by_db
         main_targets = targets_by_db["bench_main"]
         log(f"Main data set generated in {main_seconds:.1f} s")
-        log("Measured as: training officer {training_officer} (queue of {queue_size} tasks, {district_documents} "
-            "documents in the district), school officer {school_officer} ({school_teachers} teachers), "
-            "document {document_id}, schedule {year}-{month} ({month_projects} projects)".format(**main_targets))
+        for name, _ in count_sets + [("bench_main", args.scale)]:
+            log(f"{name}: {describe(targets_by_db[name])}")
 
         # --- 3. queries per page --------------------------------------------------------------
         log("\n== Queries per page (test client, in process; second of two requests)")
@@ -471,11 +497,13 @@ def main():
         log(table(["page", f"1x ({base:g})", f"10x ({tenfold:g})", f"main ({args.scale:g})", "",
                    "main ms (in process)"], rows, "lrrrlr"))
         results["queries_grow"] = grows
-        log("\nSlowest queries per page on the main data set:")
+        log("\nSlowest queries per page on the main data set (2 ms or more):")
         for page in pages:
             for q in counts["bench_main"][page["key"]].get("slowest", [])[:2]:
                 if q["ms"] >= 2:
                     log(f"  {page['key']:<10} {q['ms']:7.1f} ms  {q['sql'][:300]}")
+                    if args.explain and q["sql"].lstrip().upper().startswith("SELECT"):
+                        log(explain("bench_main", q["sql"]))
 
         # --- 2. gunicorn + wrk ----------------------------------------------------------------
         if not args.no_wrk:
@@ -488,7 +516,7 @@ def main():
             for role in ("training_officer", "school_officer"):
                 cookies[role] = server.login(main_targets[role], main_targets["password"])
             base_url = f"http://127.0.0.1:{server.port}"
-            web = {}
+            web, single_web = {}, {}
             for page in pages:
                 cookie = cookies[page["user"]]
                 status, headers, body = server.get(page["path"], cookie)
@@ -502,33 +530,49 @@ def main():
                 figures = run_wrk(base_url + page["path"], cookie, duration=args.duration, **options)
                 figures["bytes_per_response"] = len(body)
                 web[page["key"]] = figures
-                log(f"  {page['key']:<10} {figures['rps']:8.1f} req/s  p50 {figures['p50'] / 1000:7.1f} ms  "
-                    f"p95 {figures['p95'] / 1000:7.1f} ms  ({figures['requests']} requests, "
-                    f"{figures['errors']} errors)")
+                log(f"  {page['key']:<10} c={args.connections}: {figures['rps']:8.1f} req/s  "
+                    f"p50 {figures['p50'] / 1000:7.1f} ms  p95 {figures['p95'] / 1000:7.1f} ms  "
+                    f"({figures['requests']} requests, {figures['errors']} errors)")
+                if args.single_duration:
+                    single = run_wrk(base_url + page["path"], cookie, duration=args.single_duration,
+                                     connections=1, threads=1, timeout=60)
+                    single_web[page["key"]] = single
+                    log(f"  {page['key']:<10} c=1: {single['rps']:8.1f} req/s  p50 {single['p50'] / 1000:7.1f} ms  "
+                        f"p95 {single['p95'] / 1000:7.1f} ms  ({single['requests']} requests, "
+                        f"{single['errors']} errors)")
             server.stop()
             results["web"] = web
-            baseline = web["baseline"]
-            rows = []
-            for page in pages:
-                f = web[page["key"]]
-                target = ""
-                if page["key"] in P95_TARGET_PAGES:
-                    target = "met" if f["p95"] / 1000 < P95_TARGET_MS else "MISSED"
-                rows.append([page["label"], f"{f['rps']:.1f}", f"{f['p50'] / 1000:.1f}", f"{f['p95'] / 1000:.1f}",
-                             f"{baseline['rps'] / f['rps']:.1f}" if f["rps"] else "-",
-                             f"{f['p50'] / baseline['p50']:.1f}" if baseline["p50"] else "-",
-                             f["errors"], target])
-            log("")
-            log(table(["page", "req/s", "p50 ms", "p95 ms", "x baseline (req/s)", "x baseline (p50)", "errors",
-                       f"p95 < {P95_TARGET_MS} ms"], rows, "lrrrrrrl"))
+            results["web_single"] = single_web
+            for title, figures_by_page in ((f"{args.connections} connections (saturating: {args.workers} workers "
+                                            f"on {os.cpu_count()} cores, wrk and PostgreSQL on the same machine)",
+                                            web),
+                                           ("1 connection (one request at a time)", single_web)):
+                if not figures_by_page:
+                    continue
+                baseline = figures_by_page["baseline"]
+                rows = []
+                for page in pages:
+                    f = figures_by_page[page["key"]]
+                    target = ""
+                    if page["key"] in P95_TARGET_PAGES:
+                        target = "met" if f["p95"] / 1000 < P95_TARGET_MS else "MISSED"
+                    rows.append([page["label"], f"{f['rps']:.1f}", f"{f['p50'] / 1000:.1f}",
+                                 f"{f['p95'] / 1000:.1f}",
+                                 f"{baseline['rps'] / f['rps']:.1f}" if f["rps"] else "-",
+                                 f"{f['p50'] / baseline['p50']:.1f}" if baseline["p50"] else "-",
+                                 f["errors"], target])
+                log(f"\nwrk, {title}:")
+                log(table(["page", "req/s", "p50 ms", "p95 ms", "x baseline (req/s)", "x baseline (p50)", "errors",
+                           f"p95 < {P95_TARGET_MS} ms"], rows, "lrrrrrrl"))
 
         log("\nTargets:")
         log(f"  queries per page do not grow with the data: "
             f"{'met' if not grows else 'MISSED (' + ', '.join(grows) + ')'}")
-        if "web" in results:
-            missed = [k for k in P95_TARGET_PAGES if results["web"][k]["p95"] / 1000 >= P95_TARGET_MS]
-            log(f"  inbox and document list p95 < {P95_TARGET_MS} ms: "
-                f"{'met' if not missed else 'MISSED (' + ', '.join(sorted(missed)) + ')'}")
+        for key, label in (("web", f"{args.connections} connections"), ("web_single", "1 connection")):
+            if results.get(key):
+                missed = [k for k in P95_TARGET_PAGES if results[key][k]["p95"] / 1000 >= P95_TARGET_MS]
+                log(f"  inbox and document list p95 < {P95_TARGET_MS} ms at {label}: "
+                    f"{'met' if not missed else 'MISSED (' + ', '.join(sorted(missed)) + ')'}")
         if args.json:
             args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             log(f"Figures written to {args.json}")

@@ -17,7 +17,6 @@ bureau see their district):
   district, once per school and cycle.
 """
 import hashlib
-import io
 from decimal import ROUND_DOWN, Decimal
 from functools import wraps
 
@@ -39,12 +38,14 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
+from printing.spreadsheets import export_url as _export_url
+from printing.spreadsheets import wants_xlsx as _wants_xlsx
+from printing.spreadsheets import xlsx_response
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 
 from . import selectors
 from .models import CycleClosure
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS = range(2000, 2101)
 
 
@@ -117,14 +118,8 @@ def _year(request, district) -> int:
     return year if year in YEARS else selectors.current_credit_year(district)
 
 
-def _wants_xlsx(request) -> bool:
-    return request.GET.get("format") == "xlsx"
 
 
-def _export_url(request) -> str:
-    query = request.GET.copy()
-    query["format"] = "xlsx"
-    return f"{request.path}?{query.urlencode()}"
 
 
 def _query(**params) -> str:
@@ -141,6 +136,10 @@ def cycle_label(cycle) -> str:
     return _("Cycle %(first)s–%(last)s") % {"first": cycle[0], "last": cycle[1]}
 
 
+def _xlsx(title, columns, rows, summary):
+    return xlsx_response(title, columns, rows, summary, sheet_title=_("Credits"))
+
+
 def _pct(value):
     return None if value is None else round(value, 1)
 
@@ -149,39 +148,8 @@ def _yes(flag: bool) -> str:
     return _("Yes") if flag else ""
 
 
-def _cell(value):
-    return float(value) if isinstance(value, Decimal) else value
 
 
-def _xlsx(title: str, columns: list, rows: list[list], summary: list[tuple]) -> HttpResponse:
-    """A workbook: the title, a bold header row, one row per line, then label/value pairs."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Credits")[:31]
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([str(column) for column in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    if summary:
-        sheet.append([])
-        for label, value in summary:
-            sheet.append([str(label), _cell(value)])
-    for index, column in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(column)) * 2 + 4))
-    sheet.column_dimensions["A"].width = 24
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{title}.xlsx")
-    return response
 
 
 # --- the verification code of a printed record ------------------------------------------

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from plans.models import Document
 from plans.rules import DISTRICT_ROLES
 from plans.selectors import document_list_visible
 from plans.views import get_visible_document

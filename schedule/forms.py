@@ -3,7 +3,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from plans.forms import ChangeRequestForm  # noqa: F401  (the schedule's form too)
 from plans.models import TrainingMode
 
 from .models import ProjectLogEntry

@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
+from plans.forms import ChangeRequestForm, add_validation_error
 from plans.rules import DISTRICT_ROLES
-from plans.forms import add_validation_error
 
 from . import exports, services
-from .forms import ChangeRequestForm, FindingsForm, LogEntryForm, ScheduleFilterForm, SpotCheckDrawForm
+from .forms import FindingsForm, LogEntryForm, ScheduleFilterForm, SpotCheckDrawForm
 from .models import SpotCheck, SpotCheckItem
 from .selectors import project_list_for_schedule, project_list_visible
 

@@ -1,5 +1,4 @@
 """Another school's document, by every URL kind, is refused; lists never show it."""
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -8,8 +8,8 @@ from django.urls import reverse
 from plans.models import Document
 from schedule.models import ScheduleChange, ScheduledProject
 from schedule.services import spot_check_sample
-from tests.factories import make_annual_plan, make_district, make_proposal, make_school_plan
-from tests.flow_helpers import claim_and_decide, expert_answer, open_task, submit, task_url
+from tests.factories import make_annual_plan, make_district, make_proposal
+from tests.flow_helpers import claim_and_decide, expert_answer, submit
 from tests.test_printing import approve
 
 pytestmark = pytest.mark.django_db

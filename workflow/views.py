@@ -20,7 +20,7 @@ from plans.views import document_page_context
 
 from . import selectors, services
 from .forms import ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm
-from .models import Decision
+
 
 
 class TaskFormView(generic.FormView):

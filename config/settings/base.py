@@ -2,7 +2,6 @@
 import os
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
 
 # GENERAL ---------------------------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent.parent.parent

@@ -1,0 +1,105 @@
+"""viewflow's own pages for one flow, narrowed to what a scope lets the user see.
+
+Out of the box viewflow lists every process and task once a user may use the
+flow at all, and its process detail has no object check (viewflow #505). Each
+flow mounted on the Site says what a user may see through a FlowScope; the
+views below ask it on every list, detail, chart and queue.
+"""
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from viewflow.workflow.flow import views as flow_views
+from viewflow.workflow.flow.viewset import FlowAppViewset
+from viewflow.workflow.status import STATUS
+
+
+class FlowScope:
+    """What one user may see of a flow, and claim from its queue."""
+
+    def processes(self, user) -> QuerySet:
+        raise NotImplementedError
+
+    def tasks(self, user) -> QuerySet:
+        raise NotImplementedError
+
+    def queue(self, user) -> QuerySet | None:
+        """Claimable tasks, where viewflow's own queue (owner permissions) is not enough."""
+        return None
+
+
+class _Scoped:
+    scope: FlowScope = None  # set by ScopedFlowViewset.filter_kwargs
+
+
+class ScopedTaskListMixin(_Scoped):
+    def get_queryset(self):
+        return super().get_queryset().filter(pk__in=self.scope.tasks(self.request.user).values("pk"))
+
+
+class ScopedDashboardView(_Scoped, flow_views.DashboardView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visible = self.scope.tasks(self.request.user).select_related("process")
+        for column in context["columns"]:
+            column["tasks"] = visible.filter(
+                Q(finished__isnull=True) | Q(status=STATUS.ERROR), flow_task=column["node"],
+            )[: self.MAX_ROWS]
+        context["finished"] = visible.filter(
+            finished__isnull=False, flow_task__in=context["end_nodes"],
+        )[: self.MAX_ROWS]
+        return context
+
+
+class ScopedProcessListView(_Scoped, flow_views.DashboardProcessListView):
+    def get_queryset(self):
+        return super().get_queryset().filter(
+            pk__in=self.scope.processes(self.request.user).values("pk")).order_by("-created", "-pk")
+
+
+class ScopedProcessDetailView(_Scoped, flow_views.DetailProcessView):
+    def get_queryset(self):
+        return self.scope.processes(self.request.user)
+
+
+class ScopedTaskListView(ScopedTaskListMixin, flow_views.DashboardTaskListView):
+    pass
+
+
+class ScopedInboxView(ScopedTaskListMixin, flow_views.FlowInboxListView):
+    pass
+
+
+class ScopedQueueView(ScopedTaskListMixin, flow_views.FlowQueueListView):
+    def get_queryset(self):
+        queue = self.scope.queue(self.request.user)
+        queryset = super().get_queryset()
+        return queryset if queue is None else queryset.filter(pk__in=queue.values("pk"))
+
+
+class ScopedArchiveView(ScopedTaskListMixin, flow_views.FlowArchiveListView):
+    pass
+
+
+class ScopedChartView(_Scoped, flow_views.FlowChartView):
+    def dispatch(self, request, *args, **kwargs):
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None and not self.scope.processes(request.user).filter(pk=process_pk).exists():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ScopedFlowViewset(FlowAppViewset):
+    dashboard_view_class = ScopedDashboardView
+    process_list_view_class = ScopedProcessListView
+    process_detail_view_class = ScopedProcessDetailView
+    task_list_view_class = ScopedTaskListView
+    inbox_view_class = ScopedInboxView
+    queue_view_class = ScopedQueueView
+    archive_view_class = ScopedArchiveView
+    chart_view_class = ScopedChartView
+
+    def __init__(self, flow_class, *, scope: FlowScope, **kwargs):
+        self.scope = scope
+        super().__init__(flow_class, **kwargs)
+
+    def filter_kwargs(self, view_class, **kwargs):
+        return super().filter_kwargs(view_class, scope=self.scope, **kwargs)

@@ -205,6 +205,7 @@ def count_queries(database: str, targets: dict, *, slowest: int = 0) -> dict:
         entry = {"queries": len(queries), "ms": elapsed * 1000,
                  "sql_ms": sum(float(q["time"]) for q in queries) * 1000}
         if slowest:
+            entry["all"] = [{"ms": float(q["time"]) * 1000, "sql": q["sql"][:1000]} for q in queries]
             entry["slowest"] = sorted(({"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in queries),
                                       key=lambda q: -q["ms"])[:slowest]
         result[page["key"]] = entry

@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views import generic
 from django.views.decorators.http import require_POST
-from viewflow.workflow.flow import views as flow_views
 
 from accounts.models import User
 from attendance.models import Teacher
 from plans.forms import add_validation_error
+from workflow import views as workflow_views
 from workflow.forms import REVIEW_DECISIONS
 
 from . import declarations as services
@@ -252,29 +252,21 @@ class DeclarationReviseView(DeclarationTaskMixin, generic.FormView):
         return redirect("credits:declaration_detail", self.declaration.pk)
 
 
-class ClaimTaskView(flow_views.AssignTaskView):
-    template_name = "credits/declarations/task_claim.html"
+class _DeclarationTask:
+    """The review inbox's claim and release pages, about a declaration."""
 
-    def form_valid(self, form):
-        self.request.activation.assign(self.request.user)
-        messages.success(self.request, _("Task claimed: it is now in your inbox."))
-        return redirect(self.get_success_url())
+    released_url = "credits:declaration_queue"
 
-    def get_success_url(self):
-        task = self.request.activation.task
-        return task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+    def subject(self):
+        return self.request.activation.process.declaration
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["task"] = self.request.activation.task
-        context["declaration"] = self.request.activation.process.declaration
-        return context
+    def record_claim(self, claimed: bool):
+        pass  # a declaration's trail holds decisions only
 
 
-class ReleaseTaskView(ClaimTaskView):
-    template_name = "credits/declarations/task_release.html"
+class ClaimTaskView(_DeclarationTask, workflow_views.ClaimTaskView):
+    pass
 
-    def form_valid(self, form):
-        self.request.activation.unassign()
-        messages.success(self.request, _("Task released back to the queue."))
-        return redirect("credits:declaration_queue")
+
+class ReleaseTaskView(_DeclarationTask, workflow_views.ReleaseTaskView):
+    pass

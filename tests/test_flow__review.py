@@ -232,3 +232,15 @@ def test_every_submitted_version_can_be_read(world, client_for):
     assert "师德师风、现代教育理论" in first and "修改后的培训内容" not in first
     assert "修改后的培训内容" in second
     assert client_for(world.other_school_officer).get(reverse("plans:version", args=[document.pk, 1])).status_code == 404
+
+
+def test_claim_and_release_pages_name_the_document(world, client_for):
+    document = make_school_plan(world)
+    submit(client_for(world.school_officer), document)
+    task = open_task(document, "initial_review")
+    trainer = client_for(world.training_officer)
+    page = trainer.get(task_url(task, "assign")).content.decode()
+    assert document.title in page and "初审" in page and 'href="/inbox/"' in page
+    trainer.post(task_url(task, "assign"))
+    page = trainer.get(task_url(task, "unassign")).content.decode()
+    assert document.title in page and "退回队列" in page

@@ -136,13 +136,24 @@ class TaskIndexView(flow_views.UserIndexTaskView):
 
 
 class ClaimTaskView(flow_views.AssignTaskView):
-    """viewflow's claim, recorded in the trail and shown in our own layout."""
+    """viewflow's claim, recorded in the trail and shown in our own layout.
+
+    Other flows reuse it by naming what the task is about (subject) and how a
+    claim is recorded.
+    """
 
     template_name = "workflow/task_claim.html"
+    released_url = "workflow:inbox"  # where "back" and a release lead
+
+    def subject(self):
+        return self.request.activation.process.coerced.document
+
+    def record_claim(self, claimed: bool):
+        services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=claimed)
 
     def form_valid(self, form):
         self.request.activation.assign(self.request.user)
-        services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=True)
+        self.record_claim(True)
         messages.success(self.request, _("Task claimed: it is now in your inbox."))
         return redirect(self.get_success_url())
 
@@ -153,7 +164,8 @@ class ClaimTaskView(flow_views.AssignTaskView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["task"] = self.request.activation.task
-        context["document"] = self.request.activation.process.document
+        context["subject"] = self.subject()
+        context["back_url"] = reverse(self.released_url)
         return context
 
 
@@ -162,9 +174,9 @@ class ReleaseTaskView(ClaimTaskView):
 
     def form_valid(self, form):
         self.request.activation.unassign()
-        services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=False)
+        self.record_claim(False)
         messages.success(self.request, _("Task released back to the queue."))
-        return redirect("workflow:inbox")
+        return redirect(self.released_url)
 
 
 INBOX_TABS = {

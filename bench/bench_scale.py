@@ -175,7 +175,7 @@ def describe(targets: dict) -> str:
 
 
 def count_queries(database: str, targets: dict, *, slowest: int = 0) -> dict:
-    """Queries per page with the test client in this process (second request of two)."""
+    """Queries per page with the test client in this process (second request; time: median of 3 more)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -196,9 +196,13 @@ def count_queries(database: str, targets: dict, *, slowest: int = 0) -> dict:
         client = clients[role]
         client.get(page["path"])  # warm-up: first-use look-ups (content types, permissions) are not counted
         with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
             response = client.get(page["path"])
-            elapsed = time.perf_counter() - started
+        times = []
+        for _ in range(3):  # the time is the median of three more requests (one alone is noisy)
+            started = time.perf_counter()
+            client.get(page["path"])
+            times.append(time.perf_counter() - started)
+        elapsed = sorted(times)[1]
         if response.status_code != 200:
             raise RuntimeError(f"{page['path']} as {role}: HTTP {response.status_code} on {database}")
         queries = ctx.captured_queries
@@ -360,6 +364,7 @@ def machine_info(cluster: Cluster) -> dict:
         "psycopg": psycopg.__version__,
         "gunicorn": gunicorn.__version__,
         "wrk": " ".join(wrk.split()[:2]),
+        "load_average_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -437,7 +442,8 @@ def main():
         info = machine_info(cluster)
         results["machine"] = info
         log("Machine: {nproc} cores ({cpu}), {memory_gib} GiB; Python {python}, Django {django}, "
-            "PostgreSQL {postgresql}, psycopg {psycopg}, gunicorn {gunicorn}, {wrk}".format(**info))
+            "PostgreSQL {postgresql}, psycopg {psycopg}, gunicorn {gunicorn}, {wrk}; load average {load_average_at_start} "
+            "(other work on the machine skews the figures)".format(**info))
 
         t = time.perf_counter()
         cluster.sql("CREATE DATABASE bench_template")
@@ -481,7 +487,8 @@ def main():
             log(f"{name}: {describe(targets_by_db[name])}")
 
         # --- 3. queries per page --------------------------------------------------------------
-        log("\n== Queries per page (test client, in process; second of two requests)")
+        log("\n== Queries per page (test client, in process; queries of the second request, time the median of "
+            "three more; SQL time at 1 ms resolution)")
         counts = {name: count_queries(name, targets_by_db[name]) for name, _ in count_sets}
         counts["bench_main"] = count_queries("bench_main", main_targets, slowest=3)
         results["queries"] = counts
@@ -494,9 +501,10 @@ def main():
             flag = "GROWS" if b > a or m > a else "same"
             if flag == "GROWS":
                 grows.append(page["key"])
-            rows.append([page["label"], a, b, m, flag, f"{counts['bench_main'][page['key']]['ms']:.0f}"])
+            main = counts["bench_main"][page["key"]]
+            rows.append([page["label"], a, b, m, flag, f"{main['ms']:.0f}", f"{main['sql_ms']:.0f}"])
         log(table(["page", f"1x ({base:g})", f"10x ({tenfold:g})", f"main ({args.scale:g})", "",
-                   "main ms (in process)"], rows, "lrrrlr"))
+                   "main: ms in process", "main: ms in SQL"], rows, "lrrrlrr"))
         results["queries_grow"] = grows
         log("\nSlowest queries per page on the main data set (2 ms or more):")
         for page in pages:
@@ -542,6 +550,8 @@ def main():
                         f"p95 {single['p95'] / 1000:7.1f} ms  ({single['requests']} requests, "
                         f"{single['errors']} errors)")
             server.stop()
+            results["load_average_after_wrk"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            log(f"  load average after wrk: {results['load_average_after_wrk']}")
             results["web"] = web
             results["web_single"] = single_web
             for title, figures_by_page in ((f"{args.connections} connections (saturating: {args.workers} workers "

@@ -13,8 +13,8 @@ class ScheduledProject(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", pgettext_lazy("project status", "Scheduled")
-        FINISHED = "finished", _("Finished")
-        CANCELLED = "cancelled", _("Cancelled")
+        FINISHED = "finished", pgettext_lazy("project status", "Finished")
+        CANCELLED = "cancelled", pgettext_lazy("project status", "Cancelled")
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="scheduled_projects")
     source = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="scheduled_projects",

@@ -6,6 +6,7 @@ app_name = "attendance"
 urlpatterns = [
     path("projects/<int:pk>/", views.project_page, name="project"),
     path("sessions/<int:pk>/", views.session_page, name="session"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/code/", views.session_code, name="session_code"),
     path("sessions/<int:pk>/sheet.pdf", views.session_sheet, name="session_sheet"),
     path("sign-in/", views.sign_in_page, name="sign_in"),

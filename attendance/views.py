@@ -143,6 +143,20 @@ def session_page(request, pk):
 
 
 @login_required
+def session_edit(request, pk):
+    """Drafted sessions are edited here: date, times, hours, place."""
+    session = _visible_session(request.user, pk)
+    if not services.is_session_organiser(request.user, session):
+        raise PermissionDenied
+    form = SessionForm(request.POST or None, instance=session, prefix="session")
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Session saved."))
+        return redirect("attendance:session", pk=session.pk)
+    return render(request, "attendance/session_edit.html", {"session": session, "form": form})
+
+
+@login_required
 def session_code(request, pk):
     """The rotating code and its QR image, for the projector; refreshes itself."""
     import segno

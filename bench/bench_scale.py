@@ -197,6 +197,7 @@ def count_queries(database: str, targets: dict, *, slowest: int = 0) -> dict:
         client.get(page["path"])  # warm-up: first-use look-ups (content types, permissions) are not counted
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(page["path"])
+        queries = list(ctx.captured_queries)  # copy now: the next request resets connection.queries
         times = []
         for _ in range(3):  # the time is the median of three more requests (one alone is noisy)
             started = time.perf_counter()
@@ -205,7 +206,8 @@ def count_queries(database: str, targets: dict, *, slowest: int = 0) -> dict:
         elapsed = sorted(times)[1]
         if response.status_code != 200:
             raise RuntimeError(f"{page['path']} as {role}: HTTP {response.status_code} on {database}")
-        queries = ctx.captured_queries
+        if role and not queries:
+            raise RuntimeError(f"{page['path']} as {role}: no queries captured on {database}")
         entry = {"queries": len(queries), "ms": elapsed * 1000,
                  "sql_ms": sum(float(q["time"]) for q in queries) * 1000}
         if slowest:
@@ -352,7 +354,8 @@ def machine_info(cluster: Cluster) -> dict:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    wrk = (subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+           if shutil.which("wrk") else "wrk (not installed)")
     return {
         "date": datetime.date.today().isoformat(),
         "nproc": os.cpu_count(),

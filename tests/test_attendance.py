@@ -303,3 +303,19 @@ def test_sign_in_sheet_pdf(world, client_for):
     response = client_for(world.training_officer).get(reverse("attendance:session_sheet", args=[session.pk]))
     text = PdfReader(BytesIO(response.content)).pages[0].extract_text()
     assert "签到甲" in text
+
+
+def test_organiser_edits_a_drafted_session(world, client_for):
+    project = make_project(world, hours=6)
+    session = services.sessions_generate(project=project, user=world.training_officer)[0]
+    url = reverse("attendance:session_edit", args=[session.pk])
+    data = {"session-title": "专题讲座（调整）", "session-date": "2024-03-20", "session-start_time": "14:00",
+            "session-end_time": "17:00", "session-hours": "3", "session-place": "区电教中心"}
+    assert client_for(world.school_officer).post(url, data).status_code == 404
+    assert client_for(world.training_officer).post(url, data).status_code == 302
+    session.refresh_from_db()
+    assert (session.date, session.hours, session.place) == (datetime.date(2024, 3, 20), Decimal(3), "区电教中心")
+    bad = {**data, "session-end_time": "13:00"}
+    assert client_for(world.training_officer).post(url, bad).status_code == 200
+    session.refresh_from_db()
+    assert session.start_time == datetime.time(14, 0) and session.end_time == datetime.time(17, 0)

@@ -213,3 +213,21 @@ def test_school_based_year_forfeited_by_five_hours_absent(world, rules):
     forfeited = CreditEntry.objects.get(teacher=absent)
     assert forfeited.credits == 0 and "5" in forfeited.note
     assert forfeited.credit_year == 2025  # the school year ends on 31 July 2025
+
+
+def test_admin_refuses_a_rule_set_with_cap_below_minimum(client):
+    from accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root", password="x-pass-123"))
+    data = {
+        "family": "test", "name": "错误规则", "valid_from": "2024-01-01", "year_start": "01-01",
+        "cycle_start_year": "2021", "cycle_years": "5", "annual_minimum": "30", "cycle_minimum": "360",
+        "annual_cap": "20", "new_teacher_extra": "0", "new_teacher_years": "3",
+        "leave_exemption_per_semester": "0",
+        "conversions-TOTAL_FORMS": "0", "conversions-INITIAL_FORMS": "0",
+        "bonuses-TOTAL_FORMS": "0", "bonuses-INITIAL_FORMS": "0",
+    }
+    response = client.post("/admin/credits/ruleset/add/", data)
+    assert response.status_code == 200
+    assert "每年最高学分不能低于每年最低学分。" in response.content.decode()
+    assert not RuleSet.objects.filter(family="test").exists()

@@ -165,5 +165,7 @@ def test_admin_pages_open_for_superuser(world, client):
     admin = User.objects.create_superuser("root", password="x-pass-123")
     client.force_login(admin)
     for url in ("/admin/accounts/organisation/", "/admin/accounts/user/", "/admin/plans/document/",
-                "/admin/workflow/stepdeadline/", "/admin/workflow/trailentry/"):
+                "/admin/workflow/stepdeadline/", "/admin/workflow/trailentry/", "/admin/credits/ruleset/",
+                "/admin/credits/ruleset/add/", "/admin/credits/creditentry/", "/admin/attendance/completionrules/",
+                "/admin/attendance/teacher/", "/admin/schedule/scheduledproject/", "/admin/schedule/spotcheck/"):
         assert client.get(url).status_code == 200, url

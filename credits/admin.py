@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from .models import Bonus, ConversionRule, CreditEntry, CycleClosure, Declaration, RuleSet
+
+
+class ConversionRuleInline(admin.TabularInline):
+    model = ConversionRule
+    extra = 0
+
+
+class BonusInline(admin.TabularInline):
+    model = Bonus
+    extra = 0
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    """The bureau edits its rules here; a new version gets a later valid_from."""
+
+    list_display = ["name", "family", "valid_from", "annual_minimum", "cycle_minimum", "year_start"]
+    list_filter = ["family"]
+    inlines = [ConversionRuleInline, BonusInline]
+    save_as = True  # "save as new" starts the next version from this one
+
+
+@admin.register(CreditEntry)
+class CreditEntryAdmin(admin.ModelAdmin):
+    """The ledger is computed, never typed: read-only here."""
+
+    list_display = ["teacher", "credit_year", "source", "activity", "level", "hours", "credits", "note"]
+    list_filter = ["credit_year", "source", "activity"]
+    search_fields = ["teacher__name", "description"]
+    list_select_related = ["teacher"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Declaration)
+class DeclarationAdmin(admin.ModelAdmin):
+    list_display = ["title", "teacher", "activity", "level", "start_date", "hours", "status"]
+    list_filter = ["status", "activity", "level"]
+    search_fields = ["title", "teacher__name", "provider"]
+    readonly_fields = ["status"]
+
+
+@admin.register(CycleClosure)
+class CycleClosureAdmin(admin.ModelAdmin):
+    list_display = ["teacher", "first_year", "total", "required", "passed", "confirmed_by", "confirmed_at"]
+    list_filter = ["first_year", "passed"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

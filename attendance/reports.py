@@ -260,7 +260,10 @@ def _year_rows(teachers, year: int, rules: CompletionRules) -> list[TeacherYearR
     marks = {
         row["teacher_id"]: row for row in
         Attendance.objects.filter(in_year, teacher__in=_pks(teachers, teacher_ids))
+        # The teacher filter inside the subquery keeps PostgreSQL from scanning
+        # every enrolment in the province (bench/bench_scale.py).
         .alias(on_roster=Exists(Enrolment.objects.filter(
+            teacher__in=_pks(teachers, teacher_ids),
             project_id=OuterRef("session__project_id"), teacher_id=OuterRef("teacher_id"),
             status=Enrolment.Status.CONFIRMED)))
         .order_by().values("teacher_id").annotate(**sums)

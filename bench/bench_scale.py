@@ -399,8 +399,6 @@ def main():
     parser.add_argument("--explain", action="store_true",
                         help="print EXPLAIN ANALYZE of the slowest queries of each page on the main data set")
     parser.add_argument("--no-wrk", action="store_true", help="only generate and count queries")
-    parser.add_argument("--compress-static", action="store_true",
-                        help="compress static files like production (adds ~150 s of collectstatic)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (cluster stopped)")
     args = parser.parse_args()
@@ -429,7 +427,6 @@ def main():
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": cluster.url("bench_template"),
-            "BENCH_COMPRESS_STATIC": "1" if args.compress_static else "0",
         }
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
@@ -456,7 +453,7 @@ def main():
         log(f"Migrated the template database in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         call_command("collectstatic", verbosity=0, interactive=False)
-        log(f"collectstatic ({'hashed, compressed' if args.compress_static else 'hashed'}) in "
+        log(f"collectstatic (hashed) in "
             f"{time.perf_counter() - t:.1f} s")
 
         from bench.scale_data import Generator

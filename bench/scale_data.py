@@ -574,7 +574,7 @@ class Generator:
         per_project = max(1, round(budget / 2 / len(recent))) if recent else 0
         district_teachers = {d["id"]: [tid for s in d["schools"] for tid, a in s["teachers"] if a]
                              for d in self.districts}
-        p_start, p_end = datetime.time(9, 0), datetime.time(12, 0)
+        p_start = datetime.time(9, 0)
         for project in recent:
             district = project["district"]
             pool = ([tid for tid, a in project["open_to"]["teachers"] if a] if project["open_to"]

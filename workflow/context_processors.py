@@ -3,6 +3,7 @@ def inbox_counts(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    from .selectors import task_inbox, task_queue
+    from .selectors import task_counts
 
-    return {"inbox_open_count": task_inbox(user=user).count() + task_queue(user=user).count()}
+    counts = task_counts(user=user)
+    return {"inbox_open_count": counts["mine"] + counts["queue"]}

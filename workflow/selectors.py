@@ -29,13 +29,20 @@ def task_queue(*, user: User) -> QuerySet[Task]:
     """
     if not user.organisation_id:
         return Task.objects.none()
-    perms = ObjectPermissionChecker(user).get_perms(user.organisation)
-    owner_perms = [f"accounts.{codename}" for codename in perms]
+    owner_perms = _organisation_perms(user)
     return _human_tasks().filter(
         status=STATUS.NEW,
         owner_permission__in=owner_perms,
         owner_permission_obj_pk=str(user.organisation_id),
     )
+
+
+def _organisation_perms(user: User) -> list[str]:
+    """The user's guardian permissions on their organisation, looked up once per request."""
+    if not hasattr(user, "_organisation_perms"):
+        perms = ObjectPermissionChecker(user).get_perms(user.organisation)
+        user._organisation_perms = [f"accounts.{codename}" for codename in perms]
+    return user._organisation_perms
 
 
 def task_inbox(*, user: User) -> QuerySet[Task]:
@@ -62,3 +69,17 @@ def task_list_visible(*, user: User) -> QuerySet[Task]:
     return Task.objects.filter(
         process__reviewprocess__document__in=document_list_visible(user=user)
     )
+
+
+INBOX_TABS = {
+    "mine": task_inbox,
+    "queue": task_queue,
+    "done": task_done,
+}
+
+
+def task_counts(*, user: User) -> dict[str, int]:
+    """Tasks per inbox tab; counted once per request (the menu badge and the inbox share it)."""
+    if not hasattr(user, "_task_counts"):
+        user._task_counts = {name: select(user=user).count() for name, select in INBOX_TABS.items()}
+    return user._task_counts

@@ -179,24 +179,17 @@ class ReleaseTaskView(ClaimTaskView):
         return redirect(self.released_url)
 
 
-INBOX_TABS = {
-    "mine": selectors.task_inbox,
-    "queue": selectors.task_queue,
-    "done": selectors.task_done,
-}
-
-
 @login_required
 def inbox(request):
     if request.method == "POST":
         return _inbox_post(request)
-    tab = request.GET.get("tab") if request.GET.get("tab") in INBOX_TABS else "mine"
+    tab = request.GET.get("tab") if request.GET.get("tab") in selectors.INBOX_TABS else "mine"
     kind = request.GET.get("kind", "")
     organisation_id = _int_or_none(request.GET.get("organisation"))
     year = _int_or_none(request.GET.get("year"))
-    counts = {name: select(user=request.user).count() for name, select in INBOX_TABS.items()}
+    counts = selectors.task_counts(user=request.user)
     tasks = selectors.task_filter(
-        INBOX_TABS[tab](user=request.user), kind=kind, organisation_id=organisation_id, year=year,
+        selectors.INBOX_TABS[tab](user=request.user), kind=kind, organisation_id=organisation_id, year=year,
     )
     tasks = tasks.order_by("-finished" if tab == "done" else "due__due_date", "-pk")
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))

@@ -6,8 +6,8 @@ DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 if not os.environ.get("DATABASE_URL"):
     raise RuntimeError("Production needs DATABASE_URL=postgres://user:password@host:5432/name")
-# Hashed, compressed static files served by WhiteNoise from STATIC_ROOT.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}  # noqa: F405
+# Hashed static files served by WhiteNoise from STATIC_ROOT (see config/storage.py).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "config.storage.HashedStaticFilesStorage"}}  # noqa: F405
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,6 +9,14 @@ ROLE_ORGANISATION_PERMS = {
 }
 ALL_ORGANISATION_PERMS = {p for perms in ROLE_ORGANISATION_PERMS.values() for p in perms}
 
+# The district rules the bureau keeps in the admin ("admin is enough"): credit
+# rule sets, attendance rules, step deadlines and review routes.
+BUREAU_RULES_GROUP = "bureau-rule-keepers"
+BUREAU_RULE_MODELS = [
+    ("credits", "ruleset"), ("credits", "conversionrule"), ("credits", "bonus"),
+    ("attendance", "completionrules"), ("workflow", "stepdeadline"), ("workflow", "reviewroute"),
+]
+
 
 def user_sync_organisation_perms(*, user: User) -> None:
     """Grant the guardian permissions a user's role gives on their organisation.
@@ -22,6 +30,31 @@ def user_sync_organisation_perms(*, user: User) -> None:
                 remove_perm(perm, user, org)
     for perm in wanted:
         assign_perm(perm, user, user.organisation)
+    _sync_bureau_rule_keeping(user)
+
+
+def _sync_bureau_rule_keeping(user: User) -> None:
+    """Bureau officers may edit the district's rules in the admin; nobody else by role."""
+    group = bureau_rules_group()
+    if user.role == User.Role.BUREAU_OFFICER:
+        user.groups.add(group)
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+    elif user.groups.filter(pk=group.pk).exists():
+        user.groups.remove(group)
+
+
+def bureau_rules_group():
+    from django.contrib.auth.models import Group, Permission
+
+    group, created = Group.objects.get_or_create(name=BUREAU_RULES_GROUP)
+    if created:
+        for app_label, model in BUREAU_RULE_MODELS:
+            group.permissions.add(*Permission.objects.filter(
+                content_type__app_label=app_label, content_type__model=model,
+                codename__in=[f"{action}_{model}" for action in ("view", "add", "change")]))
+    return group
 
 
 def _orgs_with_grants(user):

@@ -231,3 +231,16 @@ def test_admin_refuses_a_rule_set_with_cap_below_minimum(client):
     assert response.status_code == 200
     assert "每年最高学分不能低于每年最低学分。" in response.content.decode()
     assert not RuleSet.objects.filter(family="test").exists()
+
+
+def test_bureau_officer_edits_rule_sets_in_the_admin(world, rules, client_for):
+    bureau = client_for(world.bureau_officer)
+    assert bureau.get("/admin/credits/ruleset/").status_code == 200
+    rule_set = RuleSet.objects.get(family="hunan")
+    page = bureau.get(f"/admin/credits/ruleset/{rule_set.pk}/change/")
+    assert page.status_code == 200 and "湖南" in page.content.decode()
+    assert bureau.get("/admin/attendance/completionrules/").status_code == 200
+    # Other roles are not admin users; the bureau cannot reach users or documents there.
+    for user in (world.training_officer, world.school_officer, world.teacher):
+        assert client_for(user).get("/admin/credits/ruleset/").status_code == 302
+    assert bureau.get("/admin/accounts/user/").status_code == 403

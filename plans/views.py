@@ -20,7 +20,7 @@ def get_visible_document(user, pk) -> Document:
     return get_object_or_404(document_list_visible(user=user).select_related("organisation__district"), pk=pk)
 
 
-def document_page_context(document: Document, user) -> dict:
+def document_page_context(document: Document) -> dict:
     from workflow.models import TrailEntry
 
     trail = TrailEntry.objects.filter(document=document).select_related("actor").order_by("created_at", "pk")
@@ -103,7 +103,7 @@ def document_edit(request, pk):
 @login_required
 def document_detail(request, pk):
     document = get_visible_document(request.user, pk)
-    context = document_page_context(document, request.user)
+    context = document_page_context(document)
     context["can_edit"] = document.is_editable and request.user.has_perm("plans.change_document", document)
     context["revise_task_url"] = _open_revise_task_url(document, request.user)
     if request.user.role in ("training_officer", "bureau_officer", "school_officer"):

@@ -55,8 +55,8 @@ def document_sections(document: Document) -> list[tuple[str, str]]:
     return [(f"{chinese_ordinal(i)}、{label}", text) for i, (label, text) in enumerate(sections, 1)]
 
 
-def document_print_context(document: Document, *, user=None) -> dict:
-    context = document_page_context(document, user)
+def document_print_context(document: Document) -> dict:
+    context = document_page_context(document)
     context.update({
         "sections": document_sections(document),
         "printed_trail": [e for e in context["trail"] if e.decision in TRAIL_DECISIONS_PRINTED],
@@ -66,8 +66,8 @@ def document_print_context(document: Document, *, user=None) -> dict:
     return context
 
 
-def document_html(document: Document, *, stylesheet_url: str, user=None) -> str:
-    context = document_print_context(document, user=user)
+def document_html(document: Document, *, stylesheet_url: str) -> str:
+    context = document_print_context(document)
     context["stylesheet_url"] = stylesheet_url
     return render_to_string("printing/document.html", context)
 

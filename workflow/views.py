@@ -43,7 +43,7 @@ class TaskFormView(generic.FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(document_page_context(self.document, self.request.user))
+        context.update(document_page_context(self.document))
         context["task"] = self.activation.task
         context["step_title"] = self.activation.flow_task.task_title
         return context

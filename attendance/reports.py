@@ -77,10 +77,10 @@ def _meets(rate, target) -> bool:
 
 # --- one session ------------------------------------------------------------------
 
-@dataclass
-class SessionRow:
-    teacher: Teacher
-    status: str  # an Attendance.Status value, or UNRECORDED
+class _MarkedStatus:
+    """A row with an attendance status (an Attendance.Status value, or UNRECORDED)."""
+
+    status: str
 
     @property
     def label(self):
@@ -93,6 +93,12 @@ class SessionRow:
     @property
     def attended(self) -> bool:
         return self.status in Attendance.ATTENDED
+
+
+@dataclass
+class SessionRow(_MarkedStatus):
+    teacher: Teacher
+    status: str
 
 
 @dataclass
@@ -399,25 +405,13 @@ def district_report(district: District, year: int) -> DistrictReport:
 # --- one teacher ---------------------------------------------------------------------
 
 @dataclass
-class TeacherSessionRow:
+class TeacherSessionRow(_MarkedStatus):
     session: Session
-    status: str  # an Attendance.Status value, or UNRECORDED
+    status: str
 
     @property
     def hours(self) -> Decimal:
         return self.session.hours
-
-    @property
-    def label(self):
-        return status_label(self.status)
-
-    @property
-    def css(self):
-        return STATUS_CSS[self.status]
-
-    @property
-    def attended(self) -> bool:
-        return self.status in Attendance.ATTENDED
 
     @property
     def school_based(self) -> bool:

@@ -21,6 +21,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import User
 from attendance.models import Teacher
 from plans.forms import MAGIC
+from workflow.services import task_perform
 
 from .models import Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess, Level
 from .services import ledger_add, overlapping_entries
@@ -241,25 +242,6 @@ def declaration_resubmit(*, activation, user: User, data, certificate=None, comm
     return declaration
 
 
-def task_perform(*, task, user: User, decide, **decision) -> None:
-    """Claim (if needed) and complete one task as its page would, under the process lock."""
-    flow_task = task.flow_task
-    with flow_task.flow_class.lock(task.process_id), transaction.atomic():
-        task.refresh_from_db()
-        activation = flow_task.activation_class(task)
-        if task.status == STATUS.NEW:
-            if not flow_task.can_assign(user, task):
-                raise PermissionDenied
-            activation.assign(user)
-        elif task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
-            raise ValidationError(ERROR_BATCH_NOT_WAITING)
-        if not flow_task.can_execute(user, task):
-            raise PermissionDenied
-        activation.start(None)
-        decide(activation=activation, user=user, **decision)
-        activation.execute()
-
-
 @transaction.atomic
 def declarations_batch_verify(user: User, ids, comment: str = "") -> list[Declaration]:
     """A school officer approves several declarations waiting in their school's queue, all or none."""
@@ -289,7 +271,8 @@ def declarations_batch_verify(user: User, ids, comment: str = "") -> list[Declar
         raise ValidationError(ERROR_BATCH_NOT_WAITING)
     for pk in sorted(wanted):
         task_perform(task=tasks[pk], user=user, decide=declaration_decide, decision=Decision.APPROVE,
-                     comment=comment)
+                     comment=comment, record_claim=lambda task, user: None,  # decisions only in this trail
+                     held_elsewhere=ValidationError(ERROR_BATCH_NOT_WAITING))
     return list(Declaration.objects.filter(pk__in=wanted).order_by("pk"))
 
 

@@ -3,7 +3,6 @@ def inbox_counts(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    from .selectors import task_counts
+    from .selectors import task_count
 
-    counts = task_counts(user=user)
-    return {"inbox_open_count": counts["mine"] + counts["queue"]}
+    return {"inbox_open_count": task_count(user=user, tab="mine") + task_count(user=user, tab="queue")}

@@ -78,8 +78,13 @@ INBOX_TABS = {
 }
 
 
+def task_count(*, user: User, tab: str) -> int:
+    """Tasks in one inbox tab, counted at most once per request (menu badge and inbox share it)."""
+    counts = user.__dict__.setdefault("_task_counts", {})
+    if tab not in counts:
+        counts[tab] = INBOX_TABS[tab](user=user).count()
+    return counts[tab]
+
+
 def task_counts(*, user: User) -> dict[str, int]:
-    """Tasks per inbox tab; counted once per request (the menu badge and the inbox share it)."""
-    if not hasattr(user, "_task_counts"):
-        user._task_counts = {name: select(user=user).count() for name, select in INBOX_TABS.items()}
-    return user._task_counts
+    return {tab: task_count(user=user, tab=tab) for tab in INBOX_TABS}

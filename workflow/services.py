@@ -243,11 +243,14 @@ def task_record_claim(*, task, user: User, claimed: bool) -> None:
 
 
 
-def task_perform(*, task, user: User, decide, **decision) -> None:
+def task_perform(*, task, user: User, decide, record_claim=None, held_elsewhere=None, **decision) -> None:
     """Claim (if needed) and complete a task outside a web request, as the
-    task pages do: for the demo data and for scripts.
+    task pages do: for the demo data, batch approval and scripts. Any flow.
 
-    decide is one of the *_decide/_give/resubmit services above.
+    decide is one of the flow's decision services (here the *_decide/_give/
+    resubmit ones). record_claim(task, user) records a claim (default: in the
+    document trail); held_elsewhere is raised, if given, for a task another
+    user holds (otherwise the refusal is PermissionDenied).
     """
     from django.core.exceptions import PermissionDenied
     from django.db import transaction
@@ -261,7 +264,12 @@ def task_perform(*, task, user: User, decide, **decision) -> None:
             if not flow_task.can_assign(user, task):
                 raise PermissionDenied
             activation.assign(user)
-            task_record_claim(task=task, user=user, claimed=True)
+            if record_claim is None:
+                task_record_claim(task=task, user=user, claimed=True)
+            else:
+                record_claim(task, user)
+        elif held_elsewhere is not None and (task.status != STATUS.ASSIGNED or task.owner_id != user.pk):
+            raise held_elsewhere
         if not flow_task.can_execute(user, task):
             raise PermissionDenied
         activation.start(None)

@@ -10,6 +10,8 @@ from accounts.models import District, Organisation
 from plans.models import Document
 from schedule.models import ScheduledProject
 
+from . import rules
+
 
 class Subject(models.TextChoices):
     CHINESE = "chinese", _("Chinese")
@@ -61,7 +63,7 @@ class Teacher(models.Model):
         return self.name
 
     def age_on(self, day: datetime.date) -> int:
-        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return rules.age_on(self.birth_date, day)
 
 
 class ProjectRun(models.Model):

@@ -4,17 +4,18 @@ Selectors only. Each runs a fixed number of queries however many teachers,
 sessions and marks there are: sums are taken in the database, grouped by
 teacher (or school), and the rows are put together in Python.
 
-The figures follow attendance.services:
+The figures are gathered as attendance.services gathers one teacher's, and
+judged by the same rules (attendance.rules):
 
 * attended means present, late or left early (Attendance.ATTENDED);
 * the absence that costs school-based credit is the hours of school-based
   sessions marked "absent" (approved leave is not absence), per semester of
-  the school year (services.semesters), and it forfeits the year's credit
-  from the limit itself upwards (累计缺席5个学时以上: 以上 includes 5);
+  the school year (rules.semesters), and it forfeits the year's credit
+  from the limit itself upwards (rules.school_based_forfeiture);
 * women of 50 and men of 55 by 31 December attend but are not assessed
-  (services.is_exempt): they are never forfeited nor at risk;
+  (rules.is_exempt, through services.is_exempt): never forfeited nor at risk;
 * a project is completed at min_attendance_percent of all its sessions' hours
-  (services.project_run / project_attendance);
+  (services.project_run, rules.project_completion);
 * a session nobody marked is neither attended nor absent ("not recorded"), and
   every scheduled session counts as expected, including those not held yet.
 """
@@ -29,14 +30,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import District, Organisation
 from schedule.models import ScheduledProject
 
+from . import rules as attendance_rules
 from .models import Attendance, CompletionRules, Enrolment, ProjectRun, Session, Teacher
-from .services import is_exempt, project_run, roster, semesters
+from .rules import school_year_of, semesters
+from .services import is_exempt, project_run, roster
 
 ZERO = Decimal(0)
 UNRECORDED = "unrecorded"
 UNRECORDED_LABEL = _("Not recorded")
-# A teacher is at risk from this share of the absence limit up to (not including) the limit.
-AT_RISK_SHARE = Decimal("0.6")
 SCHOOL_KINDS = [Organisation.Kind.SCHOOL, Organisation.Kind.KINDERGARTEN]
 
 # Attendance statuses as the coloured .status labels of app.css.
@@ -59,11 +60,6 @@ def percent(part, whole) -> Decimal | None:
     if not whole:
         return None
     return Decimal(part) / Decimal(whole) * 100
-
-
-def school_year_of(day: datetime.date) -> int:
-    """The school year a day falls in, named by the autumn it starts (see services.semesters)."""
-    return day.year if day.month >= 8 else day.year - 1
 
 
 def school_year_range(year: int) -> tuple[datetime.date, datetime.date]:
@@ -202,11 +198,11 @@ def project_report(project: ScheduledProject) -> ProjectReport:
     rows = []
     for teacher in teachers:
         figures = attended.get(teacher.pk, {})
-        hours = figures.get("hours") or ZERO
-        share = hours / total * 100 if total else ZERO
+        completion = attendance_rules.project_completion(attended_hours=figures.get("hours"), total_hours=total,
+                                                         needed_percent=run.min_attendance_percent)
         rows.append(ProjectRow(
-            teacher=teacher, sessions_attended=figures.get("sessions", 0), attended_hours=hours, total_hours=total,
-            share=share, completed=bool(total) and share >= run.min_attendance_percent,
+            teacher=teacher, sessions_attended=figures.get("sessions", 0), attended_hours=completion.attended_hours,
+            total_hours=total, share=completion.share, completed=completion.completed,
             exempt=is_exempt(teacher, project.year, rules),
         ))
     return ProjectReport(project=project, run=run, rules=rules, sessions=sessions, total_hours=total, rows=rows)
@@ -225,17 +221,20 @@ class TeacherYearRow:
     expected_hours: Decimal
 
     @property
+    def forfeiture(self) -> attendance_rules.Forfeiture:
+        return attendance_rules.school_based_forfeiture(self.absence, self.limit, self.exempt)
+
+    @property
     def max_absence(self) -> Decimal:
-        return max(self.absence, default=ZERO)
+        return self.forfeiture.worst
 
     @property
     def forfeited(self) -> bool:
-        """services.school_based_credit_forfeited: the limit or more in any semester."""
-        return not self.exempt and self.max_absence >= self.limit
+        return self.forfeiture.forfeited
 
     @property
     def at_risk(self) -> bool:
-        return not self.exempt and not self.forfeited and self.max_absence >= self.limit * AT_RISK_SHARE
+        return self.forfeiture.at_risk
 
     @property
     def attended_hours(self) -> Decimal:
@@ -357,7 +356,7 @@ class SchoolReport(YearTotals):
 
     @property
     def at_risk_from(self) -> Decimal:
-        return self.limit * AT_RISK_SHARE
+        return attendance_rules.at_risk_from(self.limit)
 
 
 def school_report(organisation: Organisation, year: int) -> SchoolReport:

@@ -15,7 +15,9 @@ from accounts.models import User
 from plans.models import Document
 from schedule.models import ScheduledProject
 
+from . import rules as attendance_rules
 from .models import Attendance, CompletionRules, Enrolment, LeaveRequest, ProjectRun, Session, Teacher
+from .rules import semesters
 
 ERROR_SCHOOL_QUOTA = _("Your school has used all %(quota)s of its places on this project.")
 ERROR_ALREADY_ENROLLED = _("This teacher is already on this project's list.")
@@ -302,14 +304,8 @@ def leave_decide(*, leave: LeaveRequest, user: User, approve: bool) -> LeaveRequ
 
 def is_exempt(teacher: Teacher, year: int, rules: CompletionRules) -> bool:
     """Women who are 50 and men who are 55 by 31 December attend but are not assessed."""
-    limit = rules.exempt_age_women if teacher.gender == Teacher.Gender.FEMALE else rules.exempt_age_men
-    return teacher.age_on(datetime.date(year, 12, 31)) >= limit
-
-
-def semesters(year: int) -> list[tuple[datetime.date, datetime.date]]:
-    """The two semesters that end in a school year starting in autumn `year`."""
-    return [(datetime.date(year, 8, 1), datetime.date(year + 1, 1, 31)),
-            (datetime.date(year + 1, 2, 1), datetime.date(year + 1, 7, 31))]
+    return attendance_rules.is_exempt(female=teacher.gender == Teacher.Gender.FEMALE, birth_date=teacher.birth_date,
+                                      year=year, women_from=rules.exempt_age_women, men_from=rules.exempt_age_men)
 
 
 def school_based_absence_by_semester(teacher: Teacher, year: int) -> list[Decimal]:
@@ -320,21 +316,20 @@ def school_based_absence_by_semester(teacher: Teacher, year: int) -> list[Decima
 
 
 def school_based_credit_forfeited(teacher: Teacher, year: int, rules: CompletionRules) -> bool:
-    """累计缺席5个学时以上 in any semester: no school-based credit that year (以上 includes 5)."""
-    if is_exempt(teacher, year, rules):
-        return False
-    return any(hours >= rules.school_absence_limit_hours
-               for hours in school_based_absence_by_semester(teacher, year))
+    """累计缺席5个学时以上 in any semester: no school-based credit that year (attendance.rules)."""
+    exempt = is_exempt(teacher, year, rules)
+    absence = [] if exempt else school_based_absence_by_semester(teacher, year)  # no need to count
+    return attendance_rules.school_based_forfeiture(absence, rules.school_absence_limit_hours, exempt).forfeited
 
 
 def project_attendance(project: ScheduledProject, teacher: Teacher) -> dict:
     total = project.sessions.aggregate(h=Sum("hours"))["h"] or Decimal(0)
     attended = Attendance.objects.filter(session__project=project, teacher=teacher,
                                          status__in=Attendance.ATTENDED).aggregate(h=Sum("session__hours"))["h"]
-    attended = attended or Decimal(0)
-    share = (attended / total * 100) if total else Decimal(0)
-    return {"total_hours": total, "attended_hours": attended, "share": share,
-            "completed": bool(total) and share >= project_run(project).min_attendance_percent}
+    completion = attendance_rules.project_completion(attended_hours=attended, total_hours=total,
+                                                     needed_percent=project_run(project).min_attendance_percent)
+    return {"total_hours": completion.total_hours, "attended_hours": completion.attended_hours,
+            "share": completion.share, "completed": completion.completed}
 
 
 def school_plan_for(teacher_or_org_id, year):

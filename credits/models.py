@@ -13,6 +13,8 @@ from viewflow.workflow.models import Process
 from accounts.models import Organisation
 from attendance.models import Teacher
 
+from . import rules
+
 
 class Activity(models.TextChoices):
     CONCENTRATED = "concentrated", _("Concentrated training")
@@ -74,12 +76,10 @@ class RuleSet(models.Model):
             raise ValidationError({"cycle_minimum": _("The cycle minimum cannot be below the yearly minimum.")})
 
     def credit_year(self, day: datetime.date) -> int:
-        month, dom = (int(part) for part in self.year_start.split("-"))
-        return day.year if (day.month, day.day) >= (month, dom) else day.year - 1
+        return rules.credit_year(day, self.year_start)
 
     def cycle_of(self, credit_year: int) -> tuple[int, int]:
-        first = self.cycle_start_year + (credit_year - self.cycle_start_year) // self.cycle_years * self.cycle_years
-        return first, first + self.cycle_years - 1
+        return rules.cycle_of(credit_year, self.cycle_start_year, self.cycle_years)
 
 
 class ConversionRule(models.Model):

@@ -4,40 +4,36 @@ Every selector runs a fixed number of queries however many teachers and ledger
 lines there are: CreditEntry is summed in the database, grouped by teacher, and
 the rows are put together in Python.
 
-The figures follow credits.services.teacher_totals:
+The rules are credits.rules, which services.teacher_totals and the ledger use too:
 
 * a year's figures are counted by the rule set in force on 31 December of that
-  credit year (services.rule_set_for), which also says which five-year cycle
+  credit year (services.year_rule_set), which also says which five-year cycle
   the year belongs to (RuleSet.cycle_of);
-* the year total is the sum of the entries of that credit year, the cycle total
-  the sum of the entries of every credit year of the cycle;
-* the cycle requirement of a new teacher includes new_teacher_extra;
-* a teacher has hit a cap when an entry of the cycle was cut: a non-empty note
-  and fewer credits than the rule gave (credits < raw_credits). Zero entries
-  with a note but nothing cut (no rule, attendance too low) are refusals, not caps.
+* the database sums each credit year's entries; rules.standing adds up the cycle
+  and judges both against the minimums (a new teacher's cycle includes
+  new_teacher_extra);
+* a teacher has hit a cap when an entry of the cycle was cut (rules.is_capped):
+  the database gives each year's largest cut (credits by the rule - credits).
+  Zero entries with a note but nothing cut (no rule, attendance too low) are
+  refusals, not caps.
 """
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import F, Max, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import District, Organisation
 from attendance.models import Teacher
 
+from . import rules as credit_rules
 from .models import CreditEntry, CycleClosure, RuleSet
-from .services import rule_set_for, teacher_totals
+from .services import minimums, rule_set_for, teacher_totals, year_rule_set
 
 ZERO = Decimal(0)
 SCHOOL_KINDS = [Organisation.Kind.SCHOOL, Organisation.Kind.KINDERGARTEN]
-CAPPED = ~Q(note="") & Q(credits__lt=F("raw_credits"))
-
-
-def year_rule_set(district: District, year: int) -> RuleSet:
-    """The rule set a credit year is counted by (as teacher_totals does)."""
-    return rule_set_for(district, datetime.date(year, 12, 31))
 
 
 def current_credit_year(district: District, today: datetime.date | None = None) -> int:
@@ -53,41 +49,17 @@ def percent(part, whole) -> Decimal | None:
 
 # --- many teachers ------------------------------------------------------------------
 
-@dataclass
-class TeacherCredits:
-    """One teacher's year and cycle figures."""
+@dataclass(frozen=True)
+class TeacherCredits(credit_rules.Standing):
+    """One teacher's year and cycle figures (missing, short, meets: rules.Standing)."""
 
-    teacher: Teacher
-    year_total: Decimal
-    cycle_total: Decimal
-    year_required: Decimal
-    cycle_required: Decimal
-    capped_year: int = 0      # entries cut by a cap in the year
-    capped_cycle: int = 0     # entries cut by a cap in the cycle
-
-    @property
-    def year_missing(self) -> Decimal:
-        return max(self.year_required - self.year_total, ZERO)
-
-    @property
-    def cycle_missing(self) -> Decimal:
-        return max(self.cycle_required - self.cycle_total, ZERO)
-
-    @property
-    def short_year(self) -> bool:
-        return self.year_total < self.year_required
-
-    @property
-    def short_cycle(self) -> bool:
-        return self.cycle_total < self.cycle_required
-
-    @property
-    def meets_cycle(self) -> bool:
-        return not self.short_cycle
+    teacher: Teacher = None
+    capped_year: bool = False     # an entry of the year was cut by a cap
+    capped_cycle: bool = False    # an entry of the cycle was cut by a cap
 
     @property
     def capped(self) -> bool:
-        return self.capped_cycle > 0
+        return self.capped_cycle
 
 
 def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int) -> list[TeacherCredits]:
@@ -97,28 +69,21 @@ def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int) -> lis
     teachers = list(teachers.select_related("organisation").order_by("name", "pk"))
     if not teachers:
         return []
-    in_year = Q(credit_year=year)
-    sums = {
-        row["teacher_id"]: row for row in
-        CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last))
-        .order_by().values("teacher_id").annotate(
-            year_total=Sum("credits", filter=in_year),
-            cycle_total=Sum("credits"),
-            capped_year=Count("pk", filter=in_year & CAPPED),
-            capped_cycle=Count("pk", filter=CAPPED),
-        )
-    }
+    credits, cuts = defaultdict(dict), defaultdict(dict)  # teacher id → {credit year: figure}
+    for row in (CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last))
+                .order_by().values("teacher_id", "credit_year")
+                .annotate(total=Sum("credits"), largest_cut=Max(F("raw_credits") - F("credits")))):
+        credits[row["teacher_id"]][row["credit_year"]] = row["total"]
+        cuts[row["teacher_id"]][row["credit_year"]] = row["largest_cut"]
+    year_minimums = minimums(rule_set)
     rows = []
     for teacher in teachers:
-        figures = sums.get(teacher.pk, {})
+        figures = credit_rules.standing(year=year, cycle=(first, last), credits_by_year=credits[teacher.pk],
+                                        minimums=year_minimums, is_new_teacher=teacher.is_new_teacher)
         rows.append(TeacherCredits(
-            teacher=teacher,
-            year_total=figures.get("year_total") or ZERO,
-            cycle_total=figures.get("cycle_total") or ZERO,
-            year_required=rule_set.annual_minimum,
-            cycle_required=rule_set.cycle_minimum + (rule_set.new_teacher_extra if teacher.is_new_teacher else 0),
-            capped_year=figures.get("capped_year") or 0,
-            capped_cycle=figures.get("capped_cycle") or 0,
+            **asdict(figures), teacher=teacher,
+            capped_year=credit_rules.is_capped(cuts[teacher.pk].get(year)),
+            capped_cycle=any(credit_rules.is_capped(cut) for cut in cuts[teacher.pk].values()),
         ))
     return rows
 
@@ -245,11 +210,8 @@ def teacher_ledger(teacher: Teacher, year: int) -> TeacherLedger:
                    .order_by("occurred_on", "pk"))
     by_year = defaultdict(lambda: ZERO)
     for entry in entries:
-        entry.capped = entry_is_capped(entry)
+        entry.capped = credit_rules.is_capped(entry.raw_credits - entry.credits)
         by_year[entry.credit_year] += entry.credits
     return TeacherLedger(teacher=teacher, totals=totals, entries=entries,
                          years=[(y, by_year[y]) for y in range(first, last + 1)])
 
-
-def entry_is_capped(entry: CreditEntry) -> bool:
-    return bool(entry.note) and entry.credits < entry.raw_credits

@@ -1,6 +1,6 @@
 """Turning hours into credits by the district's rule set, with caps and bonuses."""
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from attendance import services as attendance
 from attendance.models import Attendance, CompletionRules, Enrolment, Teacher
 
+from . import rules as credit_rules
 from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, RuleSet
-
-CENT = Decimal("0.01")
+from .rules import format_number as _number
 
 
 def rule_family(district) -> str:
@@ -37,24 +37,21 @@ def _sum(entries) -> Decimal:
     return entries.aggregate(total=Sum("credits"))["total"] or Decimal(0)
 
 
-def _cut(credits: Decimal, room: Decimal | None, message: str, notes: list) -> Decimal:
-    if room is None or credits <= room:
-        return credits
-    room = max(room, Decimal(0))
-    notes.append(message % {"cap": _number(room + 0), "cut": _number(credits - room)})
-    return room
+def _conversion(rule: ConversionRule) -> credit_rules.Conversion:
+    return credit_rules.Conversion(credits=rule.credits, unit_hours=rule.hours, flat=rule.flat)
 
 
-def _number(value) -> str:
-    value = Decimal(value)
-    return format(value.normalize(), "f") if value == value.to_integral() else format(value.quantize(CENT), "f")
+def minimums(rule_set: RuleSet) -> credit_rules.Minimums:
+    return credit_rules.Minimums(annual=rule_set.annual_minimum, cycle=rule_set.cycle_minimum,
+                                 new_teacher_extra=rule_set.new_teacher_extra)
 
 
 @transaction.atomic
 def ledger_add(*, teacher: Teacher, activity: str, level: str, hours, occurred_on: datetime.date,
                description: str, source: str, project=None, declaration=None,
                excellent_trainee: bool = False) -> list[CreditEntry]:
-    """Add a record to the ledger: convert, apply every cap in order, explain."""
+    """Add a record to the ledger: gather what the caps have already counted,
+    convert and cap by credits.rules, write the entries with the explanation."""
     Teacher.objects.select_for_update().filter(pk=teacher.pk).exists()  # caps are per teacher: one writer at a time
     hours = Decimal(str(hours))
     rule_set = rule_set_for(teacher.organisation.district, occurred_on)
@@ -65,47 +62,50 @@ def ledger_add(*, teacher: Teacher, activity: str, level: str, hours, occurred_o
                   level=level, description=description, hours=hours, rule_set=rule_set, project=project,
                   declaration=declaration)
     if rule is None:
-        return [CreditEntry.objects.create(**common, raw_credits=0, credits=0, rule_text=str(rule_set),
-                                           note=_("These rules give no credits for this kind of training."))]
-    raw = rule.credits if rule.flat else hours * rule.credits / rule.hours
-    raw = raw.quantize(CENT, ROUND_HALF_UP)
-    notes: list[str] = []
-    credits = _cut(raw, rule.cap_per_item, _("at most %(cap)s credits per record: %(cut)s cut"), notes)
+        refused = credit_rules.award(hours, None)
+        return [CreditEntry.objects.create(**common, raw_credits=refused.raw, credits=refused.credits,
+                                           rule_text=str(rule_set), note=refused.note)]
+    caps = []
+    if rule.cap_per_item is not None:
+        caps.append(credit_rules.Cap(credit_rules.PER_RECORD, rule.cap_per_item))
     earlier = CreditEntry.objects.filter(teacher=teacher, activity=activity).exclude(source=CreditEntry.Source.BONUS)
     if rule.cap_per_year is not None:
-        credits = _cut(credits, rule.cap_per_year - _sum(earlier.filter(credit_year=year)),
-                       _("at most %(cap)s credits of this kind left this year: %(cut)s cut"), notes)
+        caps.append(credit_rules.Cap(credit_rules.KIND_YEAR, rule.cap_per_year,
+                                     _sum(earlier.filter(credit_year=year))))
     if rule.cap_per_cycle is not None:
-        credits = _cut(credits, rule.cap_per_cycle - _sum(earlier.filter(credit_year__range=(first, last))),
-                       _("at most %(cap)s credits of this kind left this cycle: %(cut)s cut"), notes)
-    credits = _cap_year(teacher, rule_set, year, credits, notes)
-    entries = [CreditEntry.objects.create(**common, raw_credits=raw, credits=credits,
+        caps.append(credit_rules.Cap(credit_rules.KIND_CYCLE, rule.cap_per_cycle,
+                                     _sum(earlier.filter(credit_year__range=(first, last)))))
+    year_cap = _year_cap(teacher, rule_set, year)
+    result = credit_rules.award(hours, _conversion(rule), caps + year_cap)
+    entries = [CreditEntry.objects.create(**common, raw_credits=result.raw, credits=result.credits,
                                           rule_text=f"{rule_set.name}：{rule.text or _describe(rule)}",
-                                          note="；".join(notes))]
+                                          note=result.note)]
     if excellent_trainee:
-        entries.append(_bonus(common, rule_set, year, level))
+        # The bonus comes after the record: the record's credits count against the yearly cap.
+        counted = result.credits if source != CreditEntry.Source.EXEMPTION else 0
+        entries.append(_bonus(common, rule_set, level,
+                              [credit_rules.Cap(cap.kind, cap.limit, cap.used + counted) for cap in year_cap]))
     return entries
 
 
-def _cap_year(teacher, rule_set, year, credits, notes):
+def _year_cap(teacher, rule_set, year) -> list[credit_rules.Cap]:
+    """The yearly cap on everything (exemptions aside), with what it has counted so far."""
     if rule_set.annual_cap is None:
-        return credits
+        return []
     used = _sum(CreditEntry.objects.filter(teacher=teacher, credit_year=year).exclude(
         source=CreditEntry.Source.EXEMPTION))
-    return _cut(credits, rule_set.annual_cap - used, _("at most %(cap)s credits left this year: %(cut)s cut"), notes)
+    return [credit_rules.Cap(credit_rules.YEAR, rule_set.annual_cap, used)]
 
 
-def _bonus(common, rule_set, year, level):
+def _bonus(common, rule_set, level, caps):
     bonus = Bonus.objects.filter(rule_set=rule_set, kind=Bonus.Kind.EXCELLENT_TRAINEE, level=level).first()
-    notes: list[str] = []
-    raw = bonus.credits if bonus else Decimal(0)
-    credits = _cap_year(common["teacher"], rule_set, year, raw, notes)
+    result = credit_rules.bonus_award(credit_rules.BonusRule(bonus.credits) if bonus else None, caps)
     return CreditEntry.objects.create(
         **{**common, "source": CreditEntry.Source.BONUS, "hours": 0},
-        raw_credits=raw, credits=credits,
+        raw_credits=result.raw, credits=result.credits,
         rule_text=f"{rule_set.name}：" + (_("excellent trainee, %(level)s level: +%(credits)s")
-                                         % {"level": Level(level).label, "credits": _number(raw)}),
-        note="；".join(notes) if bonus else _("These rules give no bonus at this level."),
+                                         % {"level": Level(level).label, "credits": _number(result.raw)}),
+        note=result.note,
     )
 
 
@@ -131,20 +131,25 @@ def exemption_add(*, teacher: Teacher, semester_start: datetime.date, reason: st
     )
 
 
+def year_rule_set(district, year: int) -> RuleSet:
+    """The rule set a credit year is counted by: its minimums and its cycle."""
+    return rule_set_for(district, credit_rules.counting_day(year))
+
+
 def teacher_totals(teacher: Teacher, year: int) -> dict:
     """This year's and this cycle's credits against the minimums, and what is missing."""
-    rule_set = rule_set_for(teacher.organisation.district, datetime.date(year, 12, 31))
+    rule_set = year_rule_set(teacher.organisation.district, year)
     first, last = rule_set.cycle_of(year)
-    entries = CreditEntry.objects.filter(teacher=teacher)
-    year_total = _sum(entries.filter(credit_year=year))
-    cycle_total = _sum(entries.filter(credit_year__range=(first, last)))
-    cycle_required = rule_set.cycle_minimum + (rule_set.new_teacher_extra if teacher.is_new_teacher else 0)
+    by_year = dict(CreditEntry.objects.filter(teacher=teacher, credit_year__range=(first, last))
+                   .order_by().values_list("credit_year").annotate(total=Sum("credits")))
+    figures = credit_rules.standing(year=year, cycle=(first, last), credits_by_year=by_year,
+                                    minimums=minimums(rule_set), is_new_teacher=teacher.is_new_teacher)
     return {
         "rule_set": rule_set, "year": year, "cycle": (first, last),
-        "year_total": year_total, "year_required": rule_set.annual_minimum,
-        "year_missing": max(rule_set.annual_minimum - year_total, Decimal(0)),
-        "cycle_total": cycle_total, "cycle_required": cycle_required,
-        "cycle_missing": max(cycle_required - cycle_total, Decimal(0)),
+        "year_total": figures.year_total, "year_required": figures.year_required,
+        "year_missing": figures.year_missing,
+        "cycle_total": figures.cycle_total, "cycle_required": figures.cycle_required,
+        "cycle_missing": figures.cycle_missing,
     }
 
 

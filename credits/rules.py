@@ -28,7 +28,7 @@ CENT = Decimal("0.01")
 
 def format_number(value) -> str:
     """A figure as the ledger writes it: 30, 3.33 (never 30.00 or 3.3333)."""
-    value = Decimal(value)
+    value = Decimal(value) + 0  # + 0 turns -0 into 0
     return format(value.normalize(), "f") if value == value.to_integral() else format(value.quantize(CENT), "f")
 
 

@@ -1,8 +1,8 @@
 """学时/学分 figures for many teachers at once, and one teacher's ledger.
 
 Every selector runs a fixed number of queries however many teachers and ledger
-lines there are: CreditEntry is summed in the database, grouped by teacher, and
-the rows are put together in Python.
+lines there are: CreditEntry is summed in the database, grouped by teacher and
+credit year, and the rows are put together in Python.
 
 The rules are credits.rules, which services.teacher_totals and the ledger use too:
 

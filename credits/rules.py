@@ -79,13 +79,10 @@ KIND_YEAR = "kind_year"    # of this kind of training, in a credit year
 KIND_CYCLE = "kind_cycle"  # of this kind of training, in a cycle
 YEAR = "year"              # of everything, in a credit year
 
-# The usual order; a rule set may give fewer caps, never another order.
-CAP_ORDER = (PER_RECORD, KIND_YEAR, KIND_CYCLE, YEAR)
-
 
 @dataclass(frozen=True)
 class Cap:
-    kind: str                # one of CAP_ORDER
+    kind: str                # PER_RECORD, KIND_YEAR, KIND_CYCLE or YEAR (the ledger's order)
     limit: Decimal
     used: Decimal = ZERO     # credits already counted against it
 

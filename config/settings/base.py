@@ -134,8 +134,8 @@ SPREADSHEET_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 SPREADSHEET_IMPORT_MAX_ROWS = 5000
 
 # REVIEW ----------------------------------------------------------------------
-# Default days a reviewer has for each step; districts override them in the
-# admin (workflow.StepDeadline).
+# Default days a reviewer has for each step; the superuser overrides them in the
+# admin (workflow.StepDeadline, the same for every district).
 REVIEW_STEP_DAYS = {
     "initial_review": 7,
     "expert_review": 10,

@@ -9,13 +9,17 @@ ROLE_ORGANISATION_PERMS = {
 }
 ALL_ORGANISATION_PERMS = {p for perms in ROLE_ORGANISATION_PERMS.values() for p in perms}
 
-# The district rules the bureau keeps in the admin ("admin is enough"): credit
-# rule sets, attendance rules, step deadlines and review routes.
+# The district rules the bureau keeps in the admin ("admin is enough"): its attendance
+# rules and review routes (scoped to its district by accounts.admin_scoping). Credit rule
+# sets are shared by the districts of a province and step deadlines are global: the bureau
+# may read them, only the superuser changes them.
 BUREAU_RULES_GROUP = "bureau-rule-keepers"
-BUREAU_RULE_MODELS = [
-    ("credits", "ruleset"), ("credits", "conversionrule"), ("credits", "bonus"),
-    ("attendance", "completionrules"), ("workflow", "stepdeadline"), ("workflow", "reviewroute"),
-]
+BUREAU_RULE_PERMS = {
+    ("credits", "ruleset"): ["view"], ("credits", "conversionrule"): ["view"], ("credits", "bonus"): ["view"],
+    ("workflow", "stepdeadline"): ["view"],
+    ("attendance", "completionrules"): ["view", "add", "change", "delete"],
+    ("workflow", "reviewroute"): ["view", "add", "change", "delete"],
+}
 
 
 def user_sync_organisation_perms(*, user: User) -> None:
@@ -47,13 +51,17 @@ def _sync_bureau_rule_keeping(user: User) -> None:
 
 def bureau_rules_group():
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
-    group, created = Group.objects.get_or_create(name=BUREAU_RULES_GROUP)
-    if created:
-        for app_label, model in BUREAU_RULE_MODELS:
-            group.permissions.add(*Permission.objects.filter(
-                content_type__app_label=app_label, content_type__model=model,
-                codename__in=[f"{action}_{model}" for action in ("view", "add", "change")]))
+    group, _created = Group.objects.get_or_create(name=BUREAU_RULES_GROUP)
+    which = Q(pk__in=[])
+    for (app_label, model), actions in BUREAU_RULE_PERMS.items():
+        which |= Q(content_type__app_label=app_label, content_type__model=model,
+                   codename__in=[f"{action}_{model}" for action in actions])
+    wanted = set(Permission.objects.filter(which).values_list("pk", flat=True))
+    # Kept in step with BUREAU_RULE_PERMS, so a group made by an older release loses what it no longer has.
+    if set(group.permissions.values_list("pk", flat=True)) != wanted:
+        group.permissions.set(wanted)
     return group
 
 

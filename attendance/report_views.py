@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from printing.spreadsheets import export_url as _export_url
 from printing.spreadsheets import wants_xlsx as _wants_xlsx
-from printing.spreadsheets import xlsx_response
+from printing.spreadsheets import report_response
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 from schedule.models import ScheduledProject
 
@@ -77,7 +77,7 @@ def _school_year_label(year: int) -> str:
 
 
 def _xlsx(title, columns, rows, summary):
-    return xlsx_response(title, columns, rows, summary, sheet_title=_("Attendance"))
+    return report_response(title, columns, rows, summary, sheet_title=_("Attendance"))
 
 
 def _pct(value):

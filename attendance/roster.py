@@ -1,12 +1,12 @@
 """Teacher rosters to and from xlsx. An import with any bad row imports nothing."""
 import datetime
-import io
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from core.xlsx import SpreadsheetError, read_rows, safe_row, xlsx_bytes
 
 from . import idcard
 from .models import Subject, Teacher
@@ -44,21 +44,15 @@ def _labels(choices_class):
 
 
 def roster_parse(*, organisation: Organisation, file) -> tuple[list[Teacher], list[RowError]]:
-    from openpyxl import load_workbook
-
     try:
-        sheet = load_workbook(file, read_only=True, data_only=True).active
-        rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    except Exception:  # not an xlsx file at all
-        return [], [RowError(0, _("The file is not an Excel (.xlsx) workbook."))]
+        rows = read_rows(file, columns=len(COLUMNS))  # streamed, capped in size and rows
+    except SpreadsheetError as error:  # the file as a whole
+        return [], [RowError(0, str(error))]
     teachers, errors, seen = [], [], {}
     existing = set(Teacher.objects.values_list("id_number", flat=True))
     subjects, stages = _labels(Subject), _labels(Organisation.Stage)
     genders = _labels(Teacher.Gender) + [("M", "男"), ("F", "女")]
-    for number, values in enumerate(rows, start=2):
-        values = list(values) + [None] * (len(COLUMNS) - len(values))
-        if not any(values):
-            continue
+    for number, values in rows:
         row = dict(zip(COLUMNS, values))
         reasons = []
         name = str(row["name"] or "").strip()
@@ -117,15 +111,17 @@ def roster_import(*, organisation: Organisation, file) -> tuple[int, list[RowErr
     return len(teachers), []
 
 
-def roster_xlsx(teachers) -> bytes:
+def roster_workbook(teachers):
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(column_titles())
     for t in teachers:
-        sheet.append([t.name, t.get_gender_display(), t.birth_date, t.id_number, t.get_stage_display(),
-                      t.get_subject_display(), t.title, _("Yes") if t.is_new_teacher else _("No")])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        sheet.append(safe_row([t.name, t.get_gender_display(), t.birth_date, t.id_number, t.get_stage_display(),
+                               t.get_subject_display(), t.title, _("Yes") if t.is_new_teacher else _("No")]))
+    return workbook
+
+
+def roster_xlsx(teachers) -> bytes:
+    return xlsx_bytes(roster_workbook(teachers))

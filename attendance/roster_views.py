@@ -5,20 +5,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
 from .models import Teacher
-from .roster import column_titles, roster_import, roster_xlsx
+from .roster import column_titles, roster_import, roster_workbook
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_MAX_MB = 5
 IMPORT_MAX_BYTES = IMPORT_MAX_MB * 1024 * 1024
 PAGE_SIZE = 50
@@ -120,22 +118,16 @@ def teacher_import(request):
     return redirect("attendance:teachers")
 
 
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
-
-
 @login_required
 @require_GET
 def teacher_export(request):
     school = _school_of(request.user)
     teachers = Teacher.objects.filter(organisation=school).order_by("name", "pk")
-    return _xlsx_response(roster_xlsx(teachers), f"{_('Teacher roster')}.xlsx")
+    return xlsx_response(roster_workbook(teachers), f"{_('Teacher roster')}.xlsx")
 
 
 @login_required
 @require_GET
 def teacher_template(request):
     _school_of(request.user)
-    return _xlsx_response(roster_xlsx([]), f"{_('Teacher roster template')}.xlsx")
+    return xlsx_response(roster_workbook([]), f"{_('Teacher roster template')}.xlsx")

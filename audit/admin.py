@@ -1,12 +1,15 @@
 from django.contrib import admin
 
+from accounts.admin_scoping import DistrictScopedAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     """Read-only: the trail is written by the application, never by hand."""
 
+    district_path = "district"
     list_display = ["created_at", "action", "actor", "district", "summary", "ip_address"]
     list_filter = ["action", "district"]
     search_fields = ["summary", "actor__username", "actor__full_name", "object_id"]

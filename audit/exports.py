@@ -2,14 +2,12 @@
 import csv
 import io
 
-from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from .models import action_labels
+from core.xlsx import attachment, safe_row, xlsx_response
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from .models import action_labels
 
 
 def columns():
@@ -37,26 +35,16 @@ def _filename(extension):
     return f"{_('Audit trail')} {timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-def _attachment(content, filename, content_type):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
-
-
-def _csv_safe(value):
-    """Text a spreadsheet would run as a formula (a user name typed at the login
-    page, a document title) is written with a leading apostrophe."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-
 def export_csv(events):
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(columns())
     for row in rows(events):
-        writer.writerow([_csv_safe(value) for value in row])
-    return _attachment(out.getvalue().encode("utf-8"), _filename("csv"), "text/csv; charset=utf-8")
+        # Text a spreadsheet would run as a formula (a user name typed at the login page,
+        # a document title) is written with a leading apostrophe.
+        writer.writerow(safe_row(row))
+    return attachment(out.getvalue().encode("utf-8"), _filename("csv"), "text/csv; charset=utf-8")
 
 
 def export_xlsx(events):
@@ -75,16 +63,8 @@ def export_xlsx(events):
         header.append(cell)
     sheet.append(header)
     for row in rows(events):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # text stays text, never a formula
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return _attachment(out.getvalue(), _filename("xlsx"),
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        sheet.append(safe_row(row))  # a write-only sheet: defused here, row by row
+    return xlsx_response(workbook, _filename("xlsx"))
 
 
 EXPORTERS = {"xlsx": export_xlsx, "csv": export_csv}

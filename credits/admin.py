@@ -1,21 +1,24 @@
 from django.contrib import admin
 
+from accounts.admin_scoping import DistrictScopedAdmin, SuperuserChangesAdmin
+
 from .models import Bonus, ConversionRule, CreditEntry, CycleClosure, Declaration, RuleSet
 
 
-class ConversionRuleInline(admin.TabularInline):
+class ConversionRuleInline(SuperuserChangesAdmin, admin.TabularInline):
     model = ConversionRule
     extra = 0
 
 
-class BonusInline(admin.TabularInline):
+class BonusInline(SuperuserChangesAdmin, admin.TabularInline):
     model = Bonus
     extra = 0
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
-    """The bureau edits its rules here; a new version gets a later valid_from."""
+class RuleSetAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
+    """A province's rules, shared by the districts that count by them (District.credit_rule_family):
+    bureau officers read them here, only the superuser edits; a new version gets a later valid_from."""
 
     list_display = ["name", "family", "valid_from", "annual_minimum", "cycle_minimum", "year_start"]
     list_filter = ["family"]
@@ -24,9 +27,10 @@ class RuleSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(admin.ModelAdmin):
+class CreditEntryAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     """The ledger is computed, never typed: read-only here."""
 
+    district_path = "teacher__organisation__district"
     list_display = ["teacher", "credit_year", "source", "activity", "level", "hours", "credits", "note"]
     list_filter = ["credit_year", "source", "activity"]
     search_fields = ["teacher__name", "description"]
@@ -40,7 +44,8 @@ class CreditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):
+class DeclarationAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    district_path = "teacher__organisation__district"
     list_display = ["title", "teacher", "activity", "level", "start_date", "hours", "status"]
     list_filter = ["status", "activity", "level"]
     search_fields = ["title", "teacher__name", "provider"]
@@ -48,7 +53,8 @@ class DeclarationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleClosure)
-class CycleClosureAdmin(admin.ModelAdmin):
+class CycleClosureAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    district_path = "teacher__organisation__district"
     list_display = ["teacher", "first_year", "total", "required", "passed", "confirmed_by", "confirmed_at"]
     list_filter = ["first_year", "passed"]
 

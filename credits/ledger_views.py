@@ -40,7 +40,7 @@ from accounts.models import Organisation, User
 from attendance.models import Teacher
 from printing.spreadsheets import export_url as _export_url
 from printing.spreadsheets import wants_xlsx as _wants_xlsx
-from printing.spreadsheets import xlsx_response
+from printing.spreadsheets import report_response
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 
 from . import selectors
@@ -137,7 +137,7 @@ def cycle_label(cycle) -> str:
 
 
 def _xlsx(title, columns, rows, summary):
-    return xlsx_response(title, columns, rows, summary, sheet_title=_("Credits"))
+    return report_response(title, columns, rows, summary, sheet_title=_("Credits"))
 
 
 def _pct(value):

@@ -1,26 +1,27 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from accounts.admin_scoping import DistrictScopedAdmin, ScopedChoicesMixin
 from .models import AnnualPlan, Attachment, Document, DocumentVersion, PlannedProject, ProjectProposal, SchoolPlan, SchoolPlanYear
 
 
-class PlannedProjectInline(admin.TabularInline):
+class PlannedProjectInline(ScopedChoicesMixin, admin.TabularInline):
     model = PlannedProject
     extra = 0
 
 
-class SchoolPlanYearInline(admin.TabularInline):
+class SchoolPlanYearInline(ScopedChoicesMixin, admin.TabularInline):
     model = SchoolPlanYear
     extra = 0
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ScopedChoicesMixin, admin.TabularInline):
     model = Attachment
     extra = 0
     readonly_fields = ["original_name", "size", "uploaded_by", "uploaded_at"]
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ScopedChoicesMixin, admin.TabularInline):
     model = DocumentVersion
     extra = 0
     readonly_fields = ["number", "submitted_by", "submitted_at"]
@@ -29,9 +30,10 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(GuardedModelAdmin):
+class DocumentAdmin(DistrictScopedAdmin, GuardedModelAdmin):
     """Read-mostly: status and versions change only through the review flow."""
 
+    district_path = "organisation__district"
     list_display = ["title", "kind", "organisation", "year", "status", "version", "filing_number"]
     list_filter = ["kind", "status", "year", "organisation__district"]
     search_fields = ["title", "filing_number", "organisation__name"]
@@ -41,17 +43,20 @@ class DocumentAdmin(GuardedModelAdmin):
 
 
 @admin.register(AnnualPlan)
-class AnnualPlanAdmin(admin.ModelAdmin):
+class AnnualPlanAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    district_path = "document__organisation__district"
     list_display = ["document"]
     inlines = [PlannedProjectInline]
 
 
 @admin.register(SchoolPlan)
-class SchoolPlanAdmin(admin.ModelAdmin):
+class SchoolPlanAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    district_path = "document__organisation__district"
     list_display = ["document", "group_leader", "annual_budget"]
     inlines = [SchoolPlanYearInline]
 
 
 @admin.register(ProjectProposal)
-class ProjectProposalAdmin(admin.ModelAdmin):
+class ProjectProposalAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    district_path = "document__organisation__district"
     list_display = ["document", "organiser", "headcount", "start_month", "end_month", "budget"]

@@ -1,11 +1,7 @@
-"""Report pages' Excel exports: one workbook shape for every report."""
-import io
+"""Report pages' Excel exports: one workbook shape for every report (sent by core.xlsx)."""
 from decimal import Decimal
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from core.xlsx import safe_row, xlsx_response
 
 
 def wants_xlsx(request) -> bool:
@@ -23,8 +19,8 @@ def _cell(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def xlsx_response(title: str, columns: list, rows: list[list], summary=(), *, sheet_title="") -> HttpResponse:
-    """A workbook: the title, a bold header row, one row per line, then label/value pairs."""
+def report_response(title: str, columns: list, rows: list[list], summary=(), *, sheet_title=""):
+    """A workbook download: the title, a bold header row, one row per line, then label/value pairs."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -33,23 +29,19 @@ def xlsx_response(title: str, columns: list, rows: list[list], summary=(), *, sh
     sheet = workbook.active
     if sheet_title:
         sheet.title = str(sheet_title)[:31]
-    sheet.append([title])
+    sheet.append(safe_row([title]))
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([str(column) for column in columns])
+    sheet.append(safe_row([str(column) for column in columns]))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append(safe_row([_cell(value) for value in row]))
     if summary:
         sheet.append([])
         for label, value in summary:
-            sheet.append([str(label), _cell(value)])
+            sheet.append(safe_row([str(label), _cell(value)]))
     for index, column in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(column)) * 2 + 4))
     sheet.column_dimensions["A"].width = 24
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{title}.xlsx")
-    return response
+    return xlsx_response(workbook, f"{title}.xlsx")

@@ -1,9 +1,11 @@
 from django.contrib import admin
 
+from accounts.admin_scoping import DistrictScopedAdmin, ScopedChoicesMixin
+
 from .models import ProjectLogEntry, ScheduleChange, ScheduledProject, SpotCheck, SpotCheckItem
 
 
-class ChangeInline(admin.TabularInline):
+class ChangeInline(ScopedChoicesMixin, admin.TabularInline):
     model = ScheduleChange
     extra = 0
     can_delete = False
@@ -11,9 +13,10 @@ class ChangeInline(admin.TabularInline):
 
 
 @admin.register(ScheduledProject)
-class ScheduledProjectAdmin(admin.ModelAdmin):
+class ScheduledProjectAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     """Scheduled projects come from filed documents; they change through change requests."""
 
+    district_path = "district"
     list_display = ["name", "year", "start_month", "end_month", "organiser", "status"]
     list_filter = ["district", "year", "status"]
     search_fields = ["name"]
@@ -23,17 +26,19 @@ class ScheduledProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectLogEntry)
-class ProjectLogEntryAdmin(admin.ModelAdmin):
+class ProjectLogEntryAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    district_path = "project__district"
     list_display = ["project", "kind", "happened_on", "author"]
     list_filter = ["kind"]
 
 
-class SpotCheckItemInline(admin.TabularInline):
+class SpotCheckItemInline(ScopedChoicesMixin, admin.TabularInline):
     model = SpotCheckItem
     extra = 0
 
 
 @admin.register(SpotCheck)
-class SpotCheckAdmin(admin.ModelAdmin):
+class SpotCheckAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    district_path = "district"
     list_display = ["district", "year", "share_percent", "seed", "population", "created_by", "created_at"]
     inlines = [SpotCheckItemInline]

@@ -1,6 +1,5 @@
 """The schedule as xlsx (columns of seed 004's 培训工作安排表), PDF and iCalendar."""
 import datetime
-import io
 
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -9,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from core.xlsx import attachment, safe_row, xlsx_response
 
 FEED_SALT = "schedule.calendar-feed"
 
@@ -32,12 +32,6 @@ def _title(filters):
     return _("Training schedule, %(year)s") % filters
 
 
-def _attachment(content, filename, content_type):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
-
-
 def export_xlsx(projects, *, filters, user):
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -45,20 +39,17 @@ def export_xlsx(projects, *, filters, user):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(filters["year"])
-    sheet.append([_title(filters)])
+    sheet.append(safe_row([_title(filters)]))
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(columns())
+    sheet.append(safe_row(columns()))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for number, project in enumerate(projects, 1):
-        sheet.append(row(number, project))
+        sheet.append(safe_row(row(number, project)))
     for letter, width in zip("ABCDEFGH", (6, 40, 12, 20, 14, 20, 24, 12)):
         sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return _attachment(out.getvalue(), f"{_title(filters)}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(workbook, f"{_title(filters)}.xlsx")
 
 
 def export_pdf(projects, *, filters, user):
@@ -73,8 +64,8 @@ def export_pdf(projects, *, filters, user):
         "issuer": user.organisation.name if user.organisation_id else "",
         "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(), "css": PRINT_CSS,
     })
-    return _attachment(HTML(string=html, base_url=str(path.parent)).write_pdf(), f"{_title(filters)}.pdf",
-                       "application/pdf")
+    return attachment(HTML(string=html, base_url=str(path.parent)).write_pdf(), f"{_title(filters)}.pdf",
+                      "application/pdf")
 
 
 def export_ics(projects, *, filters, user):

@@ -272,7 +272,7 @@ def test_exports_hold_exactly_the_filtered_rows(world, client_for, march):
     _header, *rows = csv_rows(client.get(reverse("audit:export", args=["csv"]), month))
     assert [row[5] for row in rows] == ["'=1+2", "备案 gamma", "授权 beta", "提交 alpha"]
     (_header, *body), sheet = xlsx_rows(client.get(reverse("audit:export", args=["xlsx"]), month))
-    assert [row[5] for row in body] == ["=1+2", "备案 gamma", "授权 beta", "提交 alpha"]
+    assert [row[5] for row in body] == ["'=1+2", "备案 gamma", "授权 beta", "提交 alpha"]
     assert sheet.cell(row=2, column=6).data_type == "s"
 
     assert client.get(reverse("audit:export", args=["pdf"]), month).status_code == 404

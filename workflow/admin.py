@@ -1,17 +1,32 @@
 from django.contrib import admin
 
-from .models import StepDeadline, TrailEntry
+from accounts.admin_scoping import DistrictScopedAdmin, SuperuserChangesAdmin
+
+from .models import ReviewRoute, StepDeadline, TrailEntry
 
 
 @admin.register(StepDeadline)
-class StepDeadlineAdmin(admin.ModelAdmin):
+class StepDeadlineAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
+    """Global (one row per step, every district): only the superuser changes them."""
+
     list_display = ["step", "days"]
 
 
+@admin.register(ReviewRoute)
+class ReviewRouteAdmin(DistrictScopedAdmin, admin.ModelAdmin):
+    """A district's choice of whether each kind of document goes to expert review."""
+
+    district_path = "district"
+    list_display = ["district", "kind", "expert_review"]
+    list_filter = ["district", "kind"]
+    list_select_related = ["district"]
+
+
 @admin.register(TrailEntry)
-class TrailEntryAdmin(admin.ModelAdmin):
+class TrailEntryAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     """The trail is evidence: readable here, never edited."""
 
+    district_path = "document__organisation__district"
     list_display = ["created_at", "document", "version", "step", "decision", "actor"]
     list_filter = ["step", "decision"]
     search_fields = ["document__title", "actor__full_name", "comment"]

@@ -129,10 +129,13 @@ STORAGES = {
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Spreadsheet imports (core.xlsx.read_rows): larger files, or more data rows, are refused.
+SPREADSHEET_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+SPREADSHEET_IMPORT_MAX_ROWS = 5000
 
 # REVIEW ----------------------------------------------------------------------
-# Default days a reviewer has for each step; districts override them in the
-# admin (workflow.StepDeadline).
+# Default days a reviewer has for each step; the superuser overrides them in the
+# admin (workflow.StepDeadline, the same for every district).
 REVIEW_STEP_DAYS = {
     "initial_review": 7,
     "expert_review": 10,

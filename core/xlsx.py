@@ -1,0 +1,149 @@
+"""Spreadsheets in and out: the one place that writes and reads xlsx (and CSV) safely.
+
+Out: every export builds its rows with ``safe_row`` (or ``safe_value``) and answers through
+``xlsx_response``, which also sweeps the workbook once more, so that text a user typed (a
+teacher named ``=HYPERLINK(...)``, a project title starting with ``=``) is never a live
+formula in Excel or WPS: it gets a leading apostrophe and is stored as text.
+
+In: ``read_rows`` streams the first sheet (openpyxl read-only mode, values only, the declared
+dimension ignored) with caps on the file size, the unpacked size and the number of data rows,
+so a small file declaring ``A1:XFD1048576`` cannot take the server's memory.
+"""
+import io
+import zipfile
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What Excel, WPS and LibreOffice take for the start of a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+DEFAULT_MAX_ROWS = 5000
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# An xlsx is a zip; text compresses well, but not a hundredfold in an honest roster.
+UNPACKED_RATIO = 20
+
+
+# --- out ------------------------------------------------------------------------------------
+
+def safe_value(value):
+    """A cell value that stays what was typed: text a spreadsheet would run as a formula gets
+    a leading apostrophe; control characters openpyxl cannot write are dropped."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def safe_row(values) -> list:
+    return [safe_value(value) for value in values]
+
+
+def defuse_workbook(workbook) -> None:
+    """Defuse every text or formula cell of an ordinary (not write-only) workbook."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type in ("s", "f", "inlineStr") and isinstance(cell.value, str):
+                    cell.value = safe_value(cell.value)
+
+
+def xlsx_bytes(workbook) -> bytes:
+    if not getattr(workbook, "write_only", False):
+        defuse_workbook(workbook)  # write-only workbooks are defused row by row (safe_row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def attachment(content, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+def xlsx_response(workbook, filename: str) -> HttpResponse:
+    """The workbook as a download named ``filename`` (which ends in .xlsx)."""
+    return attachment(xlsx_bytes(workbook), filename, XLSX_CONTENT_TYPE)
+
+
+# --- in -------------------------------------------------------------------------------------
+
+class SpreadsheetError(ValueError):
+    """The upload as a whole cannot be read; the message says why (shown to the user)."""
+
+
+def max_rows_setting() -> int:
+    return getattr(settings, "SPREADSHEET_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+def max_bytes_setting() -> int:
+    return getattr(settings, "SPREADSHEET_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def _size(upload) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        position = upload.tell()
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+        upload.seek(position)
+    return size
+
+
+def read_rows(upload, max_rows: int | None = None, max_bytes: int | None = None, *, columns: int,
+              first_row: int = 2) -> list[tuple[int, tuple]]:
+    """The non-empty rows of the first sheet from ``first_row`` on, as (row number, values),
+    each cut or padded to ``columns`` values. Raises SpreadsheetError (a Chinese message)
+    when the file is too large, not an xlsx workbook, or has more than ``max_rows`` data rows;
+    then nothing should be imported."""
+    from openpyxl import load_workbook
+
+    max_rows = max_rows_setting() if max_rows is None else max_rows
+    max_bytes = max_bytes_setting() if max_bytes is None else max_bytes
+    if _size(upload) > max_bytes:
+        raise SpreadsheetError(_("The file may be at most %(size)s MB.") % {"size": _megabytes(max_bytes)})
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            # Declared sizes bound what the zip module will unpack, so they can be trusted here.
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise SpreadsheetError(_("The file is not an Excel (.xlsx) workbook."))
+    if unpacked > max_bytes * UNPACKED_RATIO:
+        raise SpreadsheetError(_("The file is too large once unpacked: save it again from Excel or WPS, "
+                                 "without empty formatted rows and columns."))
+    upload.seek(0)
+    rows = []
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True, keep_links=False)
+        try:
+            sheet = workbook.active
+            sheet.reset_dimensions()  # never trust the declared A1:XFD1048576
+            for number, values in enumerate(
+                    sheet.iter_rows(min_row=first_row, max_col=columns, values_only=True), start=first_row):
+                if not any(value not in (None, "") for value in values):
+                    continue
+                if len(rows) >= max_rows:
+                    raise SpreadsheetError(
+                        _("The file has more than %(count)s rows: split it into several files.")
+                        % {"count": max_rows})
+                rows.append((number, tuple(values) + (None,) * (columns - len(values))))
+        finally:
+            workbook.close()
+    except SpreadsheetError:
+        raise
+    except Exception:  # a damaged or disguised workbook: openpyxl raises many kinds
+        raise SpreadsheetError(_("The file is not an Excel (.xlsx) workbook."))
+    return rows
+
+
+def _megabytes(size: int) -> str:
+    megabytes = size / (1024 * 1024)
+    return f"{megabytes:g}" if megabytes >= 1 else f"{megabytes:.2f}"

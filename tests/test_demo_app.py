@@ -188,3 +188,21 @@ def test_school_based_sessions_only_under_the_schools_approved_plan(world):
         attendance.session_add(user=world.other_school_officer, school_plan=plan, **fields)
     session = attendance.session_add(user=world.school_officer, school_plan=plan, **fields)
     assert session.organisation == world.school and session.hours == 2.5
+
+
+def test_load_demo_fails_whole_when_a_story_ends_elsewhere(db, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from accounts.models import District
+    from demo import scenario
+
+    def load(name):
+        data = seed.load(name)
+        if name == "stories":
+            data["stories"][-1]["ends"] = "rejected"  # the 2026 proposal is filed, not rejected
+        return data
+
+    monkeypatch.setattr(scenario, "load", load)
+    with pytest.raises(CommandError, match="建安区2026年中小学教师人工智能教育应用能力提升培训"):
+        call_command("load_demo", verbosity=0)
+    assert not District.objects.exists() and not Document.objects.exists()

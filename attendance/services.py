@@ -335,3 +335,43 @@ def project_attendance(project: ScheduledProject, teacher: Teacher) -> dict:
 def school_plan_for(teacher_or_org_id, year):
     return Document.objects.filter(kind=Document.Kind.SCHOOL_PLAN, organisation_id=teacher_or_org_id,
                                    year=year, status=Document.Status.APPROVED).first()
+
+
+# --- entered by hand (the project page's forms, the admin), for scripts such as the demo ---
+
+def _validated_save(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def project_run_save(*, project: ScheduledProject, user: User, **fields) -> ProjectRun:
+    """The organiser's enrolment settings (places, places per school, self-enrolment, attendance needed)."""
+    if not is_organiser(user, project):
+        raise PermissionDenied
+    run = project_run(project)
+    for field, value in fields.items():
+        setattr(run, field, value)
+    return _validated_save(run)
+
+
+def session_add(*, user: User, project: ScheduledProject | None = None, school_plan: Document | None = None,
+                **fields) -> Session:
+    """A session added by hand: to a project by its organiser, or by a school's
+    training officer under the school's approved school-based plan."""
+    if project is not None:
+        if not is_organiser(user, project):
+            raise PermissionDenied
+        session = Session(project=project, organisation=project.organiser, **fields)
+    else:
+        if not (user.role == User.Role.SCHOOL_OFFICER and user.organisation_id == school_plan.organisation_id
+                and school_plan.kind == Document.Kind.SCHOOL_PLAN and school_plan.status == Document.Status.APPROVED):
+            raise PermissionDenied
+        session = Session(school_plan=school_plan, organisation=school_plan.organisation, **fields)
+    return _validated_save(session)
+
+
+def teacher_link_user(*, teacher: Teacher, user: User) -> Teacher:
+    """Give a roster teacher their login (Teacher.user), as the admin does."""
+    teacher.user = user
+    return _validated_save(teacher)

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from .models import AnnualPlan, Document, DocumentVersion, SchoolPlan
+from .models import (
+    AnnualPlan, Document, DocumentVersion, PlannedProject, ProjectProposal, SchoolPlan, SchoolPlanYear,
+)
 
 ERROR_NOT_EDITABLE = _("Only a draft or a returned document can be changed.")
 ERROR_NO_PROJECTS = _("An annual plan needs at least one project in its schedule table.")
@@ -82,3 +84,44 @@ def document_assert_editable(*, document: Document, user: User) -> None:
         raise PermissionDenied
     if not document.is_editable:
         raise ValidationError(ERROR_NOT_EDITABLE)
+
+
+# Each kind's content model and, for the kinds with a table, the model of its rows.
+CONTENT_MODELS = {
+    Document.Kind.ANNUAL_PLAN: (AnnualPlan, PlannedProject),
+    Document.Kind.SCHOOL_PLAN: (SchoolPlan, SchoolPlanYear),
+    Document.Kind.PROJECT_PROPOSAL: (ProjectProposal, None),
+}
+
+
+def _validated_save(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def document_create(*, kind: str, user: User, year: int, title: str, content: dict, rows=()) -> Document:
+    """A draft of the user's organisation with its content and table rows (an
+    annual plan's projects, a school plan's year blocks), from plain values:
+    for scripts such as the demo; the new-document page saves its forms."""
+    document = _validated_save(Document(kind=kind, organisation=user.organisation, year=year, title=title,
+                                        created_by=user))
+    if not user.has_perm("plans.change_document", document):
+        raise PermissionDenied  # rolls the draft back
+    content_model, row_model = CONTENT_MODELS[kind]
+    detail = _validated_save(content_model(document=document, **content))
+    for row in rows:
+        _validated_save(row_model(plan=detail, **row))
+    return document
+
+
+@transaction.atomic
+def document_content_update(*, document: Document, user: User, **fields) -> None:
+    """Change fields of a draft's or returned document's content, as its edit page does."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    document_assert_editable(document=document, user=user)
+    detail = document.detail
+    for field, value in fields.items():
+        setattr(detail, field, value)
+    _validated_save(detail)

@@ -242,6 +242,29 @@ def task_record_claim(*, task, user: User, claimed: bool) -> None:
                  decision=Decision.CLAIM if claimed else Decision.RELEASE, actor=user, task=task)
 
 
+def task_claim(*, task, user: User, record_claim=None) -> None:
+    """Take a queued task into the user's inbox: the claim page and scripts (any flow).
+
+    Under the flow's lock (re-entered when the claim page already holds it);
+    a task already taken, or one the user may not claim, is PermissionDenied.
+    record_claim(task, user) as in task_perform.
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from viewflow.workflow.status import STATUS
+
+    flow_task = task.flow_task
+    with flow_task.flow_class.lock(task.process_id), transaction.atomic():
+        task.refresh_from_db()
+        if task.status != STATUS.NEW or not flow_task.can_assign(user, task):
+            raise PermissionDenied
+        flow_task.activation_class(task).assign(user)
+        if record_claim is None:
+            task_record_claim(task=task, user=user, claimed=True)
+        else:
+            record_claim(task, user)
+
+
 
 def task_perform(*, task, user: User, decide, record_claim=None, held_elsewhere=None, **decision) -> None:
     """Claim (if needed) and complete a task outside a web request, as the

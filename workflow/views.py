@@ -152,8 +152,8 @@ class ClaimTaskView(flow_views.AssignTaskView):
         services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=claimed)
 
     def form_valid(self, form):
-        self.request.activation.assign(self.request.user)
-        self.record_claim(True)
+        services.task_claim(task=self.request.activation.task, user=self.request.user,
+                            record_claim=lambda task, user: self.record_claim(True))
         messages.success(self.request, _("Task claimed: it is now in your inbox."))
         return redirect(self.get_success_url())
 

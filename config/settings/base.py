@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "credits",
     "notices",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [

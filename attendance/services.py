@@ -308,6 +308,8 @@ def sign_in_window(session: Session) -> tuple[datetime.datetime, datetime.dateti
 
 
 def _code_matches(session, code, now):
+    if not (code.isascii() and code.isdigit()):  # compare_digest refuses other strings
+        return False
     # The code on the screen, or the one just before it (a slow phone).
     return any(hmac.compare_digest(code, sign_in_code(session, now - datetime.timedelta(seconds=s)))
                for s in (0, CODE_PERIOD_SECONDS))

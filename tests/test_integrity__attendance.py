@@ -282,6 +282,27 @@ def test_the_sign_in_pages_stop_guessing(world, client_for, page):
     assert SignInAttempt.objects.filter(outcome="wrong_code").count() == services.MAX_WRONG_CODES_PER_TEACHER
 
 
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "12345", "1234567", "12 34 56x", "\x00" * 6, "9" * 500])
+def test_a_code_that_is_not_six_digits_is_a_form_error(world, client_for, code):
+    teacher = make_teacher_with_login(world.school, "t_phone")
+    session = _session_open_now(world, teacher)
+    for url in (reverse("attendance:sign_in"), reverse("attendance:sign_in_session", args=[session.pk])):
+        response = client_for(teacher.user).post(url, {"code": code})
+        assert response.status_code == 200
+        assert response.context["form"].errors["code"]
+    assert not SignInAttempt.objects.exists() and not Attendance.objects.exists()
+
+
+def test_full_width_digits_from_a_chinese_keyboard_sign_in(world, client_for):
+    teacher = make_teacher_with_login(world.school, "t_phone")
+    session = _session_open_now(world, teacher)
+    code = services.sign_in_code(session, timezone.now())
+    full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in code)
+    response = client_for(teacher.user).post(reverse("attendance:sign_in"), {"code": full_width})
+    assert response.status_code == 200 and "signed-in" in response.content.decode()
+    assert Attendance.objects.get(teacher=teacher).source == "self"
+
+
 # --- item 4: attendance only for sessions that have happened; closing needs it complete -------------
 
 def test_roll_call_before_the_sessions_day_is_refused(world, client_for):
@@ -411,6 +432,13 @@ def test_spot_check_findings_with_a_malformed_item_is_a_bad_request(world, clien
 def test_school_report_with_a_malformed_organisation_is_a_bad_request(world, client_for, value):
     response = client_for(world.training_officer).get(reverse("attendance:report_school"), {"organisation": value})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["\x00", "王\x00", "x" * 5000])
+def test_roster_search_with_control_characters_or_a_long_text(world, client_for, query):
+    make_teacher(world.school, "王老师")
+    response = client_for(world.school_officer).get(reverse("attendance:teachers"), {"q": query})
+    assert response.status_code == 200
 
 
 # --- item 16: the sign-in page names a session only to those it concerns -----------------------------

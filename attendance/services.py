@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -348,6 +348,12 @@ def _guessing_refusal(session: Session, teacher: Teacher, now) -> str | None:
     if recent.count() >= MAX_WRONG_CODES_PER_SESSION:
         return ERROR_SESSION_COOL_OFF % {"minutes": SESSION_COOL_OFF_MINUTES}
     return None
+
+
+def wrong_codes_by_teacher(session: Session) -> dict[int, int]:
+    """{teacher id: wrong codes tried}, for the organiser's roll call."""
+    return dict(SignInAttempt.objects.filter(session=session, outcome=SignInAttempt.Outcome.WRONG_CODE)
+                .values("teacher").annotate(n=Count("pk")).values_list("teacher", "n"))
 
 
 def _attempt(sessions, teacher, user, code, now) -> Attendance:

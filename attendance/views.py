@@ -152,10 +152,11 @@ def session_page(request, pk):
         else:
             messages.success(request, _("Attendance saved for %(count)s teachers.") % {"count": len(chosen)})
             return redirect("attendance:session", pk=session.pk)
-    rows = [(t, marks.get(t.pk)) for t in teachers]
+    wrong = services.wrong_codes_by_teacher(session)
+    rows = [(t, marks.get(t.pk), wrong.get(t.pk, 0)) for t in teachers]
     return render(request, "attendance/session.html", {
         "session": session, "rows": rows, "organiser": organiser, "statuses": Attendance.Status.choices,
-        "window": services.sign_in_window(session),
+        "window": services.sign_in_window(session), "max_wrong": services.MAX_WRONG_CODES_PER_TEACHER,
     })
 
 

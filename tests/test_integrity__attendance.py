@@ -232,6 +232,7 @@ def test_five_wrong_codes_close_code_sign_in_to_the_teacher(world, signing):
     confirm(session.project, colleague, world)
     services.sign_in(session=session, user=colleague.user, code=services.sign_in_code(session, now), now=now)
     assert SignInAttempt.objects.filter(teacher=colleague).get().outcome == "signed_in"
+    assert services.wrong_codes_by_teacher(session) == {teacher.pk: services.MAX_WRONG_CODES_PER_TEACHER}
 
 
 def test_many_wrong_codes_at_a_session_pause_sign_in_for_a_few_minutes(world, signing, monkeypatch):
@@ -280,6 +281,9 @@ def test_the_sign_in_pages_stop_guessing(world, client_for, page):
     assert gettext(str(services.ERROR_TOO_MANY_WRONG_CODES)) in response.content.decode()
     assert not Attendance.objects.exists()
     assert SignInAttempt.objects.filter(outcome="wrong_code").count() == services.MAX_WRONG_CODES_PER_TEACHER
+    # The organiser's roll call says why the teacher could not sign in.
+    roll_call = client_for(world.training_officer).get(reverse("attendance:session", args=[session.pk]))
+    assert gettext("code sign-in closed after too many wrong codes") in roll_call.content.decode()
 
 
 @pytest.mark.parametrize("code", ["١٢٣٤٥٦", "12345", "1234567", "12 34 56x", "\x00" * 6, "9" * 500])

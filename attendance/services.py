@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -414,7 +414,11 @@ def sign_in_with_code(*, user: User, code: str, now: datetime.datetime | None = 
     teacher = Teacher.objects.filter(user=user).first()
     if teacher is None:
         raise ValidationError(ERROR_NO_OPEN_SESSION)
-    today = Session.objects.filter(date=timezone.localdate(now)).select_related("organisation")
+    today = Session.objects.filter(
+        Q(project__enrolments__teacher=teacher, project__enrolments__status=Enrolment.Status.CONFIRMED)
+        | Q(school_plan__isnull=False, organisation_id=teacher.organisation_id),
+        date=timezone.localdate(now),
+    ).distinct().select_related("organisation")
     refusals = {s: _sign_in_refusal(s, teacher, now) for s in today if on_roster(s, teacher)}
     open_now = [s for s, refusal in refusals.items() if refusal is None]
     if not open_now:

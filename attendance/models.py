@@ -4,6 +4,7 @@ import secrets
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Organisation
@@ -211,6 +212,31 @@ class LeaveRequest(models.Model):
         verbose_name = _("leave request")
         verbose_name_plural = _("leave requests")
         constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="one_leave_request_per_session")]
+
+
+class SignInAttempt(models.Model):
+    """One try of a sign-in code by a teacher at a session, kept whatever its outcome.
+
+    Wrong codes are counted here (not in a cache: several servers share the
+    database) to stop guessing; refusals stay on record for the organiser."""
+
+    class Outcome(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        WRONG_CODE = "wrong_code", _("Wrong code")
+        REFUSED = "refused", _("Refused after too many wrong codes")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="sign_in_attempts")
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="sign_in_attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["session", "outcome", "at"], name="sign_in_attempt_session")]
 
 
 class CompletionRules(models.Model):

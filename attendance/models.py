@@ -143,7 +143,8 @@ class Session(models.Model):
                                     related_name="sessions", verbose_name=_("school-based plan"))
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sessions",
                                      verbose_name=_("organiser"))
-    title = models.CharField(_("topic"), max_length=200)
+    # Drafted sessions are titled "project name（n）": a 200-character name and the number fit.
+    title = models.CharField(_("topic"), max_length=250)
     date = models.DateField(_("date"), validators=limits.date_range())
     start_time = models.TimeField(_("start"))
     end_time = models.TimeField(_("end"))

@@ -66,7 +66,6 @@ ERROR_CREDITS = _("Enter credits between %(low)s and %(high)s.")
 ERROR_PERCENT = _("Enter a percentage between %(low)s and %(high)s.")
 ERROR_AGE = _("Enter an age between %(low)s and %(high)s.")
 ERROR_MINUTES = _("Enter minutes between %(low)s and %(high)s.")
-ERROR_DAYS = _("Enter days between %(low)s and %(high)s.")
 ERROR_BIRTH_DATE = _("Enter a birth date between %(low)s and %(high)s (a teacher is at least 16).")
 
 

@@ -289,3 +289,20 @@ def test_database_refuses_absurd_values(world, hunan):
     project.refresh_from_db()
     assert session.date == datetime.date(2024, 3, 11) and project.hours == 12
     assert Declaration.objects.count() == 0 and not Teacher.objects.filter(name="未来老师").exists()
+
+
+# --- derived strings fit their columns (a 500 on PostgreSQL before) ---------------------------
+
+def test_a_project_with_a_200_character_name_drafts_sessions_and_change_requests(world, client_for):
+    project = make_project(world, name="长" * 200, hours=12)
+    client = client_for(world.training_officer)
+    response = client.post(reverse("attendance:project", args=[project.pk]), {"generate": "1"})
+    assert response.status_code == 302
+    assert [s.title for s in Session.objects.order_by("date")] == [f"{project.name}（1）", f"{project.name}（2）"]
+
+    response = client.post(reverse("schedule:project", args=[project.pk]), {
+        "change-new_start_month": "", "change-new_end_month": "", "change-new_location": "区电教中心",
+        "change-new_headcount": "", "change-reason": "场地调整。"})
+    assert response.status_code == 302
+    request = Document.objects.get(kind="change_request")
+    assert len(request.title) == 200 and request.change_request.new_location == "区电教中心"

@@ -2,7 +2,6 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,9 +69,6 @@ class Teacher(models.Model):
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
 
-ERROR_SCHOOL_QUOTA = _("A school cannot have more places than the project.")
-
-
 class ProjectRun(models.Model):
     """How a scheduled project is run: quotas, self-enrolment, completion threshold."""
 
@@ -92,15 +88,7 @@ class ProjectRun(models.Model):
             check_between("quota", 1, limits.MAX_HEADCOUNT, nullable=True, name="run_quota_range"),
             check_between("per_school_quota", 1, limits.MAX_HEADCOUNT, nullable=True, name="run_school_quota_range"),
             check_between("min_attendance_percent", 1, 100, name="run_attendance_percent_range"),
-            models.CheckConstraint(
-                condition=models.Q(quota__isnull=True) | models.Q(per_school_quota__isnull=True)
-                | models.Q(per_school_quota__lte=models.F("quota")),
-                name="run_school_quota_within_quota", violation_error_message=ERROR_SCHOOL_QUOTA),
         ]
-
-    def clean(self):
-        if self.quota is not None and self.per_school_quota is not None and self.per_school_quota > self.quota:
-            raise ValidationError({"per_school_quota": ERROR_SCHOOL_QUOTA})
 
 
 class Enrolment(models.Model):

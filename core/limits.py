@@ -16,7 +16,8 @@ The bounds are generous for real districts and stop only absurd values:
 * teachers born from 1940 and at least 16 years old;
 * credit rules: amounts at most 1,000 credits (seed 002: 30 a year, 360 a cycle,
   +150 for new teachers, 72 flat for support teaching), at most 10 credits an hour
-  (the highest rate in the seeds is 5), so a ledger line always fits its column.
+  (the highest rate in the seeds is 5), so a ledger line always fits its column
+  (CreditEntry.credits holds 999,999.99: a record's 99,999.9 hours at 10 an hour).
 """
 import datetime
 from decimal import Decimal

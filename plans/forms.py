@@ -10,6 +10,8 @@ from django.db import transaction
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from core import limits
+
 from .models import (
     AnnualPlan, Attachment, ChangeRequest, ContentModule, Document, PlannedProject, ProjectProposal,
     SchoolPlan, SchoolPlanYear, SchoolTrainingForm, SchoolTrainingTopic, TrainingMode,
@@ -57,6 +59,8 @@ class HeadcountField(forms.CharField):
             raise ValidationError(ERROR_HEADCOUNT, code="invalid")
         if number < 1:
             raise ValidationError(ERROR_HEADCOUNT, code="min_value")
+        if number > limits.MAX_HEADCOUNT:
+            raise ValidationError(limits.ERROR_HEADCOUNT_MAX, code="max_value", params={"high": limits.MAX_HEADCOUNT})
         return number
 
 

@@ -97,7 +97,9 @@ def change_request_submit(*, project: ScheduledProject, user: User, reason: str,
     change_request_check(project=project, changes=request.requested_changes())
     document = Document.objects.create(
         kind=Document.Kind.CHANGE_REQUEST, organisation=project.organiser, year=project.year,
-        title=str(_("Change request: %(name)s") % {"name": project.name}), created_by=user,
+        # A 200-character project name must not overflow the title column.
+        title=str(_("Change request: %(name)s") % {"name": project.name})[:Document._meta.get_field("title").max_length],
+        created_by=user,
     )
     request.document = document
     request.full_clean()

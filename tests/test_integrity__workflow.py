@@ -1,0 +1,220 @@
+"""Integrity of the review workflow (issue #10): each decision once, by the right
+person, on current data; hostile parameters never break a page.
+
+Races live in tests/test_races__workflow.py.
+"""
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.services import user_create
+from plans.models import Document
+from tests.factories import make_district, make_school_plan
+from tests.flow_helpers import claim_and_decide, expert_answer, open_task, submit, task_url
+from workflow.models import TrailEntry
+
+pytestmark = pytest.mark.django_db
+REFUSED = (403, 404)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _status(document):
+    document.refresh_from_db()
+    return document.status
+
+
+def to_expert_review(world, client_for, document, experts):
+    assert submit(client_for(document.created_by), document).status_code == 302
+    response = claim_and_decide(client_for(world.training_officer), document, "initial_review", {
+        "decision": "approve", "experts": [e.pk for e in experts], "comment": "",
+    })
+    assert response.status_code == 302
+    assert _status(document) == Document.Status.EXPERT_REVIEW
+
+
+def to_revise(world, client_for, document):
+    assert submit(client_for(document.created_by), document).status_code == 302
+    response = claim_and_decide(client_for(world.training_officer), document, "initial_review", {
+        "decision": "return", "comment": "请补充经费明细。",
+    })
+    assert response.status_code == 302
+    assert _status(document) == Document.Status.RETURNED
+
+
+def snapshot(document):
+    """What a refused request must leave as it was."""
+    document.refresh_from_db()
+    tasks = Task.objects.filter(process__reviewprocess__document=document).order_by("pk")
+    return {
+        "document": (document.status, document.version, document.filing_number),
+        "tasks": list(tasks.values_list("pk", "owner_id", "status", "finished")),
+        "trail": list(TrailEntry.objects.filter(document=document).values_list("pk", "decision")),
+    }
+
+
+def strangers(world, elsewhere):
+    """Everyone who must never take another person's assigned task."""
+    return {
+        "other_school_officer": world.other_school_officer,
+        "other_district_bureau_officer": elsewhere.bureau_officer,
+        "other_district_expert": elsewhere.expert1,
+        "teacher": world.teacher,
+        "principal": world.principal,
+        "unassigned_expert": world.expert3,
+        "training_officer": world.training_officer,
+        "bureau_officer": world.bureau_officer,
+    }
+
+
+def _release_behind_the_flows_back(task):
+    """A task left unowned (released before release was refused, or by an admin):
+    it must still go only to the person the flow assigned it to."""
+    Task.objects.filter(pk=task.pk).update(owner=None, status=STATUS.NEW)
+    task.refresh_from_db()
+    return task
+
+
+# --- item 1: tasks the flow assigns to one person stay theirs ----------------------------------
+
+def test_assigned_expert_cannot_release_the_task(world, client_for):
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1, world.expert2])
+    task = open_task(document, "expert_review", owner=world.expert1)
+    before = snapshot(document)
+
+    expert = client_for(world.expert1)
+    assert expert.post(task_url(task, "unassign")).status_code in REFUSED
+    assert snapshot(document) == before
+    # ...and the task is still theirs to answer.
+    assert expert_answer(expert, document, world.expert1, "agree").status_code == 302
+
+
+def test_author_cannot_release_the_revise_task(world, client_for):
+    document = make_school_plan(world)
+    to_revise(world, client_for, document)
+    task = open_task(document, "revise")
+    before = snapshot(document)
+    assert client_for(world.school_officer).post(task_url(task, "unassign")).status_code in REFUSED
+    assert snapshot(document) == before
+
+
+STRANGERS = ["other_school_officer", "other_district_bureau_officer", "other_district_expert", "teacher",
+             "principal", "unassigned_expert", "training_officer", "bureau_officer"]
+
+
+@pytest.mark.parametrize("who", STRANGERS)
+def test_strangers_cannot_claim_or_answer_an_unowned_expert_task(world, client_for, who):
+    elsewhere = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1, world.expert2])
+    task = _release_behind_the_flows_back(open_task(document, "expert_review", owner=world.expert1))
+    before = snapshot(document)
+
+    client = client_for(strangers(world, elsewhere)[who])
+    assert client.post(task_url(task, "assign")).status_code in REFUSED
+    assert client.get(task_url(task, "execute")).status_code in REFUSED
+    response = client.post(task_url(task, "execute"), {"opinion": "disagree", "score": 10, "comment": "不同意"})
+    assert response.status_code in REFUSED
+    assert snapshot(document) == before
+    assert _status(document) == Document.Status.EXPERT_REVIEW
+
+    # The expert the flow assigned it to takes it back and answers.
+    expert = client_for(world.expert1)
+    assert expert.post(task_url(task, "assign")).status_code == 302
+    assert expert_answer(expert, document, world.expert1, "agree").status_code == 302
+
+
+@pytest.mark.parametrize("who", STRANGERS + ["school_colleague"])
+def test_strangers_cannot_claim_or_resubmit_an_unowned_revise_task(world, client_for, who):
+    elsewhere = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
+    document = make_school_plan(world)
+    to_revise(world, client_for, document)
+    task = _release_behind_the_flows_back(open_task(document, "revise"))
+    before = snapshot(document)
+
+    if who == "school_colleague":
+        user = user_create(username="so2", password="x-pass-123", full_name="陈静", role="school_officer",
+                           organisation=world.school)
+    else:
+        user = strangers(world, elsewhere)[who]
+    client = client_for(user)
+    assert client.post(task_url(task, "assign")).status_code in REFUSED
+    assert client.post(task_url(task, "execute"), {"comment": "改好了"}).status_code in REFUSED
+    assert snapshot(document) == before
+
+    author = client_for(world.school_officer)
+    assert author.post(task_url(task, "assign")).status_code == 302
+    assert author.post(task_url(task, "execute"), {"comment": "已补充。"}).status_code == 302
+    assert _status(document) == Document.Status.INITIAL_REVIEW
+
+
+def test_queue_tasks_can_still_be_released(world, client_for):
+    """Release stays for tasks taken from a queue (初审, 备案): they go back to it."""
+    document = make_school_plan(world)
+    submit(client_for(world.school_officer), document)
+    task = open_task(document, "initial_review")
+    trainer = client_for(world.training_officer)
+    assert trainer.post(task_url(task, "assign")).status_code == 302
+    assert trainer.post(task_url(task, "unassign")).status_code == 302
+    task.refresh_from_db()
+    assert task.status == STATUS.NEW and task.owner_id is None
+
+
+def test_every_human_node_is_either_a_queue_or_assigned_for_good():
+    """A human node with .Assign() and no .Permission() must not let anyone claim it."""
+    from credits.flows import DeclarationFlow
+    from workflow.flows import ReviewFlow
+    from workflow.nodes import AssignedTaskMixin
+
+    for flow_class in (ReviewFlow, DeclarationFlow):
+        for node in flow_class.instance.nodes():
+            if getattr(node, "task_type", None) != "HUMAN":
+                continue
+            if node._owner is not None and not node._owner_permission:
+                assert isinstance(node, AssignedTaskMixin), (flow_class, node.name)
+
+
+# --- DeclarationFlow: the teacher's revise task -------------------------------------------------
+
+@pytest.fixture
+def declaration_returned(world, client_for):
+    from credits.models import Declaration
+    from tests.attendance_helpers import make_teacher_with_login
+
+    call_command("loaddata", "credit_rules", verbosity=0)
+    world.district.credit_rule_family = "hunan"
+    world.district.save()
+    teacher = make_teacher_with_login(world.school, "t_zhou", name="周芳芳")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(teacher.user).post(reverse("credits:declaration_create"), {
+        "provider": "湖南省教育厅", "title": "省级骨干教师高级研修班", "activity": "concentrated",
+        "level": "province", "start_date": "2024-07-01", "end_date": "2024-07-05", "hours": "40",
+        "certificate": SimpleUploadedFile("结业证书.pdf", b"%PDF-1.4 certificate", content_type="application/pdf"),
+    })
+    assert response.status_code == 302
+    declaration = Declaration.objects.get()
+    task = _declaration_task(declaration, "school_verify")
+    officer = client_for(world.school_officer)
+    assert officer.post(task_url(task, "assign")).status_code == 302
+    assert officer.post(task_url(task, "execute"), {"decision": "return", "comment": "请补充。"}).status_code == 302
+    return teacher, declaration
+
+
+def _declaration_task(declaration, node):
+    from credits.flows import DeclarationFlow
+
+    return Task.objects.get(process__declarationprocess__declaration=declaration,
+                            status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED],
+                            flow_task=getattr(DeclarationFlow, node))
+
+
+def test_teacher_cannot_release_the_declaration_revise_task(world, client_for, declaration_returned):
+    teacher, declaration = declaration_returned
+    task = _declaration_task(declaration, "revise")
+    assert client_for(teacher.user).post(task_url(task, "unassign")).status_code in REFUSED
+    task.refresh_from_db()
+    assert task.owner_id == teacher.user_id and task.status == STATUS.ASSIGNED

@@ -218,3 +218,87 @@ def test_teacher_cannot_release_the_declaration_revise_task(world, client_for, d
     assert client_for(teacher.user).post(task_url(task, "unassign")).status_code in REFUSED
     task.refresh_from_db()
     assert task.owner_id == teacher.user_id and task.status == STATUS.ASSIGNED
+
+
+# --- item 2: a task URL whose process id does not own the task is a 404 ------------------------
+
+TASK_ACTIONS = ["index", "detail", "assign", "unassign", "reassign", "execute", "undo", "cancel", "revive"]
+
+
+def _task_urls_under(task, process_pk):
+    """Every URL viewflow mounts for the task's node, with another process's id."""
+    from django.urls import NoReverseMatch
+
+    urls = {}
+    for action in TASK_ACTIONS:
+        try:
+            urls[action] = task.flow_task.reverse(action, args=[process_pk, task.pk])
+        except NoReverseMatch:
+            pass
+    return urls
+
+
+def _all_task_snapshot():
+    return list(Task.objects.order_by("pk").values_list("pk", "process_id", "owner_id", "status", "finished"))
+
+
+def test_task_urls_under_another_process_are_404(world, client_for):
+    """Even for the task's owner and the superuser: viewflow locks the process in
+    the URL, so a task reached through another process would be acted on unlocked."""
+    from accounts.models import User
+
+    superuser = User.objects.create_superuser("root", password="x-pass-123")
+    document = make_school_plan(world)
+    other = make_school_plan(world, school=world.other_school, author=world.other_school_officer)
+    to_expert_review(world, client_for, document, [world.expert1])
+    submit(client_for(world.other_school_officer), other)
+    other_process = Task.objects.filter(process__reviewprocess__document=other).first().process_id
+    expert_task = open_task(document, "expert_review")
+    tasks = Task.objects.filter(process_id=expert_task.process_id).order_by("pk")
+    assert tasks.count() >= 5  # start, initial review, split, expert review...
+    before = (_all_task_snapshot(), snapshot(document), snapshot(other))
+
+    for user in (world.expert1, world.training_officer, superuser):
+        client = client_for(user)
+        for task in tasks:
+            for action, url in _task_urls_under(task, other_process).items():
+                assert client.get(url).status_code == 404, (user, task.flow_task.name, action)
+                data = {"opinion": "disagree", "score": 1, "comment": "x", "decision": "return"}
+                assert client.post(url, data).status_code == 404, (user, task.flow_task.name, action)
+    assert (_all_task_snapshot(), snapshot(document), snapshot(other)) == before
+    # Under its own process id the task still opens.
+    assert client_for(world.expert1).get(task_url(expert_task, "execute")).status_code == 200
+
+
+def test_declaration_task_urls_under_another_process_are_404(world, client_for, declaration_returned):
+    teacher, declaration = declaration_returned
+    task = _declaration_task(declaration, "revise")
+    wrong = task.process_id + 1000
+    before = _all_task_snapshot()
+    client = client_for(teacher.user)
+    for action, url in _task_urls_under(task, wrong).items():
+        assert client.get(url).status_code == 404, action
+        assert client.post(url, {"comment": "x"}).status_code == 404, action
+    assert _all_task_snapshot() == before
+    assert client.get(task_url(task, "execute")).status_code == 200
+
+
+def test_every_task_url_checks_that_its_process_owns_the_task():
+    """The one guard (workflow.scoped_viewset.guard_task_urls) sits on every URL that
+    names a process and a task, so a new flow or node cannot miss it."""
+    from django.urls import URLResolver, get_resolver
+
+    from workflow.scoped_viewset import is_task_url_guarded
+
+    found = []
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif {"process_pk", "task_pk"} <= set(getattr(pattern.pattern, "converters", {})):
+                found.append(pattern)
+
+    walk(get_resolver().url_patterns)
+    assert len(found) > 20
+    assert [str(p.pattern) for p in found if not is_task_url_guarded(p.callback)] == []

@@ -302,3 +302,64 @@ def test_every_task_url_checks_that_its_process_owns_the_task():
     walk(get_resolver().url_patterns)
     assert len(found) > 20
     assert [str(p.pattern) for p in found if not is_task_url_guarded(p.callback)] == []
+
+
+# --- item 4: only real opinions of this round's experts count as answers -------------------------
+
+def _copy(client, document, recipient):
+    return client.post(reverse("workflow:copy", args=[document.pk]), {"recipient": recipient.pk})
+
+
+def _author_may_not_edit(client_for, document):
+    author = client_for(document.created_by)
+    response = author.get(reverse("plans:edit", args=[document.pk]))
+    assert response.status_code in (302, 403, 404)
+    assert response.status_code != 302 or response["Location"] == reverse("plans:detail", args=[document.pk])
+    page = author.get(reverse("plans:detail", args=[document.pk])).content.decode()
+    assert reverse("plans:edit", args=[document.pk]) not in page
+
+
+def test_a_copy_and_one_disagree_do_not_end_the_expert_review(world, client_for):
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1, world.expert2])
+    response = _copy(client_for(world.training_officer), document, world.other_school_officer)
+    assert response.status_code == 302
+    assert TrailEntry.objects.filter(document=document, decision="copy", step="expert_review").exists()
+
+    assert expert_answer(client_for(world.expert1), document, world.expert1, "disagree", score=40).status_code == 302
+    # expert2 has not answered: the review goes on, and the author may not edit.
+    assert _status(document) == Document.Status.EXPERT_REVIEW
+    assert open_task(document, "expert_review", owner=world.expert2)
+    _author_may_not_edit(client_for, document)
+
+    assert expert_answer(client_for(world.expert2), document, world.expert2, "agree").status_code == 302
+    assert _status(document) == Document.Status.RETURNED
+    assert open_task(document, "revise").owner == world.school_officer
+
+
+def test_a_reclaim_is_not_an_answer(world, client_for):
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1, world.expert2])
+    task = _release_behind_the_flows_back(open_task(document, "expert_review", owner=world.expert1))
+    expert1 = client_for(world.expert1)
+    assert expert1.post(task_url(task, "assign")).status_code == 302  # a claim entry at the expert step
+    assert expert_answer(client_for(world.expert2), document, world.expert2, "agree").status_code == 302
+    assert _status(document) == Document.Status.EXPERT_REVIEW
+    assert expert_answer(expert1, document, world.expert1, "agree").status_code == 302
+    assert _status(document) == Document.Status.FILING
+
+
+def test_last_rounds_disagree_does_not_count_in_the_next_round(world, client_for):
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1])
+    expert_answer(client_for(world.expert1), document, world.expert1, "disagree", score=30)
+    assert _status(document) == Document.Status.RETURNED
+    author = client_for(world.school_officer)
+    assert author.post(task_url(open_task(document, "revise"), "execute"), {"comment": "已修改。"}).status_code == 302
+    assert claim_and_decide(client_for(world.training_officer), document, "initial_review", {
+        "decision": "approve", "experts": [world.expert1.pk, world.expert2.pk], "comment": ""}).status_code == 302
+    expert_answer(client_for(world.expert1), document, world.expert1, "agree")
+    assert _status(document) == Document.Status.EXPERT_REVIEW
+    expert_answer(client_for(world.expert2), document, world.expert2, "agree_with_changes")
+    assert _status(document) == Document.Status.FILING
+    assert open_task(document, "filing")

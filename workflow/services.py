@@ -176,14 +176,27 @@ def expert_review_give(*, activation, user: User, opinion: str, score: int, comm
         raise ValidationError({"score": ERROR_SCORE_RANGE})
     trail_record(document=document, step=Step.EXPERT_REVIEW, decision=opinion, actor=user,
                  comment=comment, score=score, task=activation.task)
-    answered = document.trail.filter(version=document.version, step=Step.EXPERT_REVIEW).count()
-    if answered >= len(process.current_expert_ids()):
-        # Last expert of the round: any 不同意 returns the document.
+    if not expert_tasks_open(process=process, besides=activation.task):
+        # Last expert of the round (as the flow's Join sees it): any 不同意 returns the document.
         if process.experts_all_agree():
             _set_status(document, Document.Status.FILING)
         else:
             _set_status(document, Document.Status.RETURNED)
             document_outcome_notify(document=document)
+
+
+def expert_tasks_open(*, process: ReviewProcess, besides=None) -> bool:
+    """Whether an expert of this process has still to answer (the tasks, not the
+    trail: a copy, a claim or a release at the expert step is no answer)."""
+    from viewflow.workflow.models import Task
+
+    from .flows import ReviewFlow
+    from .selectors import OPEN_STATUSES
+
+    tasks = Task.objects.filter(process=process, flow_task=ReviewFlow.expert_review, status__in=OPEN_STATUSES)
+    if besides is not None:
+        tasks = tasks.exclude(pk=besides.pk)
+    return tasks.exists()
 
 
 def filing_number_suggest(*, document: Document) -> str:

@@ -363,3 +363,75 @@ def test_last_rounds_disagree_does_not_count_in_the_next_round(world, client_for
     expert_answer(client_for(world.expert2), document, world.expert2, "agree_with_changes")
     assert _status(document) == Document.Status.FILING
     assert open_task(document, "filing")
+
+
+# --- item 12: filing numbers are normalised before they are compared and stored -----------------
+
+@pytest.mark.parametrize("raw,expected", [
+    ("建教师备〔2024〕1号", "建教师备〔2024〕1号"),
+    ("  建教师备〔2024〕1号\u200b ", "建教师备〔2024〕1号"),
+    ("\ufeff建教师备〔2024〕\u200c1\u200d号", "建教师备〔2024〕1号"),
+    ("建教师备〔２０２４〕１号", "建教师备〔2024〕1号"),  # full-width digits
+    ("4101\u00ad02", "410102"),  # soft hyphen
+    ("\u3000abc\u3000", "abc"),  # ideographic spaces around
+    ("", ""),
+    (None, ""),
+])
+def test_normalise_identifier(raw, expected):
+    from core.text import normalise_identifier
+
+    assert normalise_identifier(raw) == expected
+
+
+def to_filing(world, client_for, document):
+    to_expert_review(world, client_for, document, [world.expert1])
+    assert expert_answer(client_for(world.expert1), document, world.expert1, "agree").status_code == 302
+    assert _status(document) == Document.Status.FILING
+
+
+@pytest.mark.parametrize("look_alike", [
+    "建教师备〔2024〕7号\u200b", "\u200b建教师备〔2024〕7号", "建教师备〔2024〕\ufeff7号", " 建教师备〔２０２４〕７号 ",
+])
+def test_look_alike_filing_number_is_refused(world, client_for, look_alike):
+    from workflow.services import ERROR_FILING_NUMBER_TAKEN
+
+    first = make_school_plan(world)
+    second = make_school_plan(world, school=world.other_school, author=world.other_school_officer)
+    for document in (first, second):
+        to_filing(world, client_for, document)
+    bureau = client_for(world.bureau_officer)
+    claim_and_decide(bureau, first, "filing", {"decision": "approve", "filing_number": "建教师备〔2024〕7号"})
+    assert _status(first) == Document.Status.APPROVED
+    task = open_task(second, "filing")
+    assert bureau.post(task_url(task, "assign")).status_code == 302
+    before = snapshot(second)
+
+    response = bureau.post(task_url(task, "execute"),
+                           {"decision": "approve", "filing_number": look_alike})
+    assert response.status_code == 200
+    assert response.context["form"].errors["filing_number"] == [str(ERROR_FILING_NUMBER_TAKEN)]
+    assert _status(second) == Document.Status.FILING
+    after = snapshot(second)
+    assert after["trail"] == before["trail"] and after["document"] == before["document"]
+
+
+def test_filing_number_is_stored_normalised(world, client_for):
+    document = make_school_plan(world)
+    to_filing(world, client_for, document)
+    response = claim_and_decide(client_for(world.bureau_officer), document, "filing",
+                                {"decision": "approve", "filing_number": "\u200b建教师备〔２０２４〕３号 "})
+    assert response.status_code == 302
+    assert _status(document) == Document.Status.APPROVED
+    assert document.filing_number == "建教师备〔2024〕3号"
+
+
+def test_invisible_only_filing_number_is_required(world, client_for):
+    from workflow.services import ERROR_FILING_NUMBER_REQUIRED
+
+    document = make_school_plan(world)
+    to_filing(world, client_for, document)
+    response = claim_and_decide(client_for(world.bureau_officer), document, "filing",
+                                {"decision": "approve", "filing_number": "\u200b\ufeff "})
+    assert response.status_code == 200
+    assert response.context["form"].errors["filing_number"] == [str(ERROR_FILING_NUMBER_REQUIRED)]
+    assert _status(document) == Document.Status.FILING

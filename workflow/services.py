@@ -2,12 +2,14 @@
 complete the task; the flow's gateways read process.decision."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Organisation, User
+from core.text import normalise_identifier
 from notices.models import Notice
 from notices.services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
 from plans.models import Document
@@ -207,21 +209,41 @@ def filing_number_suggest(*, document: Document) -> str:
     return f"{prefix}{max(numbers, default=0) + 1}号"
 
 
+def _filing_number_taken(filing_number: str, document: Document) -> bool:
+    return Document.objects.filter(filing_number=filing_number).exclude(pk=document.pk).exists()
+
+
+def document_file(*, document: Document, filing_number: str) -> None:
+    """Store the filing number. Two filings racing for one number (two documents,
+    so two process locks) meet at the unique index: the loser gets the form error,
+    not a 500, and its document is left as it was."""
+    previous = document.filing_number, document.filed_at, document.status
+    document.filing_number = filing_number
+    document.filed_at = timezone.now()
+    document.status = Document.Status.APPROVED
+    try:
+        with transaction.atomic():  # a savepoint: the transaction survives the refusal
+            document.save(update_fields=["filing_number", "filed_at", "status", "updated_at"])
+    except IntegrityError:
+        document.filing_number, document.filed_at, document.status = previous
+        if _filing_number_taken(filing_number, document):
+            raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN}) from None
+        raise
+
+
 def filing_decide(*, activation, user: User, decision: str, filing_number: str = "",
                   comment: str = "") -> None:
     process: ReviewProcess = activation.process
     document = process.document
     _require_comment(decision, comment)
     if decision == Decision.APPROVE:
-        filing_number = filing_number.strip()
+        # A look-alike (full-width digits, a zero-width space) is the same number.
+        filing_number = normalise_identifier(filing_number)
         if not filing_number:
             raise ValidationError({"filing_number": ERROR_FILING_NUMBER_REQUIRED})
-        if Document.objects.filter(filing_number=filing_number).exclude(pk=document.pk).exists():
+        if _filing_number_taken(filing_number, document):
             raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN})
-        document.filing_number = filing_number
-        document.filed_at = timezone.now()
-        document.status = Document.Status.APPROVED
-        document.save(update_fields=["filing_number", "filed_at", "status", "updated_at"])
+        document_file(document=document, filing_number=filing_number)
         document_filed(document=document)
         comment = _append_note(comment, _("Filing number: %(number)s"), number=filing_number)
     elif decision == Decision.RETURN:

@@ -5,6 +5,7 @@ Races live in tests/test_races__workflow.py.
 """
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -435,3 +436,133 @@ def test_invisible_only_filing_number_is_required(world, client_for):
     assert response.status_code == 200
     assert response.context["form"].errors["filing_number"] == [str(ERROR_FILING_NUMBER_REQUIRED)]
     assert _status(document) == Document.Status.FILING
+
+
+# --- item 14: malformed inbox parameters are a 400 or a message, never a 500 --------------------
+
+INBOX = "/inbox/"
+BAD_VALUES = ["abc", "", "1.5", "-1", "99999999999999999999999", "1\x00", "x" * 500]
+
+
+@pytest.fixture
+def inbox_world(world, client_for):
+    """A document in initial review with its task claimed by the training officer."""
+    document = make_school_plan(world)
+    submit(client_for(world.school_officer), document)
+    task = open_task(document, "initial_review")
+    assert client_for(world.training_officer).post(task_url(task, "assign")).status_code == 302
+    return document, task
+
+
+def _no_change(document):
+    return snapshot(document), list(TrailEntry.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("action,field", [
+    ("batch_approve", "tasks"), ("batch_approve", "experts"), ("hand_over", "task"), ("hand_over", "to"),
+    ("delete_filter", "filter"),
+])
+def test_malformed_inbox_post_is_refused_cleanly(world, client_for, inbox_world, action, field):
+    from workflow.models import SavedFilter
+
+    document, task = inbox_world
+    colleague = user_create(username="trainer2", password="x-pass-123", full_name="同事", role="training_officer",
+                            organisation=world.training_school)
+    SavedFilter.objects.create(user=world.training_officer, name="本年", query="year=2024")
+    good = {"tasks": [task.pk], "experts": [world.expert1.pk], "task": task.pk, "to": colleague.pk,
+            "filter": SavedFilter.objects.get().pk}
+    before = _no_change(document)
+    client = Client(raise_request_exception=False)
+    client.force_login(world.training_officer)
+    for bad in BAD_VALUES:
+        response = client.post(INBOX, {"action": action, **good, field: bad})
+        assert response.status_code in (302, 400), (bad, response.status_code)
+        assert _no_change(document) == before, bad
+        assert SavedFilter.objects.count() == 1, bad
+
+
+@pytest.mark.parametrize("field", ["organisation", "year", "page", "tab", "kind"])
+def test_malformed_inbox_filters_never_break_the_page(world, client_for, inbox_world, field):
+    client = Client(raise_request_exception=False)
+    client.force_login(world.training_officer)
+    for bad in BAD_VALUES:
+        response = client.get(INBOX, {field: bad})
+        assert response.status_code in (200, 400), (field, bad, response.status_code)
+
+
+def test_malformed_copy_recipient_is_refused_cleanly(world, client_for, inbox_world):
+    from workflow.models import DocumentCopy
+
+    document, _task = inbox_world
+    client = Client(raise_request_exception=False)
+    client.force_login(world.training_officer)
+    before = _no_change(document)
+    for bad in BAD_VALUES:
+        response = client.post(reverse("workflow:copy", args=[document.pk]), {"recipient": bad})
+        assert response.status_code in (302, 400, 404), bad
+        assert _no_change(document) == before
+        assert not DocumentCopy.objects.exists()
+
+
+def test_malformed_parameter_answers_the_chinese_400_page(world, client_for, inbox_world):
+    from django.utils.translation import gettext
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world.training_officer)
+    response = client.post(INBOX, {"action": "hand_over", "task": "abc", "to": "abc"})
+    assert response.status_code == 400
+    assert gettext("Bad request") in response.content.decode()
+
+
+# --- item 16: only the district's reviewers copy; "back" stays on this site ----------------------
+
+@pytest.mark.parametrize("sender", ["expert1", "principal", "school_officer", "other_district_bureau_officer"])
+def test_only_the_districts_reviewers_may_copy(world, client_for, sender):
+    from workflow.models import DocumentCopy
+
+    elsewhere = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1])
+    user = elsewhere.bureau_officer if sender.startswith("other_district") else getattr(world, sender)
+    before = snapshot(document)
+    client = client_for(user)
+    response = client.post(reverse("workflow:copy", args=[document.pk]),
+                           {"recipient": world.other_school_officer.pk})
+    assert response.status_code in (403, 404)
+    assert not DocumentCopy.objects.exists()
+    assert snapshot(document) == before
+    assert client_for(world.other_school_officer).get(reverse("plans:detail", args=[document.pk])).status_code == 404
+    # ...and the document page offers them no copy form.
+    page = client.get(reverse("plans:detail", args=[document.pk]))
+    assert reverse("workflow:copy", args=[document.pk]) not in page.content.decode()
+
+
+@pytest.mark.parametrize("sender", ["training_officer", "bureau_officer"])
+def test_the_districts_reviewers_copy(world, client_for, sender):
+    from workflow.models import DocumentCopy
+
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1])
+    client = client_for(getattr(world, sender))
+    assert reverse("workflow:copy", args=[document.pk]) in client.get(
+        reverse("plans:detail", args=[document.pk])).content.decode()
+    response = client.post(reverse("workflow:copy", args=[document.pk]), {"recipient": world.other_school_officer.pk})
+    assert response.status_code == 302
+    assert DocumentCopy.objects.filter(document=document, recipient=world.other_school_officer).exists()
+    assert client_for(world.other_school_officer).get(reverse("plans:detail", args=[document.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/steal", "//evil.example/", "http://evil.example",
+                                  "javascript:alert(1)", "https:///evil.example", "\\\\evil.example"])
+def test_inbox_redirects_only_to_this_site(world, client_for, back):
+    response = client_for(world.training_officer).post(INBOX, {"action": "save_filter", "name": "本年",
+                                                               "query": "year=2024", "back": back})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workflow:inbox")
+
+
+def test_inbox_redirects_back_to_its_own_filters(world, client_for):
+    response = client_for(world.training_officer).post(INBOX, {"action": "save_filter", "name": "本年",
+                                                               "query": "year=2024", "back": "?tab=queue&year=2024"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workflow:inbox") + "?tab=queue&year=2024"

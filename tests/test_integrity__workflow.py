@@ -566,3 +566,21 @@ def test_inbox_redirects_back_to_its_own_filters(world, client_for):
                                                                "query": "year=2024", "back": "?tab=queue&year=2024"})
     assert response.status_code == 302
     assert response["Location"] == reverse("workflow:inbox") + "?tab=queue&year=2024"
+
+
+def test_viewflow_bulk_release_and_claim_keep_assigned_tasks(world, client_for):
+    """viewflow's own bulk actions (queue/assign/, inbox/unassign/) ask the same node rules."""
+    document = make_school_plan(world)
+    to_expert_review(world, client_for, document, [world.expert1, world.expert2])
+    task = open_task(document, "expert_review", owner=world.expert1)
+    before = snapshot(document)
+    response = client_for(world.expert1).post(reverse("review:tasks_unassign"), {"pk": [task.pk], "_confirm": "1"})
+    assert response.status_code in REFUSED
+    assert snapshot(document) == before
+
+    task = _release_behind_the_flows_back(task)
+    before = snapshot(document)
+    for user in (world.expert3, world.training_officer, world.other_school_officer):
+        response = client_for(user).post(reverse("review:tasks_assign"), {"pk": [task.pk], "_confirm": "1"})
+        assert response.status_code in REFUSED, user
+        assert snapshot(document) == before

@@ -584,3 +584,15 @@ def test_viewflow_bulk_release_and_claim_keep_assigned_tasks(world, client_for):
         response = client_for(user).post(reverse("review:tasks_assign"), {"pk": [task.pk], "_confirm": "1"})
         assert response.status_code in REFUSED, user
         assert snapshot(document) == before
+
+
+def test_unowned_declaration_revise_task_goes_only_to_its_teacher(world, client_for, declaration_returned):
+    teacher, declaration = declaration_returned
+    task = _release_behind_the_flows_back(_declaration_task(declaration, "revise"))
+    for user in (world.school_officer, world.principal, world.training_officer, world.teacher):
+        assert client_for(user).post(task_url(task, "assign")).status_code in REFUSED, user
+        task.refresh_from_db()
+        assert task.owner_id is None and task.status == STATUS.NEW
+    assert client_for(teacher.user).post(task_url(task, "assign")).status_code == 302
+    task.refresh_from_db()
+    assert task.owner_id == teacher.user_id

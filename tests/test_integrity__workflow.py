@@ -460,7 +460,7 @@ def _no_change(document):
 
 @pytest.mark.parametrize("action,field", [
     ("batch_approve", "tasks"), ("batch_approve", "experts"), ("hand_over", "task"), ("hand_over", "to"),
-    ("delete_filter", "filter"),
+    ("delete_filter", "filter"), ("save_filter", "name"), ("save_filter", "query"),
 ])
 def test_malformed_inbox_post_is_refused_cleanly(world, client_for, inbox_world, action, field):
     from workflow.models import SavedFilter
@@ -470,15 +470,18 @@ def test_malformed_inbox_post_is_refused_cleanly(world, client_for, inbox_world,
                             organisation=world.training_school)
     SavedFilter.objects.create(user=world.training_officer, name="本年", query="year=2024")
     good = {"tasks": [task.pk], "experts": [world.expert1.pk], "task": task.pk, "to": colleague.pk,
-            "filter": SavedFilter.objects.get().pk}
+            "filter": SavedFilter.objects.get().pk, "name": "本年", "query": "year=2024"}
     before = _no_change(document)
     client = Client(raise_request_exception=False)
     client.force_login(world.training_officer)
-    for bad in BAD_VALUES:
+    for bad in BAD_VALUES + ["\x00", "名\x00称", "\u200b"]:
         response = client.post(INBOX, {"action": action, **good, field: bad})
         assert response.status_code in (302, 400), (bad, response.status_code)
         assert _no_change(document) == before, bad
-        assert SavedFilter.objects.count() == 1, bad
+        if action == "save_filter":  # a name or query it can store is saved, nothing else
+            assert all("\x00" not in f.name + f.query for f in SavedFilter.objects.all()), bad
+        else:
+            assert SavedFilter.objects.count() == 1, bad
 
 
 @pytest.mark.parametrize("field", ["organisation", "year", "page", "tab", "kind"])
@@ -502,6 +505,11 @@ def test_malformed_copy_recipient_is_refused_cleanly(world, client_for, inbox_wo
         assert response.status_code in (302, 400, 404), bad
         assert _no_change(document) == before
         assert not DocumentCopy.objects.exists()
+    for note in ("\x00", "抄送\x00", "x" * 5000):
+        response = client.post(reverse("workflow:copy", args=[document.pk]),
+                               {"recipient": world.other_school_officer.pk, "note": note})
+        assert response.status_code in (302, 400), note
+        assert all("\x00" not in c.note for c in DocumentCopy.objects.all())
 
 
 def test_malformed_parameter_answers_the_chinese_400_page(world, client_for, inbox_world):

@@ -21,7 +21,7 @@ from plans.forms import add_validation_error
 from plans.views import document_page_context
 
 from . import selectors, services
-from .forms import ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm
+from .forms import CopyNoteForm, ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm, SavedFilterForm
 
 
 
@@ -187,6 +187,7 @@ def inbox(request):
         return _inbox_post(request)
     tab = request.GET.get("tab") if request.GET.get("tab") in selectors.INBOX_TABS else "mine"
     kind = request.GET.get("kind", "")
+    kind = kind if kind in Document.Kind.values else ""
     # Optional filters: a malformed value is ignored (core.params).
     organisation_id = parse_id(request.GET.get("organisation"), required=False)
     year = parse_year(request.GET.get("year"))
@@ -246,11 +247,12 @@ def _inbox_post(request):
             inbox_actions.task_hand_over(task=task, user=request.user, to=to)
             messages.success(request, _("Task handed over to %(name)s.") % {"name": to.display_name})
         elif action == "save_filter":
-            name = request.POST.get("name", "").strip()[:50]
-            if not name:
-                raise ValidationError(_("Give the filter a name."))
-            SavedFilter.objects.update_or_create(user=request.user, name=name,
-                                                 defaults={"query": request.POST.get("query", "")[:300]})
+            # The query is the page's own (a hidden field): cut, not refused, if too long.
+            form = SavedFilterForm({"name": request.POST.get("name", ""), "query": request.POST.get("query", "")[:300]})
+            if not form.is_valid():
+                raise ValidationError([message for errors in form.errors.values() for message in errors])
+            SavedFilter.objects.update_or_create(user=request.user, name=form.cleaned_data["name"],
+                                                 defaults={"query": form.cleaned_data["query"]})
             messages.success(request, _("Filter saved."))
         elif action == "delete_filter":
             SavedFilter.objects.filter(user=request.user, pk=parse_id(request.POST.get("filter"))).delete()
@@ -273,9 +275,12 @@ def document_copy(request, pk):
     if request.method != "POST":
         raise PermissionDenied
     recipient = get_object_or_404(User, pk=parse_id(request.POST.get("recipient")))
+    form = CopyNoteForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError([message for errors in form.errors.values() for message in errors])
         inbox_actions.document_copy(document=document, sender=request.user, recipient=recipient,
-                                    note=request.POST.get("note", "")[:200])
+                                    note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

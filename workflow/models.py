@@ -33,6 +33,9 @@ class Decision(models.TextChoices):
     DISAGREE = "disagree", _("Disagree")
 
 
+EXPERT_OPINIONS = (Decision.AGREE, Decision.AGREE_WITH_CHANGES, Decision.DISAGREE)
+
+
 class ReviewProcess(Process):
     """One document's way through review; it survives returns and resubmissions."""
 
@@ -64,11 +67,17 @@ class ReviewProcess(Process):
             .order_by("pk").values_list("expert_id", flat=True)
         )
 
+    def expert_opinions(self):
+        """This round's answers: opinions of the experts assigned for the current
+        version. Other entries at the expert step (copies, claims, releases) are not answers."""
+        return self.document.trail.filter(
+            version=self.document.version, step=Step.EXPERT_REVIEW, decision__in=EXPERT_OPINIONS,
+            actor_id__in=self.current_expert_ids(),
+        )
+
     def experts_all_agree(self) -> bool:
         """Any 不同意 in this round sends the document back to its author."""
-        return not self.document.trail.filter(
-            version=self.document.version, step=Step.EXPERT_REVIEW, decision=Decision.DISAGREE,
-        ).exists()
+        return not self.expert_opinions().filter(decision=Decision.DISAGREE).exists()
 
 
 def initial_reviewer_organisation(document: Document) -> Organisation:

@@ -73,7 +73,7 @@ def document_create(request, kind):
         try:
             document = editor.save()
         except ValidationError as error:
-            if error.code != "year_taken":
+            if getattr(error, "code", None) != "year_taken":
                 raise
             first = editor.header.taken_by()
             if first is None:
@@ -109,12 +109,12 @@ def document_edit(request, pk):
         try:
             editor.save()
         except ValidationError as error:
-            if error.code == "not_editable":  # submitted meanwhile
+            if getattr(error, "code", None) == "not_editable":  # submitted meanwhile
                 messages.error(request, error.messages[0])
                 return redirect("plans:detail", pk=document.pk)
             # Changed since the form was opened, or the year was taken meanwhile:
             # nothing saved; the form keeps what the user typed.
-            editor.header.add_error("year" if error.code == "year_taken" else None, error)
+            editor.header.add_error("year" if getattr(error, "code", None) == "year_taken" else None, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("plans:detail", pk=document.pk)

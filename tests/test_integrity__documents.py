@@ -8,6 +8,7 @@ every time on both databases.
 """
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -152,9 +153,9 @@ def test_editor_holding_a_stale_row_cannot_undo_a_submission(world):
     editor.header.is_valid()
     services.document_submit(document=Document.objects.get(pk=document.pk), user=world.school_officer)
     editor.detail.is_valid(), editor.rows.is_valid(), editor.attachment.is_valid()
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         editor.save()
-    assert getattr(refused.value, "code", None) == "not_editable"
+    assert refused.value.code == "not_editable"
     _assert_consistent_after_one_submission(document, document.title)
 
 

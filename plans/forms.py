@@ -6,12 +6,13 @@ import os
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core import limits
 
+from .services import document_edit_token, document_lock_for_edit
 from .models import (
     AnnualPlan, Attachment, ChangeRequest, ContentModule, Document, PlannedProject, ProjectProposal,
     SchoolPlan, SchoolPlanYear, SchoolTrainingForm, SchoolTrainingTopic, TrainingMode,
@@ -65,6 +66,9 @@ class HeadcountField(forms.CharField):
 
 
 class DocumentHeaderForm(forms.ModelForm):
+    # Editing: the row's state when the form was opened (services.document_edit_token).
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Document
         fields = ["title", "year"]
@@ -73,19 +77,29 @@ class DocumentHeaderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.organisation = organisation
+        if self.instance.pk:
+            self.fields["edit_token"].initial = document_edit_token(self.instance)
+        else:
+            del self.fields["edit_token"]
+
+    def taken_by(self):
+        """The organisation's other plan of this kind and year (one per year), if any."""
+        year = self.cleaned_data.get("year")
+        if not year or self.kind == Document.Kind.PROJECT_PROPOSAL:
+            return None
+        taken = Document.objects.filter(kind=self.kind, organisation=self.organisation, year=year)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        return taken.first()
 
     def clean(self):
         cleaned = super().clean()
-        year = cleaned.get("year")
-        if year and self.kind != Document.Kind.PROJECT_PROPOSAL:
-            taken = Document.objects.filter(kind=self.kind, organisation=self.organisation, year=year)
-            if self.instance.pk:
-                taken = taken.exclude(pk=self.instance.pk)
-            if taken.exists():
-                self.add_error("year", ERROR_YEAR_TAKEN % {
-                    "kind": Document.Kind(self.kind).label, "year": year,
-                })
+        if self.taken_by() is not None:
+            self.add_error("year", self.year_taken_message())
         return cleaned
+
+    def year_taken_message(self):
+        return ERROR_YEAR_TAKEN % {"kind": Document.Kind(self.kind).label, "year": self.cleaned_data.get("year")}
 
 
 def _checkboxes(choices_class, label):
@@ -237,9 +251,31 @@ class DocumentEditor:
     def is_valid(self) -> bool:
         return all([form.is_valid() for form in self.forms])  # validate every form, report all errors
 
-    @transaction.atomic
     def save(self) -> Document:
-        document = self.header.save()
+        """Save everything or nothing. Raises ValidationError (code "not_editable"
+        or "changed") when the document may no longer be edited or changed since
+        the form was opened, and (code "year_taken") when another request saved
+        the organisation's plan for that year first."""
+        try:
+            with transaction.atomic():
+                return self._save()
+        except IntegrityError:
+            # Two requests passed clean() together (a double click on "save"):
+            # the unique constraint let one in; say so instead of a 500.
+            if self.header.taken_by() is not None:
+                raise ValidationError(self.header.year_taken_message(), code="year_taken")
+            raise
+
+    def _save(self) -> Document:
+        if self.document.pk:
+            document_lock_for_edit(document=self.document, user=self.user,
+                                   token=self.header.cleaned_data.get("edit_token", ""))
+            # Only the header's own fields: status, version and filing number
+            # belong to the review, never to the edit form.
+            document = self.header.save(commit=False)
+            document.save(update_fields=["title", "year", "updated_at"])
+        else:
+            document = self.header.save()
         detail = self.detail.save(commit=False)
         detail.document = document
         detail.save()

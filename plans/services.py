@@ -13,6 +13,10 @@ ERROR_NOT_EDITABLE = _("Only a draft or a returned document can be changed.")
 ERROR_NO_PROJECTS = _("An annual plan needs at least one project in its schedule table.")
 ERROR_NO_YEAR_BLOCKS = _("A school-based plan needs at least one school-year block.")
 ERROR_ALREADY_SUBMITTED = _("This document has already been submitted.")
+ERROR_CHANGED_SINCE_OPENED = _(
+    "This document was changed after you opened it (by someone else, or in another tab). "
+    "Nothing was saved: reload the page to see the current version, then make your changes again."
+)
 
 
 def document_check_complete(*, document: Document) -> None:
@@ -50,7 +54,11 @@ def _jsonable(value):
 
 
 def document_freeze_version(*, document: Document, user: User) -> DocumentVersion:
-    document.version += 1
+    """Freeze the content as the next version. Call inside a transaction: the
+    row lock makes the number and the snapshot those of the committed row,
+    even if the caller's instance is stale (an edit saved meanwhile)."""
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    document.version = locked.version + 1
     document.save(update_fields=["version", "updated_at"])
     return DocumentVersion.objects.create(
         document=document, number=document.version,
@@ -69,7 +77,7 @@ def document_submit(*, document: Document, user: User) -> Document:
     if not user.has_perm("plans.change_document", document):
         raise PermissionDenied
     if document.status != Document.Status.DRAFT:
-        raise ValidationError(_("This document has already been submitted."))
+        raise ValidationError(ERROR_ALREADY_SUBMITTED, code="already_submitted")
     document_check_complete(document=document)
     document_freeze_version(document=document, user=user)
     document.status = Document.Status.INITIAL_REVIEW
@@ -83,7 +91,7 @@ def document_assert_editable(*, document: Document, user: User) -> None:
     if not user.has_perm("plans.change_document", document):
         raise PermissionDenied
     if not document.is_editable:
-        raise ValidationError(ERROR_NOT_EDITABLE)
+        raise ValidationError(ERROR_NOT_EDITABLE, code="not_editable")
 
 
 # Each kind's content model and, for the kinds with a table, the model of its rows.
@@ -125,3 +133,19 @@ def document_content_update(*, document: Document, user: User, **fields) -> None
     for field, value in fields.items():
         setattr(detail, field, value)
     _validated_save(detail)
+
+
+def document_edit_token(document: Document) -> str:
+    """What the edit form carries to prove it shows the current row: every
+    save of a document (edits, submissions, decisions) moves updated_at."""
+    return document.updated_at.isoformat() if document.updated_at else ""
+
+
+def document_lock_for_edit(*, document: Document, user: User, token: str) -> Document:
+    """Lock the row for an edit (inside a transaction) and check, under the
+    lock, that it may still be edited and is as the form showed it."""
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    document_assert_editable(document=locked, user=user)
+    if not token or token != document_edit_token(locked):
+        raise ValidationError(ERROR_CHANGED_SINCE_OPENED, code="changed")
+    return locked

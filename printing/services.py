@@ -66,9 +66,11 @@ def document_print_context(document: Document) -> dict:
     return context
 
 
-def document_html(document: Document, *, stylesheet_url: str) -> str:
+def document_html(document: Document, *, stylesheet_url: str, csp_nonce: str = "") -> str:
+    """csp_nonce: the request's nonce, for the print preview page (config/middleware.py)."""
     context = document_print_context(document)
     context["stylesheet_url"] = stylesheet_url
+    context["csp_nonce"] = csp_nonce
     return render_to_string("printing/document.html", context)
 
 

@@ -19,7 +19,8 @@ from .forms import BatchPrintForm
 def document_preview(request, pk):
     """The print layout as a web page, before downloading the PDF."""
     document = get_visible_document(request.user, pk)
-    html = services.document_html(document, stylesheet_url=staticfiles_storage.url(services.PRINT_CSS))
+    html = services.document_html(document, stylesheet_url=staticfiles_storage.url(services.PRINT_CSS),
+                                  csp_nonce=getattr(request, "csp_nonce", ""))
     return HttpResponse(html)
 
 

@@ -9,6 +9,8 @@ training school and the bureau see their district):
 * a teacher's report: the teacher (Teacher.user), their school's officer and
   principal, and district staff of their district;
 * the district report: training-school and bureau officers.
+
+The rules are attendance/scopes.py's, asked through user.has_perm.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -17,43 +19,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation
 from core.params import parse_id
 from printing.spreadsheets import export_url as _export_url
 from printing.spreadsheets import wants_xlsx as _wants_xlsx
 from printing.spreadsheets import report_response
-from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 from schedule.models import ScheduledProject
 
 from . import reports
 from .models import Teacher
-from .services import is_organiser
+from .scopes import teacher_may_view
 
 YEARS = range(2000, 2101)
-
-
-# --- who may see which report ----------------------------------------------------------
-
-def is_district_staff(user: User, district_id) -> bool:
-    return user.role in DISTRICT_ROLES and user.organisation_id is not None and user.district_id == district_id
-
-
-def may_view_project_report(user: User, project: ScheduledProject) -> bool:
-    return is_organiser(user, project) or is_district_staff(user, project.district_id)
-
-
-def may_view_school_report(user: User, organisation: Organisation) -> bool:
-    if user.role in SCHOOL_STAFF_ROLES:
-        return user.organisation_id == organisation.pk
-    return is_district_staff(user, organisation.district_id)
-
-
-def may_view_teacher_report(user: User, teacher: Teacher) -> bool:
-    if teacher.user_id is not None and teacher.user_id == user.pk:
-        return True
-    if user.role in SCHOOL_STAFF_ROLES:
-        return user.organisation_id == teacher.organisation_id
-    return is_district_staff(user, teacher.organisation.district_id)
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -108,14 +85,14 @@ def _participation_summary(report) -> list[tuple]:
 def project_report(request, pk):
     project = get_object_or_404(ScheduledProject.objects.select_related("organiser"), pk=pk)
     user = request.user
-    if not may_view_project_report(user, project):
+    if not user.has_perm("attendance.view_project_report", project):
         raise PermissionDenied
     report = reports.project_report(project)
     if _wants_xlsx(request):
         return _project_xlsx(report)
     return render(request, "attendance/reports/project.html", {
         "report": report, "project": project, "export_url": _export_url(request),
-        "teacher_links": {row.teacher.pk for row in report.rows if may_view_teacher_report(user, row.teacher)},
+        "teacher_links": {row.teacher.pk for row in report.rows if teacher_may_view(user, row.teacher)},
     })
 
 
@@ -140,17 +117,17 @@ def _project_xlsx(report):
 def school_report(request):
     user = request.user
     wanted = request.GET.get("organisation")
-    if user.role in SCHOOL_STAFF_ROLES and user.organisation_id:
+    if user.is_school_staff:
         organisation = user.organisation
         if wanted and wanted != str(organisation.pk):
             raise PermissionDenied
-    elif user.role in DISTRICT_ROLES and user.organisation_id:
+    elif user.is_district_reviewer:
         if not wanted:
             return redirect("attendance:report_district")
         organisation = get_object_or_404(Organisation, pk=parse_id(wanted), kind__in=reports.SCHOOL_KINDS)
     else:
         raise PermissionDenied
-    if not organisation.is_school or not may_view_school_report(user, organisation):
+    if not organisation.is_school or not user.has_perm("attendance.view_school_report", organisation):
         raise PermissionDenied
     year = _year(request)
     report = reports.school_report(organisation, year)
@@ -159,7 +136,7 @@ def school_report(request):
     return render(request, "attendance/reports/school.html", {
         "report": report, "year": year, "year_label": _school_year_label(year),
         "export_url": _export_url(request),
-        "organisation_param": wanted if user.role in DISTRICT_ROLES else "",
+        "organisation_param": wanted if user.is_district_reviewer else "",
     })
 
 
@@ -188,7 +165,7 @@ def _school_xlsx(report):
 @login_required
 def teacher_report(request, pk):
     teacher = get_object_or_404(Teacher.objects.select_related("organisation"), pk=pk)
-    if not may_view_teacher_report(request.user, teacher):
+    if not request.user.has_perm("attendance.view_teacher", teacher):
         raise PermissionDenied
     year = _year(request)
     report = reports.teacher_report(teacher, year)
@@ -229,7 +206,7 @@ def _teacher_xlsx(report):
 @login_required
 def district_report(request):
     user = request.user
-    if user.role not in DISTRICT_ROLES or not user.organisation_id:
+    if not user.is_district_reviewer:
         raise PermissionDenied
     year = _year(request)
     report = reports.district_report(user.organisation.district, year)

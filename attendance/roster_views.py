@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
 from .models import Teacher
@@ -24,8 +23,6 @@ PAGE_SIZE = 50
 ERROR_FILE_TYPE = gettext_lazy("Choose an Excel workbook (.xlsx). Save older .xls files as .xlsx first.")
 ERROR_FILE_SIZE = gettext_lazy("The file may be at most %(size)s MB.")
 ERROR_NO_TEACHERS = gettext_lazy("The file contains no teachers: fill in one teacher per row below the header row.")
-
-SCHOOL_STAFF_ROLES = {User.Role.SCHOOL_OFFICER, User.Role.PRINCIPAL}
 
 
 class RosterUploadForm(forms.Form):
@@ -58,8 +55,8 @@ def mask_id_number(number: str) -> str:
 
 def _school_of(user, *, may_import=False):
     """The user's own school or kindergarten, or 403."""
-    roles = {User.Role.SCHOOL_OFFICER} if may_import else SCHOOL_STAFF_ROLES
-    if user.role not in roles or not user.organisation_id or not user.organisation.is_school:
+    allowed = user.is_school_officer if may_import else user.is_school_staff
+    if not allowed or not user.organisation.is_school:
         raise PermissionDenied
     return user.organisation
 
@@ -76,7 +73,7 @@ def _list_page(request, school, *, form=None, row_errors=None):
     if query:
         teachers = teachers.filter(name__icontains=query)
     page = Paginator(teachers.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    may_import = request.user.role == User.Role.SCHOOL_OFFICER
+    may_import = request.user.is_school_officer
     if may_import and form is None:
         form = RosterUploadForm()
     return render(request, "attendance/roster/teacher_list.html", {

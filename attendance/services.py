@@ -58,17 +58,15 @@ CODE_PERIOD_SECONDS = 60  # the code on the screen changes every minute
 # --- who may do what -----------------------------------------------------------
 
 def is_organiser(user: User, project: ScheduledProject) -> bool:
-    return user.role in (User.Role.TRAINING_OFFICER, User.Role.SCHOOL_OFFICER) and \
-        user.organisation_id == project.organiser_id
+    return user.is_author and user.organisation_id == project.organiser_id
 
 
 def is_session_organiser(user: User, session: Session) -> bool:
-    return user.role in (User.Role.TRAINING_OFFICER, User.Role.SCHOOL_OFFICER) and \
-        user.organisation_id == session.organisation_id
+    return user.is_author and user.organisation_id == session.organisation_id
 
 
 def is_school_officer_of(user: User, teacher: Teacher) -> bool:
-    return user.role == User.Role.SCHOOL_OFFICER and user.organisation_id == teacher.organisation_id
+    return user.is_school_officer and user.organisation_id == teacher.organisation_id
 
 
 def project_run(project: ScheduledProject) -> ProjectRun:
@@ -430,14 +428,9 @@ def sign_in_with_code(*, user: User, code: str, now: datetime.datetime | None = 
 
 def may_see_sign_in(user: User, session: Session) -> bool:
     """The sign-in page names the session: only for its roster, its organiser and its district's staff."""
-    from plans.rules import DISTRICT_ROLES
-
-    if is_session_organiser(user, session):
+    if is_session_organiser(user, session) or user.is_district_reviewer_of(session.organisation.district_id):
         return True
-    if user.role in DISTRICT_ROLES and user.organisation_id and \
-            user.organisation.district_id == session.organisation.district_id:
-        return True
-    return user.role == User.Role.TEACHER and on_roster(session, Teacher.objects.filter(user=user).first())
+    return user.is_teacher and on_roster(session, Teacher.objects.filter(user=user).first())
 
 
 # --- leave (请假手续) -----------------------------------------------------------------
@@ -574,7 +567,7 @@ def session_add(*, user: User, project: ScheduledProject | None = None, school_p
             raise PermissionDenied
         session = Session(project=project, organisation=project.organiser, **fields)
     else:
-        if not (user.role == User.Role.SCHOOL_OFFICER and user.organisation_id == school_plan.organisation_id
+        if not (user.is_school_officer and user.organisation_id == school_plan.organisation_id
                 and school_plan.kind == Document.Kind.SCHOOL_PLAN and school_plan.status == Document.Status.APPROVED):
             raise PermissionDenied
         session = Session(school_plan=school_plan, organisation=school_plan.organisation, **fields)

@@ -8,10 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from core.params import BadParameter, parse_id, parse_year
 from plans.forms import add_validation_error
-from plans.rules import DISTRICT_ROLES
 from schedule.selectors import project_list_visible
 
 from . import services
@@ -31,7 +29,7 @@ def project_page(request, pk):
     run = services.project_run(project)
     run_form = ProjectRunForm(request.POST if "run" in request.POST else None, instance=run) if organiser else None
     own_teachers = Teacher.objects.none()
-    if user.role == User.Role.SCHOOL_OFFICER:
+    if user.is_school_officer:
         own_teachers = Teacher.objects.filter(organisation_id=user.organisation_id, active=True).exclude(
             enrolments__project=project, enrolments__status__in=[
                 Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED, Enrolment.Status.WAITLISTED,
@@ -50,14 +48,14 @@ def project_page(request, pk):
             return response
 
     enrolments = project.enrolments.select_related("teacher__organisation")
-    if not (organiser or user.role in DISTRICT_ROLES):
+    if not (organiser or user.is_district_reviewer):
         enrolments = enrolments.filter(teacher__organisation_id=user.organisation_id)
     return render(request, "attendance/project.html", {
         "project": project, "run": run, "organiser": organiser, "run_form": run_form,
         "nominate_form": nominate_form if own_teachers.exists() else None,
         "session_form": session_form, "enrolments": enrolments,
         "sessions": project.sessions.all(),
-        "can_apply": user.role == User.Role.TEACHER and run.self_enrolment,
+        "can_apply": user.is_teacher and run.self_enrolment,
     })
 
 
@@ -125,12 +123,9 @@ def _marks(post) -> dict[int, str]:
 
 def _visible_session(user, pk) -> Session:
     session = get_object_or_404(Session.objects.select_related("project", "organisation"), pk=pk)
-    if services.is_session_organiser(user, session):
-        return session
-    if user.role in DISTRICT_ROLES and user.organisation_id and \
-            user.organisation.district_id == session.organisation.district_id:
-        return session
-    raise Http404
+    if not user.has_perm("attendance.view_session", session):
+        raise Http404
+    return session
 
 
 @login_required
@@ -281,7 +276,7 @@ def my_training(request):
 
 @login_required
 def leave_requests(request):
-    if request.user.role != User.Role.SCHOOL_OFFICER:
+    if not request.user.is_school_officer:
         raise PermissionDenied
     pending = LeaveRequest.objects.filter(teacher__organisation_id=request.user.organisation_id).select_related(
         "teacher", "session")
@@ -302,7 +297,7 @@ def leave_requests(request):
 def school_based(request):
     """A school's own training sessions, against its approved school-based plan."""
     user = request.user
-    if user.role != User.Role.SCHOOL_OFFICER:
+    if not user.is_school_officer:
         raise PermissionDenied
     year = parse_year(request.GET.get("year") or timezone.localdate().year, required=True)
     plan = services.school_plan_for(user.organisation_id, year)

@@ -5,8 +5,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.models import User
-
 from . import exports
 from .forms import AuditFilterForm
 from .models import AuditEvent
@@ -17,7 +15,7 @@ PAGE_SIZE = 50
 
 def _bureau_only(user):
     """The audit trail is the bureau's: its officers see their own district's events."""
-    if user.role != User.Role.BUREAU_OFFICER or not user.organisation_id:
+    if not user.is_bureau_officer:
         raise PermissionDenied
 
 

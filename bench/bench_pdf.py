@@ -30,10 +30,10 @@ from django.db import transaction  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from plans.models import Document, SchoolPlan, SchoolPlanYear  # noqa: E402
-from plans.services import document_submit  # noqa: E402
 from printing.services import document_pdf, documents_pdf  # noqa: E402
 from workflow import services as review  # noqa: E402
 from workflow.selectors import task_inbox, task_queue  # noqa: E402
+from workflow.submission import document_submit  # noqa: E402
 
 BATCH = 100
 

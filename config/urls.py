@@ -3,14 +3,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from workflow.viewsets import site
+from config.workflow_site import site
+from plans import urls as plans_urls
+from workflow import document_views
+
+# A document's pages are plans'; its submit button starts the review, so its view is
+# workflow's (plans sits below workflow), mounted here under the document's path and name.
+documents = ([*plans_urls.urlpatterns,
+              path("<int:pk>/submit/", document_views.document_submit, name="submit")], plans_urls.app_name)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("documents/", include("plans.urls")),
+    path("documents/", include(documents)),
     path("inbox/", include("workflow.urls")),
     path("print/", include("printing.urls")),
     path("schedule/", include("schedule.urls")),

@@ -25,6 +25,8 @@ from plans.forms import MAGIC
 from workflow.services import task_perform
 
 from .models import Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess, Level
+# Who sees which declarations (credits/scopes.py); credits.flows and registration_views ask here.
+from .scopes import declaration_may_view, declarations_visible, may_use_declarations  # noqa: F401
 from .services import ledger_add, overlapping_entries
 
 CERTIFICATE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
@@ -55,8 +57,6 @@ ERROR_BATCH_EMPTY = _("Choose at least one declaration.")
 ERROR_BATCH_NOT_WAITING = _(
     "Some of the chosen declarations are no longer waiting for your school's verification: none was approved.")
 
-SCHOOL_STAFF_ROLES = {User.Role.SCHOOL_OFFICER, User.Role.PRINCIPAL}
-DISTRICT_ROLES = {User.Role.TRAINING_OFFICER, User.Role.BUREAU_OFFICER}
 OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
 Step = DeclarationDecision.Step
@@ -280,43 +280,7 @@ def declarations_batch_verify(user: User, ids, comment: str = "") -> list[Declar
 
 
 # --- who sees what ---------------------------------------------------------------------------
-
-def may_use_declarations(user) -> bool:
-    """May open the registration pages at all (viewflow asks with no object)."""
-    if not user.is_authenticated:
-        return False
-    return (user.is_superuser or user.role in SCHOOL_STAFF_ROLES | DISTRICT_ROLES
-            or Teacher.objects.filter(user=user).exists())
-
-
-def declarations_visible(user) -> QuerySet[Declaration]:
-    """A teacher their own; a school its teachers'; the training school and bureau their district's."""
-    declarations = Declaration.objects.select_related("teacher__organisation")
-    if not user.is_authenticated:
-        return declarations.none()
-    if user.is_superuser:
-        return declarations
-    scope = Q(teacher__user=user)
-    if user.organisation_id and user.role in SCHOOL_STAFF_ROLES:
-        scope |= Q(teacher__organisation_id=user.organisation_id)
-    if user.organisation_id and user.role in DISTRICT_ROLES:
-        scope |= Q(teacher__organisation__district_id=user.organisation.district_id)
-    return declarations.filter(scope)
-
-
-def declaration_may_view(user, declaration: Declaration) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or (declaration.teacher.user_id and declaration.teacher.user_id == user.pk):
-        return True
-    if not user.organisation_id:
-        return False
-    if user.role in SCHOOL_STAFF_ROLES:
-        return declaration.teacher.organisation_id == user.organisation_id
-    if user.role in DISTRICT_ROLES:
-        return declaration.teacher.organisation.district_id == user.organisation.district_id
-    return False
-
+# (which declarations: credits/scopes.py)
 
 def school_may_verify(user, declaration: Declaration) -> bool:
     """The school step: a training officer of the teacher's own school."""

@@ -6,8 +6,10 @@ bureau see their district):
 
 * my_credits: the teacher whose roster entry carries their login (Teacher.user);
 * teacher_credits: that teacher's school officer and principal, and district
-  staff of the teacher's district; 404 for anyone else;
-* record_pdf: as teacher_credits, plus the teacher themself;
+  staff of the teacher's district; 404 for anyone else (the teacher themself
+  goes to my_credits);
+* record_pdf: as teacher_credits, plus the teacher themself (both are
+  credits.view_teacher, credits/scopes.py);
 * school_credits / cycle_close: the school's officer and principal; district
   staff of its district with ?organisation=<pk>;
 * district_credits: training-school and bureau officers;
@@ -41,7 +43,6 @@ from attendance.models import Teacher
 from printing.spreadsheets import export_url as _export_url
 from printing.spreadsheets import wants_xlsx as _wants_xlsx
 from printing.spreadsheets import report_response
-from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 
 from . import selectors
 from .models import CycleClosure
@@ -49,18 +50,7 @@ from .models import CycleClosure
 YEARS = range(2000, 2101)
 
 
-# --- who may see what ------------------------------------------------------------------
-
-def is_district_staff(user: User, district_id) -> bool:
-    return user.role in DISTRICT_ROLES and user.organisation_id is not None and user.district_id == district_id
-
-
-def may_view_teacher(user: User, teacher: Teacher) -> bool:
-    """The teacher's school officer and principal, and district staff of the teacher's district."""
-    if user.role in SCHOOL_STAFF_ROLES:
-        return user.organisation_id is not None and user.organisation_id == teacher.organisation_id
-    return is_district_staff(user, teacher.organisation.district_id)
-
+# --- who may see what (a teacher's record: credits.view_teacher, credits/scopes.py) -----
 
 def is_the_teacher(user: User, teacher: Teacher) -> bool:
     return teacher.user_id is not None and teacher.user_id == user.pk
@@ -73,16 +63,16 @@ def _teacher_or_404(pk) -> Teacher:
 def _school_for(request) -> Organisation:
     """The school a school page is about: the user's own, or ?organisation= for district staff."""
     user, wanted = request.user, request.GET.get("organisation", "")
-    if user.role in SCHOOL_STAFF_ROLES and user.organisation_id:
+    if user.is_school_staff:
         organisation = user.organisation
         if wanted and wanted != str(organisation.pk):
             raise Http404
-    elif user.role in DISTRICT_ROLES and user.organisation_id:
+    elif user.is_district_reviewer:
         if not wanted.isdigit():
             raise Http404
         organisation = get_object_or_404(Organisation.objects.select_related("district"), pk=wanted,
                                          kind__in=selectors.SCHOOL_KINDS)
-        if not is_district_staff(user, organisation.district_id):
+        if not user.is_district_reviewer_of(organisation.district_id):
             raise Http404
     else:
         raise PermissionDenied
@@ -93,7 +83,7 @@ def _school_for(request) -> Organisation:
 
 def _district_staff_without_school(request) -> bool:
     """District staff choose a school on the district page."""
-    return request.user.role in DISTRICT_ROLES and not request.GET.get("organisation")
+    return request.user.is_district_reviewer and not request.GET.get("organisation")
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -255,7 +245,7 @@ def teacher_credits(request, pk):
     teacher = _teacher_or_404(pk)
     if is_the_teacher(request.user, teacher):
         return redirect(reverse("credits:my_credits") + _query(year=request.GET.get("year")))
-    if not may_view_teacher(request.user, teacher):
+    if not request.user.has_perm("credits.view_teacher", teacher):
         raise Http404
     return _teacher_page(request, teacher, own=False)
 
@@ -269,7 +259,7 @@ def record_pdf(request, pk):
     from printing.services import page_counter_css, stylesheet_path
 
     teacher = _teacher_or_404(pk)
-    if not (is_the_teacher(request.user, teacher) or may_view_teacher(request.user, teacher)):
+    if not request.user.has_perm("credits.view_teacher", teacher):
         raise Http404
     year = _year(request, teacher.organisation.district)
     ledger = selectors.teacher_ledger(teacher, year)
@@ -330,9 +320,9 @@ def school_credits(request):
     return render(request, "credits/school.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
         "export_url": _export_url(request),
-        "organisation_param": organisation.pk if request.user.role in DISTRICT_ROLES else "",
+        "organisation_param": organisation.pk if request.user.is_district_reviewer else "",
         "cycle_url": reverse("credits:cycle_close") + _query(
-            organisation=organisation.pk if request.user.role in DISTRICT_ROLES else "", year=year),
+            organisation=organisation.pk if request.user.is_district_reviewer else "", year=year),
     })
 
 
@@ -363,7 +353,7 @@ def _school_xlsx(report):
 @_rules_required
 def district_credits(request):
     user = request.user
-    if user.role not in DISTRICT_ROLES or not user.organisation_id:
+    if not user.is_district_reviewer:
         raise PermissionDenied
     district = user.organisation.district
     year = _year(request, district)
@@ -402,7 +392,7 @@ def _fingerprint(rows) -> str:
 
 
 def may_confirm_cycle(user: User, organisation: Organisation) -> bool:
-    return user.role == User.Role.BUREAU_OFFICER and is_district_staff(user, organisation.district_id)
+    return user.is_bureau_officer and user.district_id == organisation.district_id
 
 
 @login_required
@@ -421,7 +411,7 @@ def cycle_close(request):
     first = report.cycle[0]
     closures = selectors.cycle_closures(organisation, first)
     here = reverse("credits:cycle_close") + _query(
-        organisation=organisation.pk if user.role in DISTRICT_ROLES else "", year=last)
+        organisation=organisation.pk if user.is_district_reviewer else "", year=last)
 
     if request.method == "POST":
         if not may_confirm_cycle(user, organisation):
@@ -452,7 +442,7 @@ def cycle_close(request):
         "cycle_open": last >= selectors.current_credit_year(organisation.district),
         "can_confirm": may_confirm_cycle(user, organisation) and not closures and bool(report.rows),
         "figures": _fingerprint(report.rows),
-        "organisation_param": organisation.pk if user.role in DISTRICT_ROLES else "",
+        "organisation_param": organisation.pk if user.is_district_reviewer else "",
         "school_url": reverse("credits:school_credits") + _query(
-            organisation=organisation.pk if user.role in DISTRICT_ROLES else "", year=last),
+            organisation=organisation.pk if user.is_district_reviewer else "", year=last),
     })

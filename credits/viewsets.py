@@ -1,5 +1,5 @@
 """viewflow's own pages for the declaration flow (mounted on the Site in
-workflow/viewsets.py): a teacher sees their own declarations, a school its
+config/workflow_site.py): a teacher sees their own declarations, a school its
 teachers', the training school and bureau their district's; the queue holds
 only tasks the user may claim (the school step has no owner permission, so
 viewflow alone would offer it to everyone)."""

@@ -34,12 +34,13 @@ from attendance.roster import roster_import, roster_xlsx
 from credits.models import CreditEntry
 from credits.services import credit_school_based_year, exemption_add
 from plans.models import Document
-from plans.services import document_content_update, document_create, document_submit
+from plans.services import document_content_update, document_create
 from schedule.models import ScheduledProject
 from schedule.services import change_request_submit, log_entry_add, spot_check_draw, spot_check_record
 from workflow import services as review
 from workflow.models import Decision
 from workflow.selectors import task_inbox, task_queue
+from workflow.submission import document_submit
 
 from .seed import load
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("Training plans")
+
+    def ready(self):
+        from . import scopes
+
+        scopes.register_all()

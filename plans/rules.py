@@ -1,15 +1,10 @@
-"""Who may do what with documents, by organisation and role.
+"""What a user may write, and whether they may open the review pages, by organisation and role.
 
-Plain functions so that views, selectors, the auth backend and viewflow's
-pages all ask the same questions.
+Which documents a user may see or change is plans/scopes.py (accounts.permissions).
 """
-from accounts.models import Organisation, User
+from accounts.models import Organisation
 
 from .models import Document
-
-DISTRICT_ROLES = {User.Role.TRAINING_OFFICER, User.Role.BUREAU_OFFICER}
-SCHOOL_STAFF_ROLES = {User.Role.SCHOOL_OFFICER, User.Role.PRINCIPAL}
-AUTHOR_ROLES = {User.Role.SCHOOL_OFFICER, User.Role.TRAINING_OFFICER}
 
 # Which kinds each kind of organisation writes.
 KINDS_BY_ORGANISATION = {
@@ -20,39 +15,18 @@ KINDS_BY_ORGANISATION = {
 
 
 def authorable_kinds(user) -> list[str]:
-    if user.role not in AUTHOR_ROLES or not user.organisation_id:
+    if not user.is_author:
         return []
     return KINDS_BY_ORGANISATION.get(user.organisation.kind, [])
 
 
 def may_use_review_pages(user) -> bool:
-    return user.role in (DISTRICT_ROLES | SCHOOL_STAFF_ROLES | {User.Role.EXPERT})
+    return user.is_district_reviewer or user.is_school_staff or user.is_expert
 
 
 def may_view(user, document: Document) -> bool:
-    if user.role in DISTRICT_ROLES:
-        return user.district_id == document.organisation.district_id
-    if user.role in SCHOOL_STAFF_ROLES:
-        return user.organisation_id == document.organisation_id
-    return False
+    """The organisation's rule alone, without one-by-one grants (workflow.inbox_actions
+    asks it): defined once, in plans.scopes."""
+    from .scopes import document_may_view
 
-
-def may_edit(user, document: Document) -> bool:
-    # Change requests are started from the schedule, not the new-document menu.
-    kinds = authorable_kinds(user) + ([Document.Kind.CHANGE_REQUEST] if user.role in AUTHOR_ROLES else [])
-    return (
-        user.role in AUTHOR_ROLES
-        and user.organisation_id == document.organisation_id
-        and document.kind in kinds
-    )
-
-
-def organisation_grants(user, perm: str, obj) -> bool:
-    """Answer for accounts.backends.OrganisationScopeBackend."""
-    if not isinstance(obj, Document):
-        return False
-    if perm == "plans.view_document":
-        return may_view(user, obj)
-    if perm == "plans.change_document":
-        return may_edit(user, obj)
-    return False
+    return document_may_view(user, document)

@@ -1,29 +1,6 @@
-from django.db.models import Q, QuerySet
+from accounts.models import User
 
-from accounts.models import Organisation, User
-
-from .models import Document, DocumentUserObjectPermission
-from .rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
-
-
-def document_list_visible(*, user: User) -> QuerySet[Document]:
-    """Documents a user may see: their organisation's or district's by rule,
-    plus those granted one by one through guardian (assigned experts)."""
-    documents = Document.objects.all()
-    if user.is_superuser:
-        return documents
-    granted = DocumentUserObjectPermission.objects.filter(
-        user=user, permission__codename="view_document",
-    ).values("content_object_id")
-    scope = Q(pk__in=granted)
-    if user.role in DISTRICT_ROLES and user.organisation_id:
-        # On the document's own organisation_id column (indexed), not through a join:
-        # an OR across a join made PostgreSQL read every document in the province.
-        district_orgs = Organisation.objects.filter(district_id=user.organisation.district_id).values("pk")
-        scope |= Q(organisation_id__in=district_orgs)
-    elif user.role in SCHOOL_STAFF_ROLES and user.organisation_id:
-        scope |= Q(organisation_id=user.organisation_id)
-    return documents.filter(scope)
+from .scopes import document_list_visible
 
 
 def document_list_for_page(*, user: User, kind="", status="", year=None, organisation_id=None):

@@ -12,7 +12,6 @@ from .models import (
 ERROR_NOT_EDITABLE = _("Only a draft or a returned document can be changed.")
 ERROR_NO_PROJECTS = _("An annual plan needs at least one project in its schedule table.")
 ERROR_NO_YEAR_BLOCKS = _("A school-based plan needs at least one school-year block.")
-ERROR_ALREADY_SUBMITTED = _("This document has already been submitted.")
 ERROR_CHANGED_SINCE_OPENED = _(
     "This document was changed after you opened it (by someone else, or in another tab). "
     "Nothing was saved: reload the page to see the current version, then make your changes again."
@@ -64,27 +63,6 @@ def document_freeze_version(*, document: Document, user: User) -> DocumentVersio
         document=document, number=document.version,
         content=document_snapshot(document=document), submitted_by=user,
     )
-
-
-@transaction.atomic
-def document_submit(*, document: Document, user: User) -> Document:
-    """First submission of a draft: freeze version 1 and start the review flow."""
-    from workflow.flows import ReviewFlow
-    from workflow.services import trail_record
-    from workflow.models import Decision, Step
-
-    document = Document.objects.select_for_update().get(pk=document.pk)
-    if not user.has_perm("plans.change_document", document):
-        raise PermissionDenied
-    if document.status != Document.Status.DRAFT:
-        raise ValidationError(ERROR_ALREADY_SUBMITTED, code="already_submitted")
-    document_check_complete(document=document)
-    document_freeze_version(document=document, user=user)
-    document.status = Document.Status.INITIAL_REVIEW
-    document.save(update_fields=["status", "updated_at"])
-    trail_record(document=document, step=Step.SUBMIT, decision=Decision.SUBMIT, actor=user)
-    ReviewFlow.start.run(document=document)
-    return document
 
 
 def document_assert_editable(*, document: Document, user: User) -> None:

@@ -9,6 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.document_detail, name="detail"),
     path("<int:pk>/edit/", views.document_edit, name="edit"),
     path("<int:pk>/versions/<int:number>/", views.version_detail, name="version"),
-    path("<int:pk>/submit/", views.document_submit, name="submit"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
 ]

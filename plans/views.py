@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
 from core.params import parse_id, parse_year
@@ -14,6 +13,7 @@ from . import rules, services
 from .forms import DocumentEditor
 from .models import Attachment, Document
 from .selectors import document_list_for_page, document_list_visible, version_for_display
+from .signals import document_page
 
 
 def get_visible_document(user, pk) -> Document:
@@ -21,17 +21,18 @@ def get_visible_document(user, pk) -> Document:
     return get_object_or_404(document_list_visible(user=user).select_related("organisation__district"), pk=pk)
 
 
-def document_page_context(document: Document) -> dict:
-    from workflow.models import TrailEntry
-
-    trail = TrailEntry.objects.filter(document=document).select_related("actor").order_by("created_at", "pk")
-    return {
+def document_page_context(document: Document, user=None) -> dict:
+    """What a document's pages show; the apps above plans add their parts
+    (the review trail, …) through the document_page hook."""
+    context = {
         "document": document,
         "detail": document.detail,
-        "trail": trail,
         "versions": document.versions.select_related("submitted_by").order_by("-number"),
         "attachments": document.attachments.all(),
     }
+    for _receiver, extra in document_page.send(sender=Document, document=document, user=user):
+        context.update(extra or {})
+    return context
 
 
 @login_required
@@ -49,7 +50,7 @@ def document_list(request):
     page = Paginator(documents, 25).get_page(request.GET.get("page"))
     user = request.user
     organisations = Organisation.objects.none()
-    if user.role in rules.DISTRICT_ROLES and user.organisation_id:
+    if user.is_district_reviewer:
         organisations = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
             kind=Organisation.Kind.EXPERT_POOL)
     return render(request, "plans/document_list.html", {
@@ -126,27 +127,9 @@ def document_edit(request, pk):
 @login_required
 def document_detail(request, pk):
     document = get_visible_document(request.user, pk)
-    context = document_page_context(document)
+    context = document_page_context(document, user=request.user)
     context["can_edit"] = document.is_editable and request.user.has_perm("plans.change_document", document)
-    context["revise_task_url"] = _open_revise_task_url(document, request.user)
-    if request.user.role in ("training_officer", "bureau_officer", "school_officer"):
-        from workflow.inbox_actions import copy_recipients
-
-        context["copy_recipients"] = copy_recipients(document, request.user)
     return render(request, "plans/document_detail.html", context)
-
-
-def _open_revise_task_url(document, user):
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
-    if document.status != Document.Status.RETURNED:
-        return None
-    task = Task.objects.filter(
-        process__reviewprocess__document=document, flow_task_type="HUMAN",
-        owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED],
-    ).first()
-    return task.flow_task.reverse("execute", args=[task.process_id, task.pk]) if task else None
 
 
 @login_required
@@ -156,19 +139,6 @@ def version_detail(request, pk, number):
     return render(request, "plans/version_detail.html", {
         "document": document, "version": version, "content": version_for_display(version=version),
     })
-
-
-@login_required
-@require_POST
-def document_submit(request, pk):
-    document = get_visible_document(request.user, pk)
-    try:
-        services.document_submit(document=document, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Submitted for initial review."))
-    return redirect("plans:detail", pk=document.pk)
 
 
 @login_required

@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from plans.rules import DISTRICT_ROLES
-from plans.selectors import document_list_visible
+from plans.scopes import document_list_visible
 from plans.views import get_visible_document
 
 from . import services
@@ -34,7 +33,7 @@ def document_pdf(request, pk):
 def batch(request):
     """Training school and bureau: every approved document of a year, as one PDF or a zip."""
     user = request.user
-    if user.role not in DISTRICT_ROLES or not user.organisation_id:
+    if not user.is_district_reviewer:
         raise PermissionDenied
     organisations = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
         kind=Organisation.Kind.EXPERT_POOL)

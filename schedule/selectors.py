@@ -1,31 +1,9 @@
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef
 
 from accounts.models import User
-from plans.rules import DISTRICT_ROLES
 
-from .models import ScheduleChange, ScheduledProject
-
-SCHOOL_ROLES = {User.Role.SCHOOL_OFFICER, User.Role.PRINCIPAL, User.Role.TEACHER}
-
-
-def project_list_visible(*, user: User) -> QuerySet[ScheduledProject]:
-    """District staff see the district's schedule; a school sees the projects
-    open to its teachers (every stage or its own, district-wide or its own)."""
-    projects = ScheduledProject.objects.all()
-    if user.is_superuser:
-        return projects
-    if not user.organisation_id:
-        return projects.none()
-    organisation = user.organisation
-    if user.role in DISTRICT_ROLES:
-        return projects.filter(district_id=organisation.district_id)
-    if user.role in SCHOOL_ROLES:
-        return projects.filter(
-            Q(open_to__isnull=True) | Q(open_to=organisation),
-            Q(stage="") | Q(stage=organisation.stage),
-            district_id=organisation.district_id,
-        )
-    return projects.none()
+from .models import ScheduleChange
+from .scopes import project_list_visible
 
 
 def project_list_for_schedule(*, user: User, year: int, month: int | None = None, stage: str = "",

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from plans.models import ChangeRequest, Document
+from workflow.submission import document_submit
 
+from . import signals
 from .models import ProjectLogEntry, ScheduleChange, ScheduledProject, SpotCheck, SpotCheckItem
 
 ERROR_PROJECT_CLOSED = _("This project is finished or cancelled and can no longer be changed.")
@@ -28,7 +30,7 @@ OPEN_CHANGE_STATUSES = [
 
 
 def document_filed(*, document: Document) -> None:
-    """Called by the review flow when a document is filed (备案)."""
+    """When the review flow files a document (备案; workflow.signals.document_filed)."""
     if document.kind == Document.Kind.ANNUAL_PLAN:
         schedule_annual_plan(document=document)
     elif document.kind == Document.Kind.PROJECT_PROPOSAL:
@@ -81,15 +83,12 @@ def change_request_check(*, project: ScheduledProject, changes: dict, exclude=No
 
 
 def may_request_change(user: User, project: ScheduledProject) -> bool:
-    return user.role in (User.Role.SCHOOL_OFFICER, User.Role.TRAINING_OFFICER) and \
-        user.organisation_id == project.organiser_id
+    return user.is_author and user.organisation_id == project.organiser_id
 
 
 @transaction.atomic
 def change_request_submit(*, project: ScheduledProject, user: User, reason: str, **new_values) -> Document:
     """Create the change request as a document and send it into review at once."""
-    from plans.services import document_submit
-
     if not may_request_change(user, project):
         raise PermissionDenied(ERROR_NOT_ORGANISER)
     project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
@@ -134,20 +133,18 @@ def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_
         project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
     closing = closing and project.status == ScheduledProject.Status.SCHEDULED
     if closing:
-        from attendance.services import project_close_blockers
-
-        blockers = project_close_blockers(project)
+        blockers = [reason for _receiver, reasons in signals.project_closing.send(
+            sender=ScheduledProject, project=project) for reason in reasons]
         if blockers:
             raise ValidationError([ERROR_CANNOT_CLOSE, *blockers])
     entry = ProjectLogEntry(project=project, author=user, kind=kind, happened_on=happened_on, text=text)
     entry.full_clean()
     entry.save()
     if closing:
-        from credits.services import credit_finished_project
-
         project.status = ScheduledProject.Status.FINISHED
         project.save(update_fields=["status"])
-        credit_finished_project(project)  # attendance becomes credits (or says why not)
+        # credits: attendance becomes credits (or says why not)
+        signals.project_finished.send(sender=ScheduledProject, project=project)
     return entry
 
 
@@ -160,7 +157,7 @@ def spot_check_sample(project_ids: list[int], *, seed: int, share_percent: int) 
 
 @transaction.atomic
 def spot_check_draw(*, user: User, year: int, share_percent: int = 20, seed: int | None = None) -> SpotCheck:
-    if user.role != User.Role.BUREAU_OFFICER:
+    if not user.is_bureau_officer:
         raise PermissionDenied
     district_id = user.organisation.district_id
     project_ids = list(ScheduledProject.objects.filter(district_id=district_id, year=year)
@@ -178,7 +175,7 @@ def spot_check_draw(*, user: User, year: int, share_percent: int = 20, seed: int
 
 
 def spot_check_record(*, item: SpotCheckItem, user: User, findings: str) -> SpotCheckItem:
-    if user.role != User.Role.BUREAU_OFFICER or user.organisation.district_id != item.spot_check.district_id:
+    if not user.is_bureau_officer or user.district_id != item.spot_check.district_id:
         raise PermissionDenied
     if not findings.strip():
         raise ValidationError({"findings": _("Write down what the check found.")})

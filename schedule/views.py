@@ -7,10 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation
 from core.params import parse_id
 from plans.forms import ChangeRequestForm, add_validation_error
-from plans.rules import DISTRICT_ROLES
 
 from . import exports, services
 from .forms import FindingsForm, LogEntryForm, ScheduleFilterForm, SpotCheckDrawForm
@@ -75,7 +74,7 @@ def project_detail(request, pk):
     project = get_object_or_404(project_list_visible(user=request.user).select_related("organiser", "source"), pk=pk)
     user = request.user
     can_change = services.may_request_change(user, project)
-    can_log = can_change or user.role in DISTRICT_ROLES and user.organisation.district_id == project.district_id
+    can_log = can_change or user.is_district_reviewer_of(project.district_id)
     change_form = ChangeRequestForm(request.POST or None, prefix="change") if can_change else None
     log_form = LogEntryForm(request.POST or None, prefix="log") if can_log else None
     if request.method == "POST":
@@ -109,7 +108,7 @@ def project_detail(request, pk):
 
 
 def _bureau_only(user):
-    if user.role != User.Role.BUREAU_OFFICER or not user.organisation_id:
+    if not user.is_bureau_officer:
         raise PermissionDenied
 
 

@@ -10,12 +10,13 @@ from attendance import services as attendance
 from attendance.models import ProjectRun, Session
 from demo import seed
 from plans.models import Document
-from plans.services import document_content_update, document_create, document_submit
+from plans.services import document_content_update, document_create
 from tests.attendance_helpers import make_project
 from tests.factories import make_school_plan
 from tests.flow_helpers import open_task, submit, task_url
 from workflow import services as review
 from workflow.models import TrailEntry
+from workflow.submission import document_submit
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,6 +18,7 @@ from plans.models import Document, DocumentVersion
 from tests.factories import make_annual_plan, make_proposal, make_school_plan
 from tests.flow_helpers import open_tasks, submit
 from tests.test_forms__bad_input import annual_plan_data, proposal_data, school_plan_data
+from workflow.submission import ERROR_ALREADY_SUBMITTED, document_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_edit_posted_while_the_document_is_submitted_saves_nothing(world, client
 
     def submit_meanwhile(editor):
         valid = validate(editor)
-        services.document_submit(document=Document.objects.get(pk=document.pk), user=world.school_officer)
+        document_submit(document=Document.objects.get(pk=document.pk), user=world.school_officer)
         return valid
 
     monkeypatch.setattr(DocumentEditor, "is_valid", submit_meanwhile)
@@ -138,7 +139,7 @@ def test_edit_posted_while_the_document_is_submitted_saves_nothing(world, client
     # Submitting again is a clear refusal, not a 500, and changes nothing.
     response = submit(author, document)
     assert response.status_code == 302
-    assert gettext(services.ERROR_ALREADY_SUBMITTED) in _messages(response)
+    assert gettext(ERROR_ALREADY_SUBMITTED) in _messages(response)
     _assert_consistent_after_one_submission(document, title)
 
 
@@ -151,7 +152,7 @@ def test_editor_holding_a_stale_row_cannot_undo_a_submission(world):
         data={"doc-title": "改过的标题", "doc-year": "2025", "doc-edit_token": services.document_edit_token(stale)},
     )
     editor.header.is_valid()
-    services.document_submit(document=Document.objects.get(pk=document.pk), user=world.school_officer)
+    document_submit(document=Document.objects.get(pk=document.pk), user=world.school_officer)
     editor.detail.is_valid(), editor.rows.is_valid(), editor.attachment.is_valid()
     with pytest.raises(ValidationError) as refused:
         editor.save()
@@ -163,7 +164,7 @@ def test_submission_freezes_the_committed_row_even_from_a_stale_instance(world):
     document = make_school_plan(world, year=2025)
     stale = Document.objects.get(pk=document.pk)
     Document.objects.filter(pk=document.pk).update(title="已保存的标题")
-    services.document_submit(document=stale, user=world.school_officer)
+    document_submit(document=stale, user=world.school_officer)
     _assert_consistent_after_one_submission(document, "已保存的标题")
 
 

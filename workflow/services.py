@@ -10,12 +10,10 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import Organisation, User
 from core.text import normalise_identifier
-from notices.models import Notice
-from notices.services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
 from plans.models import Document
 from plans.services import document_assert_editable, document_check_complete, document_freeze_version
-from schedule.services import document_filed
 
+from . import signals
 from .calendar import add_working_days
 from .models import Decision, ExpertAssignment, ReviewProcess, Step, StepDeadline, TaskDue, TrailEntry
 
@@ -75,37 +73,17 @@ def task_recipients(task) -> list[User]:
 
 
 def task_created_notify(*, task) -> None:
-    """Tell the owner (or the queue) about a new review task.
-
-    A revise task is not announced: its author has just been told the
-    document was returned (document_outcome_notify).
-    """
-    if task.flow_task.name == "revise":
-        return
-    title = district_text(TITLE_TASK_CREATED, step=task.flow_task.task_title,
-                          title=task.process.coerced.document.title)
-    notify(users=task_recipients(task), kind=Notice.Kind.TASK_CREATED, title=title, url=task_url(task),
-           dedup_key=f"task-created:{task.pk}")
+    """Announce a new review task: notices (receivers.task_created) tells its owner or queue."""
+    signals.task_created.send(sender=task.flow_task.flow_class, task=task)
 
 
 def document_outcome_notify(*, document: Document) -> None:
-    """Tell the author (and the last submitter) a document was returned, filed or rejected."""
-    from django.urls import reverse
-
-    kinds = {
-        Document.Status.RETURNED: (Notice.Kind.RETURNED, TITLE_RETURNED),
-        Document.Status.APPROVED: (Notice.Kind.APPROVED, TITLE_APPROVED),
-        Document.Status.REJECTED: (Notice.Kind.REJECTED, TITLE_REJECTED),
-    }
-    if document.status not in kinds:
-        return
-    kind, message = kinds[document.status]
-    last = document.versions.order_by("-number").select_related("submitted_by").first()
-    authors = [document.created_by] + ([last.submitted_by] if last else [])
-    notify(users=authors, kind=kind, title=district_text(message, title=document.title,
-                                                         number=document.filing_number or ""),
-           url=reverse("plans:detail", args=[document.pk]),
-           dedup_key=f"{kind}:{document.pk}:v{document.version}")
+    """Announce a return or a rejection (notices tells the author). A filing
+    is announced where it happens (signals.document_filed in filing_decide)."""
+    signal = {Document.Status.RETURNED: signals.document_returned,
+              Document.Status.REJECTED: signals.document_rejected}.get(document.status)
+    if signal is not None:
+        signal.send(sender=Document, document=document)
 
 
 def expert_pool(*, document: Document):
@@ -244,7 +222,7 @@ def filing_decide(*, activation, user: User, decision: str, filing_number: str =
         if _filing_number_taken(filing_number, document):
             raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN})
         document_file(document=document, filing_number=filing_number)
-        document_filed(document=document)
+        signals.document_filed.send(sender=Document, document=document)  # schedule, notices
         comment = _append_note(comment, _("Filing number: %(number)s"), number=filing_number)
     elif decision == Decision.RETURN:
         _set_status(document, Document.Status.RETURNED)

@@ -1,7 +1,5 @@
-"""The workflow Site: viewflow's pages for every flow, each scoped (scoped_viewset.py)."""
-from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Site
-
+"""viewflow's own pages for the review flow, scoped (scoped_viewset.py); the
+Site that mounts every flow's pages is config/workflow_site.py."""
 from plans.selectors import document_list_visible
 
 from .flows import ReviewFlow
@@ -19,13 +17,5 @@ class ReviewScope(FlowScope):
         return task_list_visible(user=user)
 
 
-def _site():
-    from credits.viewsets import declaration_viewset
-
-    return Site(title=_("Teacher training plan approval"), viewsets=[
-        ScopedFlowViewset(ReviewFlow, scope=ReviewScope(), icon="assignment"),
-        declaration_viewset(),
-    ])
-
-
-site = _site()
+def review_viewset():
+    return ScopedFlowViewset(ReviewFlow, scope=ReviewScope(), icon="assignment")

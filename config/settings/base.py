@@ -93,10 +93,11 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username/address before checking the password.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
     # Organisation-wide rights (a school's staff see the school's documents)
-    # are rules, not rows: see accounts/backends.py.
+    # are rules, not rows: see accounts/backends.py (before guardian: it may
+    # refuse outright a permission guardian cannot answer).
     "accounts.backends.OrganisationScopeBackend",
+    "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -26,18 +26,17 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
+from core.pdf import pdf_response, render_pdf
 from printing.spreadsheets import export_url as _export_url
 from printing.spreadsheets import wants_xlsx as _wants_xlsx
 from printing.spreadsheets import report_response
@@ -264,10 +263,6 @@ def teacher_credits(request, pk):
 @_rules_required
 def record_pdf(request, pk):
     """个人培训学分登记: the cycle's ledger as a formal A4 PDF with a verification code."""
-    from weasyprint import HTML
-
-    from printing.services import page_counter_css, stylesheet_path
-
     teacher = _teacher_or_404(pk)
     if not (is_the_teacher(request.user, teacher) or may_view_teacher(request.user, teacher)):
         raise Http404
@@ -275,20 +270,15 @@ def record_pdf(request, pk):
     ledger = selectors.teacher_ledger(teacher, year)
     totals = ledger.totals
     first, _last = ledger.cycle
-    path = stylesheet_path()
-    html = render_to_string("credits/record.html", {
+    pdf = render_pdf("credits/record.html", {
         "teacher": teacher, "ledger": ledger, "totals": totals, "cycle_label": cycle_label(ledger.cycle),
         "code": record_code(teacher.pk, first, totals["cycle_total"]),
         "verify_url": request.build_absolute_uri(reverse("credits:verify")),
         "printed_on": timezone.localdate(), "printed_by": request.user,
         "closure": CycleClosure.objects.filter(teacher=teacher, first_year=first).first(),
-        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(),
     })
-    pdf = HTML(string=html, base_url=str(path.parent)).write_pdf()
     filename = _("Credit record %(teacher)s %(cycle)s") % {"teacher": teacher.name, "cycle": f"{first}-{_last}"}
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{filename}.pdf")
-    return response
+    return pdf_response(pdf, f"{filename}.pdf")
 
 
 class VerifyForm(forms.Form):

@@ -17,6 +17,8 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from .uploads import ERROR_SIZE, file_size, megabytes
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # What Excel, WPS and LibreOffice take for the start of a formula (OWASP "CSV injection").
@@ -87,16 +89,6 @@ def max_bytes_setting() -> int:
     return getattr(settings, "SPREADSHEET_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def _size(upload) -> int:
-    size = getattr(upload, "size", None)
-    if size is None:
-        position = upload.tell()
-        upload.seek(0, io.SEEK_END)
-        size = upload.tell()
-        upload.seek(position)
-    return size
-
-
 def read_rows(upload, max_rows: int | None = None, max_bytes: int | None = None, *, columns: int,
               first_row: int = 2) -> list[tuple[int, tuple]]:
     """The non-empty rows of the first sheet from ``first_row`` on, as (row number, values),
@@ -107,8 +99,8 @@ def read_rows(upload, max_rows: int | None = None, max_bytes: int | None = None,
 
     max_rows = max_rows_setting() if max_rows is None else max_rows
     max_bytes = max_bytes_setting() if max_bytes is None else max_bytes
-    if _size(upload) > max_bytes:
-        raise SpreadsheetError(_("The file may be at most %(size)s MB.") % {"size": _megabytes(max_bytes)})
+    if file_size(upload) > max_bytes:
+        raise SpreadsheetError(ERROR_SIZE % {"size": megabytes(max_bytes)})
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
@@ -142,8 +134,3 @@ def read_rows(upload, max_rows: int | None = None, max_bytes: int | None = None,
     except Exception:  # a damaged or disguised workbook: openpyxl raises many kinds
         raise SpreadsheetError(_("The file is not an Excel (.xlsx) workbook."))
     return rows
-
-
-def _megabytes(size: int) -> str:
-    megabytes = size / (1024 * 1024)
-    return f"{megabytes:g}" if megabytes >= 1 else f"{megabytes:.2f}"

@@ -1,9 +1,10 @@
 """PDFs: the one place that renders a template to an A4 PDF with WeasyPrint, and answers with it.
 
 Every printed page (filed documents, the schedule, a teacher's credit record, a sign-in sheet)
-is a template linking ``static/print/document.css``: ``render_pdf`` gives the template ``stylesheet_url`` (the stylesheet as a file URL, so WeasyPrint reads it from disk,
-not over HTTP) and ``page_counter`` (the footer's CSS ``content``), and resolves relative URLs
-from the stylesheet's folder.
+is a template linking ``static/print/document.css``: ``render_pdf`` gives the template
+``stylesheet_url`` (the stylesheet as a file URL, so WeasyPrint reads it from disk, not over
+HTTP) and ``page_counter`` (the footer's CSS ``content``), and resolves relative URLs from the
+stylesheet's folder.
 
 Chinese: each template says ``<html lang="zh-CN">`` and the stylesheet names "Noto Serif CJK
 SC" / "Noto Sans CJK SC" explicitly. With only a generic family fontconfig may pick the JP

@@ -37,9 +37,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organisation, User
 from attendance.models import Teacher
 from core.pdf import pdf_response, render_pdf
-from printing.spreadsheets import export_url as _export_url
-from printing.spreadsheets import wants_xlsx as _wants_xlsx
-from printing.spreadsheets import report_response
+from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 
 from . import selectors
@@ -137,18 +135,6 @@ def cycle_label(cycle) -> str:
 
 def _xlsx(title, columns, rows, summary):
     return report_response(title, columns, rows, summary, sheet_title=_("Credits"))
-
-
-def _pct(value):
-    return None if value is None else round(value, 1)
-
-
-def _yes(flag: bool) -> str:
-    return _("Yes") if flag else ""
-
-
-
-
 
 
 # --- the verification code of a printed record ------------------------------------------
@@ -315,11 +301,11 @@ def school_credits(request):
     organisation = _school_for(request)
     year = _year(request, organisation.district)
     report = selectors.school_credits(organisation, year)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _school_xlsx(report)
     return render(request, "credits/school.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": _export_url(request),
+        "export_url": export_url(request),
         "organisation_param": organisation.pk if request.user.role in DISTRICT_ROLES else "",
         "cycle_url": reverse("credits:cycle_close") + _query(
             organisation=organisation.pk if request.user.role in DISTRICT_ROLES else "", year=year),
@@ -332,14 +318,14 @@ def _school_xlsx(report):
     columns = [_("Teacher"), _("New teacher"), _("Credits this year"), _("Yearly minimum"),
                _("Missing this year"), _("Credits in the cycle"), _("Cycle requirement"),
                _("Missing in the cycle"), _("Short this year"), _("Short in the cycle"), _("Cut by a cap")]
-    rows = [[row.teacher.name, _yes(row.teacher.is_new_teacher), row.year_total, row.year_required,
+    rows = [[row.teacher.name, yes_cell(row.teacher.is_new_teacher), row.year_total, row.year_required,
              row.year_missing, row.cycle_total, row.cycle_required, row.cycle_missing,
-             _yes(row.short_year), _yes(row.short_cycle), _yes(row.capped)] for row in report.rows]
+             yes_cell(row.short_year), yes_cell(row.short_cycle), yes_cell(row.capped)] for row in report.rows]
     summary = [
         (_("Cycle"), cycle_label(report.cycle)),
         (_("Teachers in post"), report.teachers),
         (_("Meeting the yearly minimum"), report.meeting_year),
-        (_("Completion rate (%)"), _pct(report.completion_rate)),
+        (_("Completion rate (%)"), percent_cell(report.completion_rate)),
         (_("Short this year"), len(report.short_year)),
         (_("Short in the cycle"), len(report.short_cycle)),
         (_("Cut by a cap"), len(report.capped)),
@@ -358,11 +344,11 @@ def district_credits(request):
     district = user.organisation.district
     year = _year(request, district)
     report = selectors.district_completion(district, year)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _district_xlsx(report)
     return render(request, "credits/district.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": _export_url(request),
+        "export_url": export_url(request),
     })
 
 
@@ -371,14 +357,14 @@ def _district_xlsx(report):
         "district": report.district.name, "year": year_label(report.year)}
     columns = [_("School"), _("Teachers in post"), _("Meeting the yearly minimum"), _("Completion rate (%)"),
                _("Short this year"), _("Short in the cycle"), _("Cut by a cap")]
-    rows = [[school.organisation.name, school.teachers, school.meeting_year, _pct(school.completion_rate),
+    rows = [[school.organisation.name, school.teachers, school.meeting_year, percent_cell(school.completion_rate),
              len(school.short_year), len(school.short_cycle), len(school.capped)] for school in report.schools]
     summary = [
         (_("Cycle"), cycle_label(report.cycle)),
         (_("Yearly minimum"), report.rule_set.annual_minimum),
         (_("Teachers in post"), report.teachers),
         (_("Meeting the yearly minimum"), report.meeting_year),
-        (_("Completion rate (%)"), _pct(report.completion_rate)),
+        (_("Completion rate (%)"), percent_cell(report.completion_rate)),
     ]
     return _xlsx(title, columns, rows, summary)
 

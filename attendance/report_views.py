@@ -13,12 +13,12 @@ training school and the bureau see their district):
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
+from core.params import parse_id
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 from schedule.models import ScheduledProject
@@ -134,9 +134,7 @@ def school_report(request):
     elif user.role in DISTRICT_ROLES and user.organisation_id:
         if not wanted:
             return redirect("attendance:report_district")
-        if not wanted.isdigit():
-            raise Http404
-        organisation = get_object_or_404(Organisation, pk=wanted, kind__in=reports.SCHOOL_KINDS)
+        organisation = get_object_or_404(Organisation, pk=parse_id(wanted), kind__in=reports.SCHOOL_KINDS)
     else:
         raise PermissionDenied
     if not organisation.is_school or not may_view_school_report(user, organisation):

@@ -59,7 +59,8 @@ def _school_of(user, *, may_import=False):
 
 
 def _list_page(request, school, *, form=None, row_errors=None):
-    query = request.GET.get("q", "").strip() if request.method == "GET" else ""
+    # No NUL (PostgreSQL refuses it in a query) and no essay: a name is short.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:50] if request.method == "GET" else ""
     teachers = Teacher.objects.filter(organisation=school)
     counts = teachers.aggregate(
         total=Count("pk"),

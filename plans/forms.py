@@ -8,6 +8,7 @@ from django.db import transaction
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from core import limits
 from core.uploads import check_upload
 
 from .models import (
@@ -44,6 +45,8 @@ class HeadcountField(forms.CharField):
             raise ValidationError(ERROR_HEADCOUNT, code="invalid")
         if number < 1:
             raise ValidationError(ERROR_HEADCOUNT, code="min_value")
+        if number > limits.MAX_HEADCOUNT:
+            raise ValidationError(limits.ERROR_HEADCOUNT_MAX, code="max_value", params={"high": limits.MAX_HEADCOUNT})
         return number
 
 

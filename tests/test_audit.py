@@ -179,7 +179,8 @@ def test_enrolment_leave_and_attendance_are_audited(world):
     assert (decided.object_type, decided.object_id, decided.actor, decided.district) == (
         LeaveRequest._meta.label_lower, str(leave.pk), world.school_officer, world.district)
 
-    services.attendance_mark(session=session, user=world.training_officer, marks={teacher.pk: "present"})
+    services.attendance_mark(session=session, user=world.training_officer, marks={teacher.pk: "present"},
+                             now=session.starts_at())  # roll call on the day
     marks = AuditEvent.objects.filter(action=Action.ATTENDANCE_MARK, object_type=Attendance._meta.label_lower)
     assert list(marks.order_by("pk").values_list("actor", "district")) == [
         (world.school_officer.pk, world.district.pk),  # the approved leave

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
 from accounts.models import Organisation
+from core import limits
+from core.limits import check_between
 from plans.models import Document
 
 
@@ -142,17 +144,20 @@ class TrailEntry(models.Model):
         verbose_name = _("trail entry")
         verbose_name_plural = _("trail entries")
         ordering = ["created_at", "pk"]
+        constraints = [check_between("score", 0, 100, nullable=True, name="trail_score_range")]
 
 
 class StepDeadline(models.Model):
     """How many days a step may take; overrides settings.REVIEW_STEP_DAYS."""
 
     step = models.CharField(_("step"), max_length=20, choices=Step.choices, unique=True)
-    days = models.PositiveSmallIntegerField(_("days"), validators=[MinValueValidator(1), MaxValueValidator(365)])
+    days = models.PositiveSmallIntegerField(_("days"), validators=[
+        MinValueValidator(1), MaxValueValidator(limits.MAX_DEADLINE_DAYS)])
 
     class Meta:
         verbose_name = _("step deadline")
         verbose_name_plural = _("step deadlines")
+        constraints = [check_between("days", 1, limits.MAX_DEADLINE_DAYS, name="step_deadline_days_range")]
 
     def __str__(self):
         return f"{self.get_step_display()}: {self.days}"

@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.params import BadParameter, parse_id, parse_year
+from core.pdf import pdf_response, render_pdf
 from plans.forms import add_validation_error
 from schedule.selectors import project_list_visible
 
@@ -192,22 +193,11 @@ def session_code(request, pk):
 @login_required
 def session_sheet(request, pk):
     """A blank sign-in sheet for paper days; results are entered afterwards."""
-    from weasyprint import HTML
-    from django.template.loader import render_to_string
-    from django.utils.http import content_disposition_header
-
-    from printing.services import page_counter_css, stylesheet_path
-
     session = _visible_session(request.user, pk)
-    path = stylesheet_path()
-    html = render_to_string("attendance/sign_in_sheet.html", {
+    pdf = render_pdf("attendance/sign_in_sheet.html", {
         "session": session, "teachers": services.roster(session).select_related("organisation"),
-        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(),
     })
-    response = HttpResponse(HTML(string=html, base_url=str(path.parent)).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=_("sign-in sheet %(date)s.pdf") % {"date": session.date})
-    return response
+    return pdf_response(pdf, _("sign-in sheet %(date)s.pdf") % {"date": session.date})
 
 
 @login_required

@@ -6,7 +6,6 @@ to the teacher for revision, or reject. Task views and the batch action call
 these inside viewflow's lock, then complete the task; the flow's gateways
 read process.decision.
 """
-import os
 from decimal import Decimal
 
 from django import forms
@@ -21,7 +20,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import User
 from attendance.models import Teacher
 from core import limits
-from plans.forms import MAGIC
+from core.uploads import check_upload
 from workflow.services import task_perform
 
 from .models import Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess, Level
@@ -90,16 +89,8 @@ def certificate_check(upload) -> None:
     """JPG, PNG or PDF, at most 5 MB, and the first bytes must match the extension."""
     if not upload:
         raise ValidationError(ERROR_CERTIFICATE_REQUIRED, code="required")
-    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
-    if extension not in CERTIFICATE_EXTENSIONS:
-        raise ValidationError(ERROR_CERTIFICATE_TYPE, code="type")
-    if upload.size > CERTIFICATE_MAX_BYTES:
-        raise ValidationError(ERROR_CERTIFICATE_SIZE, code="size", params={"size": CERTIFICATE_MAX_MB})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in MAGIC.get(extension, [])):
-        raise ValidationError(ERROR_CERTIFICATE_CONTENT, code="content")
+    check_upload(upload, extensions=CERTIFICATE_EXTENSIONS, max_bytes=CERTIFICATE_MAX_BYTES, messages={
+        "type": ERROR_CERTIFICATE_TYPE, "size": ERROR_CERTIFICATE_SIZE, "content": ERROR_CERTIFICATE_CONTENT})
 
 
 def declaration_validate(*, teacher: Teacher, data, certificate=None, certificate_required=True,

@@ -1,8 +1,6 @@
 """Forms for writing documents. DocumentEditor bundles the header, the
 kind-specific content, its table rows and an attachment, validates them all,
 and saves all or nothing."""
-import os
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +9,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core import limits
+from core.uploads import check_upload
 
 from .services import document_edit_token, document_lock_for_edit
 from .models import (
@@ -23,19 +22,6 @@ ERROR_HEADCOUNT = _("Enter the headcount as a whole number of at least 1, or 全
 ERROR_YEAR_TAKEN = _("Your organisation already has a %(kind)s for %(year)s.")
 ERROR_ATTACHMENT_TYPE = _("Attachments must be PDF, Word, Excel, JPG or PNG files.")
 ERROR_ATTACHMENT_SIZE = _("An attachment may be at most %(size)s MB.")
-ERROR_ATTACHMENT_CONTENT = _("The file's content does not match its extension.")
-
-# First bytes of each allowed type: an .exe renamed .pdf is still refused.
-MAGIC = {
-    "pdf": [b"%PDF"],
-    "png": [b"\x89PNG"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"],
-    "xlsx": [b"PK\x03\x04"],
-    "doc": [b"\xd0\xcf\x11\xe0"],
-    "xls": [b"\xd0\xcf\x11\xe0"],
-}
 
 
 def add_validation_error(form, error: ValidationError) -> None:
@@ -203,17 +189,8 @@ class AttachmentForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if not upload:
             return upload
-        extension = os.path.splitext(upload.name)[1].lower().lstrip(".")
-        if extension not in settings.ATTACHMENT_EXTENSIONS:
-            raise ValidationError(ERROR_ATTACHMENT_TYPE, code="type")
-        if upload.size > settings.ATTACHMENT_MAX_BYTES:
-            raise ValidationError(
-                ERROR_ATTACHMENT_SIZE % {"size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}, code="size",
-            )
-        head = upload.read(8)
-        upload.seek(0)
-        if not any(head.startswith(magic) for magic in MAGIC.get(extension, [])):
-            raise ValidationError(ERROR_ATTACHMENT_CONTENT, code="content")
+        check_upload(upload, extensions=settings.ATTACHMENT_EXTENSIONS, max_bytes=settings.ATTACHMENT_MAX_BYTES,
+                     messages={"type": ERROR_ATTACHMENT_TYPE, "size": ERROR_ATTACHMENT_SIZE})
         return upload
 
 

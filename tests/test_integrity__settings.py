@@ -156,7 +156,7 @@ def test_behind_the_proxy_the_lockout_follows_the_clients_address(world, setting
     ({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "[2001:db8::1]:443"}, "2001:db8::1"),
 ])
 def test_client_address_from_the_proxy_header(settings, rf, meta, expected):
-    from config.client_address import client_address
+    from core.client_address import client_address
 
     settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
     request = rf.get("/", **{k: v for k, v in meta.items() if k != "REMOTE_ADDR"})
@@ -165,7 +165,7 @@ def test_client_address_from_the_proxy_header(settings, rf, meta, expected):
 
 
 def test_client_address_ignores_the_header_unless_configured(settings, rf):
-    from config.client_address import client_address
+    from core.client_address import client_address
 
     settings.CLIENT_ADDRESS_HEADER = None
     request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9")

@@ -102,6 +102,9 @@ class ReviewRoute(models.Model):
         verbose_name_plural = _("review routes")
         constraints = [models.UniqueConstraint(fields=["district", "kind"], name="one_route_per_kind")]
 
+    def __str__(self):
+        return f"{self.district} · {self.get_kind_display()}"
+
     # Without a route of its own, every kind but change requests has experts.
     DEFAULT_EXPERT_REVIEW = {Document.Kind.CHANGE_REQUEST: False}
 

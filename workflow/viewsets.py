@@ -1,6 +1,6 @@
 """viewflow's own pages for the review flow, scoped (scoped_viewset.py); the
 Site that mounts every flow's pages is config/workflow_site.py."""
-from plans.selectors import document_list_visible
+from plans.scopes import document_list_visible
 
 from .flows import ReviewFlow
 from .scoped_viewset import FlowScope, ScopedFlowViewset

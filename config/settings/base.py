@@ -115,7 +115,7 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The client's address: REMOTE_ADDR, or the reverse proxy's header where
 # CLIENT_ADDRESS_HEADER names one (production: DJANGO_CLIENT_ADDRESS_HEADER).
-AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 CLIENT_ADDRESS_HEADER = None
 CLIENT_ADDRESS_PROXY_COUNT = 1
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -24,7 +24,7 @@ SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a reverse proxy: the header it writes the client's address into
 # (X-Forwarded-For or X-Real-IP) and how many proxies append to it. Set it only
-# when the app is reachable through the proxy alone (config/client_address.py).
+# when the app is reachable through the proxy alone (core/client_address.py).
 _client_address_header = os.environ.get("DJANGO_CLIENT_ADDRESS_HEADER", "").strip()
 if _client_address_header:
     CLIENT_ADDRESS_HEADER = "HTTP_" + _client_address_header.upper().replace("-", "_")

@@ -36,7 +36,7 @@ from schedule.models import ScheduledProject
 from . import rules as attendance_rules
 from .models import Attendance, CompletionRules, Enrolment, MakeUp, ProjectRun, Session, Teacher
 from .rules import school_year_of, semesters  # noqa: F401 (school_year_of: report_views)
-from .services import is_exempt, project_run, roster
+from .services import MISSED, is_exempt, project_run, roster
 
 ZERO = Decimal(0)
 UNRECORDED = "unrecorded"
@@ -195,32 +195,28 @@ def project_report(project: ScheduledProject) -> ProjectReport:
     total = sum((session.hours for session in sessions), ZERO)
     teachers = list(Teacher.objects.filter(enrolments__project=project, enrolments__status=Enrolment.Status.CONFIRMED)
                     .select_related("organisation").order_by("organisation__name", "name", "pk"))
-    attended = {
+    # One pass over the marks: attended, and missed but made up (补学) as services.made_up_hours counts them.
+    attended, made_up = Q(status__in=Attendance.ATTENDED), Q(status__in=MISSED, made_up=True)
+    figures_by_teacher = {
         row["teacher_id"]: row for row in
-        Attendance.objects.filter(session__project=project, status__in=Attendance.ATTENDED)
-        .order_by().values("teacher_id").annotate(hours=Sum("session__hours"), sessions=Count("pk"))
-    }
-    # As services.made_up_hours: a make-up of a session the teacher attended after all counts once, as attended.
-    made_up = {
-        row["teacher_id"]: row for row in
-        MakeUp.objects.filter(session__project=project)
-        .alias(attended=Exists(Attendance.objects.filter(session_id=OuterRef("session_id"),
-                                                         teacher_id=OuterRef("teacher_id"),
-                                                         status__in=Attendance.ATTENDED)))
-        .filter(attended=False)
-        .order_by().values("teacher_id").annotate(hours=Sum("session__hours"), sessions=Count("pk"))
+        Attendance.objects.filter(session__project=project)
+        .alias(made_up=Exists(MakeUp.objects.filter(session_id=OuterRef("session_id"),
+                                                    teacher_id=OuterRef("teacher_id"))))
+        .order_by().values("teacher_id")
+        .annotate(hours=Sum("session__hours", filter=attended), sessions=Count("pk", filter=attended),
+                  made_up_hours=Sum("session__hours", filter=made_up), made_up_sessions=Count("pk", filter=made_up))
     }
     rows = []
     for teacher in teachers:
-        figures, making_up = attended.get(teacher.pk, {}), made_up.get(teacher.pk, {})
+        figures = figures_by_teacher.get(teacher.pk, {})
         completion = attendance_rules.project_completion(attended_hours=figures.get("hours"), total_hours=total,
                                                          needed_percent=run.min_attendance_percent,
-                                                         made_up_hours=making_up.get("hours"))
+                                                         made_up_hours=figures.get("made_up_hours"))
         rows.append(ProjectRow(
             teacher=teacher, sessions_attended=figures.get("sessions", 0), attended_hours=completion.attended_hours,
             total_hours=total, share=completion.share, completed=completion.completed,
             exempt=is_exempt(teacher, project.year, rules),
-            made_up_hours=completion.made_up_hours, sessions_made_up=making_up.get("sessions", 0),
+            made_up_hours=completion.made_up_hours, sessions_made_up=figures.get("made_up_sessions", 0),
         ))
     return ProjectReport(project=project, run=run, rules=rules, sessions=sessions, total_hours=total, rows=rows)
 

@@ -54,7 +54,7 @@ ERROR_CLOSE_MORE = _("… and %(count)s more sessions.")
 ERROR_NO_FREE_PLACE = _("There is no free place on this project: the teacher stays on the waiting list.")
 ERROR_MAKE_UP_PROJECT_CLOSED = _("This project is finished or cancelled. Make-up is accepted before the project is "
                                  "closed, because closing credits its teachers.")
-ERROR_MAKE_UP_OTHER_PROJECT = _("The session “%(session)s” is not a session of this project.")
+ERROR_MAKE_UP_OTHER_PROJECT = _("This session is not a session of this project.")
 ERROR_MAKE_UP_NOT_YET = _("The session “%(session)s” on %(date)s is not over yet: only a missed session can be made up.")
 ERROR_MAKE_UP_NOT_ON_ROSTER = _("%(name)s is not on this project's roster.")
 ERROR_MAKE_UP_UNMARKED = _("%(name)s is not marked at the session “%(session)s” yet: record the roll call first.")
@@ -517,7 +517,7 @@ def make_up_accept(*, project: ScheduledProject, session: Session, teacher: Teac
     if project.status != ScheduledProject.Status.SCHEDULED:
         raise ValidationError(ERROR_MAKE_UP_PROJECT_CLOSED)
     if session.project_id != project.pk:
-        raise ValidationError(ERROR_MAKE_UP_OTHER_PROJECT % {"session": session.title})
+        raise ValidationError(ERROR_MAKE_UP_OTHER_PROJECT)  # its title is not told: it may be anyone's
     if kind not in MakeUp.Kind.values:
         raise ValidationError({"kind": ERROR_MAKE_UP_KIND})
     note = (note or "").strip()
@@ -543,12 +543,13 @@ def make_up_accept(*, project: ScheduledProject, session: Session, teacher: Teac
 
 
 def made_up_hours(project: ScheduledProject, teacher: Teacher) -> Decimal:
-    """Hours of the project's sessions this teacher made up and did not attend after all
-    (a make-up of a session later marked as attended counts once, as attended)."""
-    attended = Attendance.objects.filter(session__project=project, teacher=teacher,
-                                         status__in=Attendance.ATTENDED).values("session_id")
-    return MakeUp.objects.filter(session__project=project, teacher=teacher).exclude(
-        session_id__in=attended).aggregate(h=Sum("session__hours"))["h"] or Decimal(0)
+    """Hours of the project's sessions this teacher missed (leave or absence) and made up.
+    A session marked as attended after all counts once, as attended (reports.project_report
+    counts the same way for a whole roster)."""
+    return Attendance.objects.filter(
+        session__project=project, teacher=teacher, status__in=MISSED,
+        session__make_ups__teacher=teacher,
+    ).aggregate(h=Sum("session__hours"))["h"] or Decimal(0)
 
 
 # --- closing a project ----------------------------------------------------------------

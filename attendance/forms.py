@@ -63,6 +63,6 @@ class MakeUpForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Made up by"), choices=MakeUp.Kind.choices,
                              error_messages={"required": ERROR_MAKE_UP_KIND, "invalid_choice": ERROR_MAKE_UP_KIND})
-    note = forms.CharField(label=_("Note"), max_length=MAX_MAKE_UP_NOTE,
+    note = forms.CharField(label=_("Make-up note"), max_length=MAX_MAKE_UP_NOTE,
                            widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": ERROR_MAKE_UP_NOTE})

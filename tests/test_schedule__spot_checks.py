@@ -321,3 +321,31 @@ def test_a_draw_racing_a_cancellation_never_leaves_two_draws_in_force():
     assert results["cancel"] == 302 and results["draw"] in (200, 302), results
     assert SpotCheck.objects.filter(year=2024, cancelled_at__isnull=True).count() == (1 if results["draw"] == 302
                                                                                       else 0)
+
+
+# --- existing data: the hand-written migration ------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_cancels_second_draws_made_before_the_rule():
+    """Draws made twice for a year before the rule are kept, all but the first cancelled with a reason,
+    so that the constraint can be added to an existing database."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    world = make_district()
+    make_project(world, year=2024)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("schedule", "0003_h11_spot_check_cancel")])
+    try:
+        old = executor.loader.project_state([("schedule", "0003_h11_spot_check_cancel")]).apps
+        OldSpotCheck = old.get_model("schedule", "SpotCheck")
+        made = [OldSpotCheck.objects.create(district_id=world.district.pk, year=year, seed=seed, population=1,
+                                            created_by_id=world.bureau_officer.pk)
+                for year, seed in ((2024, 1), (2024, 2), (2024, 3), (2025, 4))]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    checks = {check.seed: check for check in SpotCheck.objects.all()}
+    assert len(made) == len(checks) == 4
+    assert not checks[1].cancelled and not checks[4].cancelled
+    assert checks[2].cancelled and checks[3].cancelled and "重复抽查" in checks[2].cancel_reason
+    assert SpotCheck.objects.filter(year=2024, cancelled_at__isnull=True).count() == 1

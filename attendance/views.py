@@ -15,8 +15,7 @@ from plans.rules import DISTRICT_ROLES
 from schedule.models import ScheduledProject
 from schedule.selectors import project_list_visible
 
-from . import services
-from . import reports
+from . import reports, services
 from .forms import LeaveForm, MakeUpForm, NominateForm, ProjectRunForm, SessionForm, SignInForm
 from .models import Attendance, Enrolment, LeaveRequest, MakeUp, Session, Teacher
 from .report_views import may_view_project_report

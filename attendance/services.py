@@ -55,7 +55,8 @@ ERROR_NO_FREE_PLACE = _("There is no free place on this project: the teacher sta
 ERROR_MAKE_UP_PROJECT_CLOSED = _("This project is finished or cancelled. Make-up is accepted before the project is "
                                  "closed, because closing credits its teachers.")
 ERROR_MAKE_UP_OTHER_PROJECT = _("This session is not a session of this project.")
-ERROR_MAKE_UP_NOT_YET = _("The session “%(session)s” on %(date)s is not over yet: only a missed session can be made up.")
+ERROR_MAKE_UP_NOT_YET = _("The session “%(session)s” on %(date)s is not over yet: "
+                          "only a missed session can be made up.")
 ERROR_MAKE_UP_NOT_ON_ROSTER = _("%(name)s is not on this project's roster.")
 ERROR_MAKE_UP_UNMARKED = _("%(name)s is not marked at the session “%(session)s” yet: record the roll call first.")
 ERROR_MAKE_UP_ATTENDED = _("%(name)s attended the session “%(session)s”: there is nothing to make up.")

@@ -43,7 +43,7 @@ from printing.spreadsheets import wants_xlsx as _wants_xlsx
 from printing.spreadsheets import report_response
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 
-from . import selectors
+from . import selectors, services
 from .models import CycleClosure
 
 YEARS = range(2000, 2101)
@@ -395,14 +395,8 @@ def _district_xlsx(report):
 
 # --- closing a cycle: 准予结业 --------------------------------------------------------
 
-def _fingerprint(rows) -> str:
-    """What the confirming officer saw: each teacher's cycle total and requirement."""
-    text = ";".join(f"{row.teacher.pk}:{row.cycle_total:.2f}:{row.cycle_required:.1f}" for row in rows)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def may_confirm_cycle(user: User, organisation: Organisation) -> bool:
-    return user.role == User.Role.BUREAU_OFFICER and is_district_staff(user, organisation.district_id)
+    return services.may_confirm_cycle(user, organisation)
 
 
 @login_required
@@ -426,24 +420,18 @@ def cycle_close(request):
     if request.method == "POST":
         if not may_confirm_cycle(user, organisation):
             raise PermissionDenied
-        if closures:
-            messages.error(request, _("This cycle has already been confirmed for this school."))
-            return redirect(here)
-        if request.POST.get("figures") != _fingerprint(report.rows):
-            messages.error(request, _("The figures changed since the page was shown. Check them and confirm again."))
-            return redirect(here)
         try:
-            with transaction.atomic():
-                CycleClosure.objects.bulk_create([
-                    CycleClosure(teacher=row.teacher, first_year=first, total=row.cycle_total.quantize(Decimal("0.1"), ROUND_DOWN),
-                                 required=row.cycle_required, passed=row.meets_cycle, confirmed_by=user)
-                    for row in report.rows])
+            created = services.cycle_close(organisation=organisation, year=last, user=user,
+                                           figures=request.POST.get("figures", ""))
         except IntegrityError:
             messages.error(request, _("This cycle has already been confirmed for this school."))
             return redirect(here)
-        passed = sum(row.meets_cycle for row in report.rows)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(here)
+        passed = sum(closure.passed for closure in created)
         messages.success(request, _("Cycle confirmed: %(passed)s of %(teachers)s teachers completed it.") % {
-            "passed": passed, "teachers": len(report.rows)})
+            "passed": passed, "teachers": len(created)})
         return redirect(here)
 
     return render(request, "credits/cycle_close.html", {
@@ -451,7 +439,7 @@ def cycle_close(request):
         "cycle_label": cycle_label(report.cycle),
         "cycle_open": last >= selectors.current_credit_year(organisation.district),
         "can_confirm": may_confirm_cycle(user, organisation) and not closures and bool(report.rows),
-        "figures": _fingerprint(report.rows),
+        "figures": services.cycle_fingerprint(report.rows),
         "organisation_param": organisation.pk if user.role in DISTRICT_ROLES else "",
         "school_url": reverse("credits:school_credits") + _query(
             organisation=organisation.pk if user.role in DISTRICT_ROLES else "", year=last),

@@ -138,7 +138,7 @@ def test_approved_at_every_step_credits_the_ledger(world, client_for, teacher):
     entry = CreditEntry.objects.get(declaration=declaration, source=CreditEntry.Source.DECLARATION)
     assert entry.teacher == teacher and entry.credits == Decimal("40") and entry.hours == Decimal("40")
     assert entry.occurred_on == datetime.date(2024, 7, 5)
-    assert "1学时计1学分" in entry.rule_text
+    assert "每1学时计1个学分" in entry.rule_text   # 湖南 实施办法五、1, quoted as written (issue #12)
     # The declared excellent-trainee title reached ledger_add (Hunan gives no bonus: a zero line says so).
     assert CreditEntry.objects.filter(declaration=declaration, source=CreditEntry.Source.BONUS).exists()
     process = DeclarationProcess.objects.get(declaration=declaration)

@@ -16,8 +16,7 @@ bureau see their district):
 * confirming a cycle (POST to cycle_close): a bureau officer of the school's
   district, once per school and cycle.
 """
-import hashlib
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from functools import wraps
 
 from django import forms
@@ -25,7 +24,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -45,6 +44,7 @@ from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 
 from . import selectors, services
 from .models import CycleClosure
+from .rules import format_number
 
 YEARS = range(2000, 2101)
 
@@ -341,10 +341,13 @@ def _school_xlsx(report):
         "school": report.organisation.name, "year": year_label(report.year)}
     columns = [_("Teacher"), _("New teacher"), _("Credits this year"), _("Yearly minimum"),
                _("Missing this year"), _("Credits in the cycle"), _("Cycle requirement"),
-               _("Missing in the cycle"), _("Short this year"), _("Short in the cycle"), _("Cut by a cap")]
+               _("Missing in the cycle"), _("Short this year"), _("Short in the cycle"), _("Cut by a cap"),
+               _("Categories short"), _("Cannot be rated excellent")]
     rows = [[row.teacher.name, _yes(row.teacher.is_new_teacher), row.year_total, row.year_required,
              row.year_missing, row.cycle_total, row.cycle_required, row.cycle_missing,
-             _yes(row.short_year), _yes(row.short_cycle), _yes(row.capped)] for row in report.rows]
+             _yes(row.short_year), _yes(row.short_cycle), _yes(row.capped),
+             "；".join(f"{c.name} {format_number(c.missing)}" for c in row.categories_missing),
+             _yes(row.below_excellent)] for row in report.rows]
     summary = [
         (_("Cycle"), cycle_label(report.cycle)),
         (_("Teachers in post"), report.teachers),

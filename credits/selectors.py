@@ -29,7 +29,7 @@ from accounts.models import District, Organisation
 from attendance.models import Teacher
 
 from . import rules as credit_rules
-from .models import CreditEntry, CycleClosure, RuleSet
+from .models import CategoryRequirement, CreditEntry, CycleClosure, RuleSet
 from .services import categories_of, minimums, rule_set_for, teacher_totals, year_rule_set
 
 ZERO = Decimal(0)
@@ -150,6 +150,10 @@ class SchoolCredits(CreditSummary):
     def cycle(self) -> tuple[int, int]:
         return self.rule_set.cycle_of(self.year)
 
+    @property
+    def has_categories(self) -> bool:
+        return any(row.categories for row in self.rows)
+
 
 def school_credits(organisation: Organisation, year: int) -> SchoolCredits:
     """Each teacher in post at the school: year and cycle totals, short, capped. Three queries."""
@@ -225,8 +229,11 @@ def teacher_ledger(teacher: Teacher, year: int) -> TeacherLedger:
     entries = list(CreditEntry.objects.filter(teacher=teacher, credit_year__range=(first, last))
                    .order_by("occurred_on", "pk"))
     by_year = defaultdict(lambda: ZERO)
+    names = {(c.rule_set_id, c.code): c.name for c in CategoryRequirement.objects.filter(
+        rule_set_id__in={entry.rule_set_id for entry in entries if entry.category})}
     for entry in entries:
         entry.capped = credit_rules.is_capped(entry.raw_credits - entry.credits)
+        entry.category_name = names.get((entry.rule_set_id, entry.category), entry.category)
         by_year[entry.credit_year] += entry.credits
     return TeacherLedger(teacher=teacher, totals=totals, entries=entries,
                          years=[(y, by_year[y]) for y in range(first, last + 1)])

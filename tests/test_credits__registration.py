@@ -152,7 +152,7 @@ def test_approved_at_every_step_credits_the_ledger(world, client_for, teacher):
     ]
     # The teacher sees the credits on the declaration's page.
     page = client_for(teacher.user).get(reverse("credits:declaration_detail", args=[declaration.pk]))
-    assert page.status_code == 200 and "1学时计1学分" in page.content.decode()
+    assert page.status_code == 200 and "每1学时计1个学分" in page.content.decode()
 
 
 @pytest.mark.parametrize("node", STEPS)

@@ -230,6 +230,7 @@ def test_admin_refuses_a_rule_set_with_cap_below_minimum(client):
         "leave_exemption_per_semester": "0",
         "conversions-TOTAL_FORMS": "0", "conversions-INITIAL_FORMS": "0",
         "bonuses-TOTAL_FORMS": "0", "bonuses-INITIAL_FORMS": "0",
+        "categories-TOTAL_FORMS": "0", "categories-INITIAL_FORMS": "0",
     }
     response = client.post("/admin/credits/ruleset/add/", data)
     assert response.status_code == 200

@@ -57,7 +57,7 @@ PASSWORD = "demo12345"
 # --- District and organisations ----------------------------------------------
 
 # Henan has no credit rule set among the seed rules (credits/fixtures/credit_rules.json
-# holds Hunan's and Gansu's), so the demo district counts credits by Hunan's.
+# holds Hunan's, Gansu's, Shaanxi's, Chaoyang's and Changsha's), so the demo district counts by Hunan's.
 DISTRICT = {"name": "建安区", "province": "河南省", "city": "许昌市", "filing_prefix": "建教师备",
             "credit_rule_family": "hunan"}
 
@@ -1006,7 +1006,7 @@ def add_exemptions(teachers) -> None:
 
 
 def build_demo() -> None:
-    call_command("loaddata", "credit_rules", verbosity=0)  # Hunan's and Gansu's rule sets
+    call_command("loaddata", "credit_rules", verbosity=0)  # the rule families of seed 002
     orgs = create_organisations()
     users = create_users(orgs)
     teachers = create_teachers(orgs, users)

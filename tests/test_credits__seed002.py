@@ -153,7 +153,16 @@ CONVERSIONS = [
 ]
 
 
-@pytest.mark.parametrize("family,activity,level,inputs,expected", CONVERSIONS)
+def conversion_id(case) -> str:
+    family, activity, level, inputs, expected = case
+    units = {"hours": "h", "days": "d", "subject_credits": "sc"}
+    given = "-".join(f"{value}{units[key]}" if key in units else f"{key}:{value}"
+                     for key, value in inputs.items()) or "record"
+    return f"{family}-{activity}-{level}-{given}={expected}"
+
+
+@pytest.mark.parametrize("family,activity,level,inputs,expected", CONVERSIONS,
+                         ids=[conversion_id(case) for case in CONVERSIONS])
 def test_conversion(school, family, activity, level, inputs, expected):
     teacher = teacher_of(school, family)
     entry = add(teacher, activity, level, DAY[family], **inputs)[0]
@@ -263,7 +272,17 @@ SEQUENCES = [
 ]
 
 
-@pytest.mark.parametrize("family,records,expected", SEQUENCES)
+SEQUENCE_IDS = [
+    "hunan-school_based-30-a-year", "hunan-school_based-120-a-cycle", "hunan-same-content-higher-later",
+    "hunan-same-content-lower-later", "hunan-other-content", "hunan-same-content-next-year",
+    "gansu-school_based-30-a-year", "gansu-degree-30-a-year", "gansu-public-course-30-in-5-years",
+    "chaoyang-self-study-at-most-2", "chaoyang-teaching-research-1-a-year-at-most-4",
+    "chaoyang-teaching-research-once-a-year", "chaoyang-research-at-most-2", "chaoyang-research-district-0.5",
+    "changsha-school_based-24-a-year", "changsha-support-72-a-year", "changsha-same-project-not-twice",
+]
+
+
+@pytest.mark.parametrize("family,records,expected", SEQUENCES, ids=SEQUENCE_IDS)
 def test_caps_and_repeats(school, family, records, expected):
     teacher = teacher_of(school, family)
     entries = [add(teacher, activity, level, when, **inputs)[0] for activity, level, when, inputs in records]
@@ -291,7 +310,7 @@ GANSU_BONUS = [
 ]
 
 
-@pytest.mark.parametrize("level,hours,record,bonus", GANSU_BONUS)
+@pytest.mark.parametrize("level,hours,record,bonus", GANSU_BONUS, ids=[case[0] for case in GANSU_BONUS])
 def test_gansu_excellent_trainee_bonus(school, level, hours, record, bonus):
     entries = add(teacher_of(school, "gansu"), "concentrated", level, DAY["gansu"], hours=hours,
                   excellent_trainee=True)
@@ -309,7 +328,8 @@ CHANGSHA_BONUS = [
 ]
 
 
-@pytest.mark.parametrize("inputs,record,bonus", CHANGSHA_BONUS)
+@pytest.mark.parametrize("inputs,record,bonus", CHANGSHA_BONUS,
+                         ids=["3days-18+4", "13h-13+3", "10h-10+2", "2h-2+0", "12.5h-12.5+2.5"])
 def test_changsha_excellent_trainee_plus_20_percent_rounded(school, inputs, record, bonus):
     entries = add(teacher_of(school, "changsha"), "concentrated", "county", DAY["changsha"],
                   excellent_trainee=True, **inputs)
@@ -420,7 +440,9 @@ LEAVE = [
 ]
 
 
-@pytest.mark.parametrize("family,months,expected,note", LEAVE)
+@pytest.mark.parametrize("family,months,expected,note", LEAVE,
+                         ids=["hunan-semester-30", "changsha-3-months-18", "changsha-12-months-72",
+                              "hunan-by-month-none", "changsha-by-semester-none"])
 def test_leave_exemption(school, family, months, expected, note):
     entry = services.exemption_add(teacher=teacher_of(school, family), semester_start=DAY[family], reason="产假",
                                    months=months)
@@ -449,7 +471,8 @@ CALENDAR = [
 ]
 
 
-@pytest.mark.parametrize("family,when,credit_year,cycle", CALENDAR)
+@pytest.mark.parametrize("family,when,credit_year,cycle", CALENDAR,
+                         ids=[f"{family}-{when}" for family, when, _year, _cycle in CALENDAR])
 def test_credit_year_and_cycle(school, family, when, credit_year, cycle):
     entry = add(teacher_of(school, family), "online", "province", when, hours=4)[0]
     assert entry.credit_year == credit_year
@@ -475,7 +498,8 @@ MINIMUMS = [
 ]
 
 
-@pytest.mark.parametrize("family,new,annual,cycle,excellent", MINIMUMS)
+@pytest.mark.parametrize("family,new,annual,cycle,excellent", MINIMUMS,
+                         ids=[f"{family}-{'new' if new else 'serving'}" for family, new, *_rest in MINIMUMS])
 def test_minimums(school, family, new, annual, cycle, excellent):
     teacher = teacher_of(school, family, is_new_teacher=new)
     totals = services.teacher_totals(teacher, DAY[family].year)

@@ -697,3 +697,56 @@ def test_same_content_counts_once_at_the_highest(same_content, credits):
 def test_failed_assessment_gives_nothing_whatever_the_rule():
     result = rules.award(30, Conversion(D(4)), passed=False)
     assert (result.raw, result.credits, result.note) == (D(0), D(0), gettext("Those who fail the assessment get no credits."))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_cycle_confirmations_one_wins():
+    """Four bureau officers confirm the same school's cycle at once: one set of closures,
+    no error page (PostgreSQL: the school's teachers are locked; SQLite: IMMEDIATE)."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.services import user_create
+    from tests.factories import make_district
+
+    call_command("loaddata", "credit_rules", verbosity=0)
+    world = make_district()
+    world.district.credit_rule_family = "shaanxi"
+    world.district.save()
+    for name in ("甲", "乙", "丙"):
+        add(make_teacher(world.school, name), "concentrated", "province", day(2016, 5, 10), hours=240)   # 120
+    officers = [world.bureau_officer] + [
+        user_create(username=f"bureau{n}", password="x-pass-123", full_name=f"股员{n}", role="bureau_officer",
+                    organisation=world.bureau) for n in range(1, 4)]
+    from django.urls import reverse
+
+    page = reverse("credits:cycle_close") + f"?organisation={world.school.pk}&year=2018"
+    clients = []
+    for officer in officers:
+        client = Client(raise_request_exception=False)
+        client.force_login(officer)
+        clients.append(client)
+    import re
+
+    figures = re.search(r'name="figures" value="(\w+)"', clients[0].get(page).content.decode()).group(1)
+    barrier, results = threading.Barrier(len(clients)), [None] * len(clients)
+
+    def run(index, client):
+        try:
+            barrier.wait()
+            results[index] = client.post(page, {"figures": figures}).status_code
+        except Exception as error:  # a 500 or a lock error is a failure, not a refusal
+            results[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [302] * len(clients), results
+    assert CycleClosure.objects.count() == 3
+    assert CycleClosure.objects.values("confirmed_by").distinct().count() == 1

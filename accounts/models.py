@@ -108,3 +108,47 @@ class User(AbstractUser):
     @property
     def district_id(self):
         return self.organisation.district_id if self.organisation_id else None
+
+    # Roles as questions, so no module compares role strings of its own.
+    @property
+    def is_school_staff(self) -> bool:
+        """A school's training officer or principal."""
+        return self.role in (self.Role.SCHOOL_OFFICER, self.Role.PRINCIPAL) and self.organisation_id is not None
+
+    @property
+    def is_district_reviewer(self) -> bool:
+        """A training-school or bureau officer: reviews and oversees the whole district."""
+        return self.role in (self.Role.TRAINING_OFFICER, self.Role.BUREAU_OFFICER) and self.organisation_id is not None
+
+    @property
+    def is_author(self) -> bool:
+        """Writes their organisation's documents (school or training-school officer)."""
+        return self.role in (self.Role.SCHOOL_OFFICER, self.Role.TRAINING_OFFICER) and self.organisation_id is not None
+
+    @property
+    def is_bureau_officer(self) -> bool:
+        return self.role == self.Role.BUREAU_OFFICER and self.organisation_id is not None
+
+    @property
+    def is_training_officer(self) -> bool:
+        return self.role == self.Role.TRAINING_OFFICER and self.organisation_id is not None
+
+    @property
+    def is_school_officer(self) -> bool:
+        return self.role == self.Role.SCHOOL_OFFICER and self.organisation_id is not None
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == self.Role.EXPERT
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == self.Role.TEACHER
+
+    def is_district_reviewer_of(self, district_id) -> bool:
+        """District staff of exactly this district."""
+        return self.is_district_reviewer and district_id is not None and self.district_id == district_id
+
+    def is_staff_of(self, organisation_id) -> bool:
+        """School staff of exactly this organisation."""
+        return self.is_school_staff and organisation_id is not None and self.organisation_id == organisation_id

@@ -1,6 +1,6 @@
 from guardian.shortcuts import assign_perm, remove_perm
 
-from .models import Organisation, User
+from .models import District, Organisation, User
 
 # Which organisation permission each role holds on its own organisation.
 ROLE_ORGANISATION_PERMS = {
@@ -86,3 +86,19 @@ def user_create(*, username: str, password: str, full_name: str, role: str,
     user.save()
     user_sync_organisation_perms(user=user)
     return user
+
+
+def district_create(**fields) -> District:
+    """A district with its settings, as the admin enters it (for scripts such as the demo)."""
+    district = District(**fields)
+    district.full_clean()
+    district.save()
+    return district
+
+
+def organisation_create(*, district: District, name: str, kind: str, stage: str = "") -> Organisation:
+    """An organisation of the district, as the admin enters it (for scripts such as the demo)."""
+    organisation = Organisation(district=district, name=name, kind=kind, stage=stage)
+    organisation.full_clean()
+    organisation.save()
+    return organisation

@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,9 +41,16 @@ class SessionForm(forms.ModelForm):
 
 
 class SignInForm(forms.Form):
-    code = forms.RegexField(label=_("Sign-in code"), regex=r"^\d{6}$", max_length=6,
-                            error_messages={"invalid": _("The sign-in code has six digits.")},
-                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    code = forms.CharField(label=_("Sign-in code"), max_length=20,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+    def clean_code(self):
+        # Full-width digits from a Chinese input method count; other scripts' digits
+        # (which Python's \d accepts) do not, and never reach the code comparison.
+        code = unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip()
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError(_("The sign-in code has six digits."), code="invalid")
+        return code
 
 
 class LeaveForm(forms.Form):

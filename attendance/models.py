@@ -2,11 +2,13 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Organisation
+from core import limits
+from core.limits import Between, BirthDate, check_between
 from plans.models import Document
 from schedule.models import ScheduledProject
 
@@ -46,7 +48,7 @@ class Teacher(models.Model):
                                 related_name="teacher", verbose_name=_("login account"))
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    birth_date = models.DateField(_("birth date"))
+    birth_date = models.DateField(_("birth date"), validators=[BirthDate()])
     id_number = models.CharField(_("ID number"), max_length=18, unique=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Organisation.Stage.choices, blank=True)
     subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
@@ -58,6 +60,10 @@ class Teacher(models.Model):
         verbose_name = _("teacher")
         verbose_name_plural = _("teachers")
         ordering = ["organisation", "name"]
+        constraints = [
+            # "At least 16 today" is the validator's; the database keeps the fixed outer bounds.
+            check_between("birth_date", limits.MIN_BIRTH_DATE, limits.MAX_BIRTH_DATE, name="teacher_birth_date_range"),
+        ]
 
     def __str__(self):
         return self.name
@@ -70,15 +76,22 @@ class ProjectRun(models.Model):
     """How a scheduled project is run: quotas, self-enrolment, completion threshold."""
 
     project = models.OneToOneField(ScheduledProject, on_delete=models.CASCADE, primary_key=True, related_name="run")
-    quota = models.PositiveIntegerField(_("places"), null=True, blank=True, help_text=_("Empty: no limit."))
-    per_school_quota = models.PositiveIntegerField(_("places per school"), null=True, blank=True)
+    quota = models.PositiveIntegerField(_("places"), null=True, blank=True, help_text=_("Empty: no limit."),
+                                        validators=[Between(1, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT)])
+    per_school_quota = models.PositiveIntegerField(_("places per school"), null=True, blank=True,
+                                                   validators=[Between(1, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT)])
     self_enrolment = models.BooleanField(_("teachers may apply themselves"), default=False)
     min_attendance_percent = models.PositiveSmallIntegerField(
-        _("attendance needed to complete (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)])
+        _("attendance needed to complete (%)"), default=80, validators=[Between(1, 100, limits.ERROR_PERCENT)])
 
     class Meta:
         verbose_name = _("project run settings")
         verbose_name_plural = _("project run settings")
+        constraints = [
+            check_between("quota", 1, limits.MAX_HEADCOUNT, nullable=True, name="run_quota_range"),
+            check_between("per_school_quota", 1, limits.MAX_HEADCOUNT, nullable=True, name="run_school_quota_range"),
+            check_between("min_attendance_percent", 1, 100, name="run_attendance_percent_range"),
+        ]
 
 
 class Enrolment(models.Model):
@@ -121,12 +134,13 @@ class Session(models.Model):
                                     related_name="sessions", verbose_name=_("school-based plan"))
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sessions",
                                      verbose_name=_("organiser"))
-    title = models.CharField(_("topic"), max_length=200)
-    date = models.DateField(_("date"))
+    # Drafted sessions are titled "project name（n）": a 200-character name and the number fit.
+    title = models.CharField(_("topic"), max_length=250)
+    date = models.DateField(_("date"), validators=limits.date_range())
     start_time = models.TimeField(_("start"))
     end_time = models.TimeField(_("end"))
-    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1,
-                                validators=[MinValueValidator(0.5), MaxValueValidator(12)])
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, validators=[
+        Between(limits.MIN_SESSION_HOURS, limits.MAX_SESSION_HOURS, limits.ERROR_HOURS)])
     place = models.CharField(_("place"), max_length=100, blank=True)
     online = models.BooleanField(_("online"), default=False)
     # Seeds the rotating sign-in code; never shown.
@@ -143,6 +157,8 @@ class Session(models.Model):
                 name="session_of_project_or_school_plan"),
             models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")),
                                    name="session_ends_after_start"),
+            check_between("date", limits.MIN_DATE, limits.MAX_DATE, name="session_date_range"),
+            check_between("hours", limits.MIN_SESSION_HOURS, limits.MAX_SESSION_HOURS, name="session_hours_range"),
         ]
 
     def __str__(self):
@@ -213,6 +229,35 @@ class LeaveRequest(models.Model):
         constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="one_leave_request_per_session")]
 
 
+class SignInAttempt(models.Model):
+    """One try of a sign-in code by a teacher at a session, kept whatever its outcome.
+
+    Wrong codes are counted here (not in a cache: several servers share the
+    database) to stop guessing; refusals stay on record for the organiser."""
+
+    class Outcome(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        WRONG_CODE = "wrong_code", _("Wrong code")
+        REFUSED = "refused", _("Refused after too many wrong codes")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="sign_in_attempts")
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="sign_in_attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["session", "outcome", "at"], name="sign_in_attempt_session")]
+
+
+AGE_RANGE = [Between(limits.MIN_EXEMPT_AGE, limits.MAX_EXEMPT_AGE, limits.ERROR_AGE)]
+MINUTES_RANGE = [Between(0, limits.MAX_MINUTES, limits.ERROR_MINUTES)]
+
+
 class CompletionRules(models.Model):
     """A district's attendance rules (seed 003 and seed 001 by default)."""
 
@@ -220,21 +265,38 @@ class CompletionRules(models.Model):
                                     related_name="completion_rules")
     school_absence_limit_hours = models.DecimalField(
         _("school-based absence that forfeits the year's credit (hours, inclusive)"),
-        max_digits=4, decimal_places=1, default=5)
-    exempt_age_women = models.PositiveSmallIntegerField(_("women exempt from assessment from age"), default=50)
-    exempt_age_men = models.PositiveSmallIntegerField(_("men exempt from assessment from age"), default=55)
-    participation_target_percent = models.PositiveSmallIntegerField(_("participation target (%)"), default=94)
+        max_digits=4, decimal_places=1, default=5,
+        validators=[Between(limits.MIN_SESSION_HOURS, limits.MAX_ABSENCE_HOURS, limits.ERROR_HOURS)])
+    exempt_age_women = models.PositiveSmallIntegerField(_("women exempt from assessment from age"), default=50,
+                                                        validators=AGE_RANGE)
+    exempt_age_men = models.PositiveSmallIntegerField(_("men exempt from assessment from age"), default=55,
+                                                      validators=AGE_RANGE)
+    participation_target_percent = models.PositiveSmallIntegerField(
+        _("participation target (%)"), default=94, validators=[Between(1, 100, limits.ERROR_PERCENT)])
     default_min_attendance_percent = models.PositiveSmallIntegerField(
-        _("default attendance needed to complete a project (%)"), default=80)
+        _("default attendance needed to complete a project (%)"), default=80,
+        validators=[Between(1, 100, limits.ERROR_PERCENT)])
     sign_in_opens_minutes = models.PositiveSmallIntegerField(_("sign-in opens before the start (minutes)"),
-                                                             default=30)
+                                                             default=30, validators=MINUTES_RANGE)
     sign_in_closes_minutes = models.PositiveSmallIntegerField(_("sign-in closes after the start (minutes)"),
-                                                              default=30)
-    late_after_minutes = models.PositiveSmallIntegerField(_("late after the start (minutes)"), default=10)
+                                                              default=30, validators=MINUTES_RANGE)
+    late_after_minutes = models.PositiveSmallIntegerField(_("late after the start (minutes)"), default=10,
+                                                          validators=MINUTES_RANGE)
 
     class Meta:
         verbose_name = _("completion rules")
         verbose_name_plural = _("completion rules")
+        constraints = [
+            check_between("school_absence_limit_hours", limits.MIN_SESSION_HOURS, limits.MAX_ABSENCE_HOURS,
+                          name="rules_absence_limit_range"),
+            check_between("exempt_age_women", limits.MIN_EXEMPT_AGE, limits.MAX_EXEMPT_AGE, name="rules_age_women_range"),
+            check_between("exempt_age_men", limits.MIN_EXEMPT_AGE, limits.MAX_EXEMPT_AGE, name="rules_age_men_range"),
+            check_between("participation_target_percent", 1, 100, name="rules_participation_range"),
+            check_between("default_min_attendance_percent", 1, 100, name="rules_attendance_range"),
+            check_between("sign_in_opens_minutes", 0, limits.MAX_MINUTES, name="rules_opens_range"),
+            check_between("sign_in_closes_minutes", 0, limits.MAX_MINUTES, name="rules_closes_range"),
+            check_between("late_after_minutes", 0, limits.MAX_MINUTES, name="rules_late_range"),
+        ]
 
     @classmethod
     def for_district(cls, district_id) -> "CompletionRules":

@@ -13,15 +13,13 @@ training school and the bureau see their district):
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
-from printing.spreadsheets import export_url as _export_url
-from printing.spreadsheets import wants_xlsx as _wants_xlsx
-from printing.spreadsheets import report_response
+from core.params import parse_id
+from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 from schedule.models import ScheduledProject
 
@@ -80,23 +78,11 @@ def _xlsx(title, columns, rows, summary):
     return report_response(title, columns, rows, summary, sheet_title=_("Attendance"))
 
 
-def _pct(value):
-    return None if value is None else round(value, 1)
-
-
-def _yes(flag: bool) -> str:
-    return _("Yes") if flag else ""
-
-
-
-
-
-
 def _participation_summary(report) -> list[tuple]:
     return [
         (_("Expected hours"), report.expected_hours),
         (_("Attended hours"), report.attended_hours),
-        (_("Participation rate (%)"), _pct(report.participation)),
+        (_("Participation rate (%)"), percent_cell(report.participation)),
         (_("District target (%)"), report.target),
         (_("Target met"), _("Yes") if report.meets_target else _("No")),
     ]
@@ -111,10 +97,10 @@ def project_report(request, pk):
     if not may_view_project_report(user, project):
         raise PermissionDenied
     report = reports.project_report(project)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _project_xlsx(report)
     return render(request, "attendance/reports/project.html", {
-        "report": report, "project": project, "export_url": _export_url(request),
+        "report": report, "project": project, "export_url": export_url(request),
         "teacher_links": {row.teacher.pk for row in report.rows if may_view_teacher_report(user, row.teacher)},
     })
 
@@ -124,7 +110,8 @@ def _project_xlsx(report):
     columns = [_("Teacher"), _("School"), _("Sessions attended"), _("Hours attended"), _("Project hours"),
                _("Share of hours (%)"), _("Training completed"), _("Exempt from assessment")]
     rows = [[row.teacher.name, row.teacher.organisation.name, row.sessions_attended, row.attended_hours,
-             row.total_hours, _pct(row.share), _yes(row.completed), _yes(row.exempt)] for row in report.rows]
+             row.total_hours, percent_cell(row.share), yes_cell(row.completed), yes_cell(row.exempt)]
+            for row in report.rows]
     summary = [
         (_("Teachers on the roster"), len(report.rows)),
         (_("Sessions"), len(report.sessions)),
@@ -147,20 +134,18 @@ def school_report(request):
     elif user.role in DISTRICT_ROLES and user.organisation_id:
         if not wanted:
             return redirect("attendance:report_district")
-        if not wanted.isdigit():
-            raise Http404
-        organisation = get_object_or_404(Organisation, pk=wanted, kind__in=reports.SCHOOL_KINDS)
+        organisation = get_object_or_404(Organisation, pk=parse_id(wanted), kind__in=reports.SCHOOL_KINDS)
     else:
         raise PermissionDenied
     if not organisation.is_school or not may_view_school_report(user, organisation):
         raise PermissionDenied
     year = _year(request)
     report = reports.school_report(organisation, year)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _school_xlsx(report)
     return render(request, "attendance/reports/school.html", {
         "report": report, "year": year, "year_label": _school_year_label(year),
-        "export_url": _export_url(request),
+        "export_url": export_url(request),
         "organisation_param": wanted if user.role in DISTRICT_ROLES else "",
     })
 
@@ -172,8 +157,8 @@ def _school_xlsx(report):
     columns = [_("Teacher"), *semester_columns, _("Credit forfeited"), _("At risk"), _("Exempt from assessment"),
                _("School-based hours attended"), _("Project hours attended"), _("Expected hours"),
                _("Participation rate (%)")]
-    rows = [[row.teacher.name, *row.absence, _yes(row.forfeited), _yes(row.at_risk), _yes(row.exempt),
-             row.school_based_hours, row.project_hours, row.expected_hours, _pct(row.participation)]
+    rows = [[row.teacher.name, *row.absence, yes_cell(row.forfeited), yes_cell(row.at_risk), yes_cell(row.exempt),
+             row.school_based_hours, row.project_hours, row.expected_hours, percent_cell(row.participation)]
             for row in report.rows]
     summary = [
         (_("Teachers in post"), report.teachers),
@@ -194,11 +179,11 @@ def teacher_report(request, pk):
         raise PermissionDenied
     year = _year(request)
     report = reports.teacher_report(teacher, year)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _teacher_xlsx(report)
     return render(request, "attendance/reports/teacher.html", {
         "report": report, "teacher": teacher, "year": year, "year_label": _school_year_label(year),
-        "export_url": _export_url(request),
+        "export_url": export_url(request),
     })
 
 
@@ -215,7 +200,7 @@ def _teacher_xlsx(report):
         (_("Absent hours"), report.absent_hours),
         (_("Leave hours"), report.leave_hours),
         (_("Not recorded hours"), report.unrecorded_hours),
-        (_("Participation rate (%)"), _pct(report.participation)),
+        (_("Participation rate (%)"), percent_cell(report.participation)),
     ]
     if report.standing:
         summary += [(_("Semester %(n)s absence (hours)") % {"n": n}, hours)
@@ -235,11 +220,11 @@ def district_report(request):
         raise PermissionDenied
     year = _year(request)
     report = reports.district_report(user.organisation.district, year)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _district_xlsx(report)
     return render(request, "attendance/reports/district.html", {
         "report": report, "year": year, "year_label": _school_year_label(year),
-        "export_url": _export_url(request),
+        "export_url": export_url(request),
     })
 
 
@@ -249,7 +234,8 @@ def _district_xlsx(report):
     columns = [_("School"), _("Teachers in post"), _("Expected hours"), _("Attended hours"), _("Participation rate (%)"),
                _("Target met"), _("Credit forfeited"), _("At risk"), _("Exempt from assessment")]
     rows = [[school.organisation.name, school.teachers, school.expected_hours, school.attended_hours,
-             _pct(school.participation), _yes(school.meets_target), school.forfeited, school.at_risk, school.exempt]
+             percent_cell(school.participation), yes_cell(school.meets_target), school.forfeited, school.at_risk,
+             school.exempt]
             for school in report.schools]
     summary = [(_("Teachers in post"), report.teachers), (_("Credit forfeited"), report.forfeited),
                (_("At risk"), report.at_risk)] + _participation_summary(report)

@@ -372,16 +372,11 @@ def school_report(organisation: Organisation, year: int) -> SchoolReport:
 # --- a district ----------------------------------------------------------------------
 
 @dataclass
-class SchoolSummary(YearTotals):
-    organisation: Organisation = None
-
-
-@dataclass
 class DistrictReport(YearTotals):
     district: District = None
     year: int = 0
     rules: CompletionRules = None
-    schools: list[SchoolSummary] = field(default_factory=list)
+    schools: list[SchoolReport] = field(default_factory=list)  # without semesters
 
 
 def district_report(district: District, year: int) -> DistrictReport:
@@ -397,7 +392,8 @@ def district_report(district: District, year: int) -> DistrictReport:
     target = rules.participation_target_percent
     return DistrictReport(
         rows=rows, target=target, district=district, year=year, rules=rules,
-        schools=[SchoolSummary(rows=by_school[school.pk], target=target, organisation=school) for school in schools],
+        schools=[SchoolReport(rows=by_school[school.pk], target=target, organisation=school, year=year, rules=rules)
+                 for school in schools],
     )
 
 

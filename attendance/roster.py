@@ -2,6 +2,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -91,14 +92,29 @@ def roster_parse(*, organisation: Organisation, file) -> tuple[list[Teacher], li
         if reasons:
             errors.append(RowError(number, "；".join(reasons)))
             continue
-        seen[id_number] = number
-        teachers.append(Teacher(
+        teacher = Teacher(
             organisation=organisation, name=name, id_number=id_number,
             gender=gender or idcard.gender(id_number), birth_date=birth or idcard.birth_date(id_number),
             stage=stage, subject=subject, title=str(row["title"] or "").strip(),
             is_new_teacher=str(row["is_new_teacher"] or "").strip().lower() in ("是", "y", "yes", "1", "true"),
-        ))
+        )
+        # The model's own checks (lengths, the birth date's range) before bulk_create writes unchecked.
+        problems = _field_problems(teacher)
+        if problems:
+            errors.append(RowError(number, "；".join(problems)))
+            continue
+        seen[id_number] = number
+        teachers.append(teacher)
     return teachers, errors
+
+
+def _field_problems(teacher: Teacher) -> list[str]:
+    try:
+        teacher.clean_fields(exclude=["organisation", "user"])
+    except ValidationError as error:
+        return [f"{Teacher._meta.get_field(field).verbose_name}：{message}"
+                for field, messages in error.message_dict.items() for message in messages]
+    return []
 
 
 @transaction.atomic

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -16,7 +17,9 @@ from plans.models import Document
 from schedule.models import ScheduledProject
 
 from . import rules as attendance_rules
-from .models import Attendance, CompletionRules, Enrolment, LeaveRequest, ProjectRun, Session, Teacher
+from .models import (
+    Attendance, CompletionRules, Enrolment, LeaveRequest, ProjectRun, Session, SignInAttempt, Teacher,
+)
 from .rules import semesters
 
 ERROR_SCHOOL_QUOTA = _("Your school has used all %(quota)s of its places on this project.")
@@ -30,6 +33,24 @@ ERROR_ALREADY_SIGNED_IN = _("You have already signed in to this session.")
 ERROR_LEAVE_PAST = _("Leave can only be asked for a session that has not started yet.")
 ERROR_LEAVE_TWICE = _("You have already asked for leave for this session.")
 ERROR_MARK_NOT_ON_ROSTER = _("%(name)s is not on this session's roster.")
+ERROR_ENROLMENT_DECIDED = _("This enrolment has already been decided (perhaps in another window). "
+                            "The list below shows its current state.")
+ERROR_MARK_NOT_YET = _("This session is on %(date)s: attendance can be recorded from that day on.")
+ERROR_SIGN_IN_NOT_YET = _("This session is on %(date)s: signing in opens on that day.")
+ERROR_ON_LEAVE = _("Your leave for this session was approved, so you cannot sign in to it. "
+                   "If you came after all, ask the organiser to mark you at roll call.")
+ERROR_TOO_MANY_WRONG_CODES = _("Too many wrong codes: signing in with the code is closed to you for this session. "
+                               "Ask the organiser to mark you at roll call.")
+ERROR_SESSION_COOL_OFF = _("Too many wrong codes were tried at this session in the last few minutes. "
+                           "Try again in %(minutes)s minutes, or ask the organiser to mark you at roll call.")
+ERROR_NO_OPEN_SESSION = _("None of your sessions is open for sign-in now.")
+ERROR_LEAVE_DECIDED = _("This leave request has already been answered (perhaps in another window).")
+ERROR_LEAVE_ATTENDED = _("%(name)s is already marked as attending this session: the leave can no longer be approved.")
+ERROR_CLOSE_NO_SESSIONS = _("The project has confirmed teachers but no sessions: closing it would credit nobody.")
+ERROR_CLOSE_NOT_OVER = _("The session “%(session)s” on %(date)s is not over yet.")
+ERROR_CLOSE_UNMARKED = _("The session “%(session)s” on %(date)s has %(count)s teachers of its roster not marked.")
+ERROR_CLOSE_MORE = _("… and %(count)s more sessions.")
+ERROR_NO_FREE_PLACE = _("There is no free place on this project: the teacher stays on the waiting list.")
 
 CODE_PERIOD_SECONDS = 60  # the code on the screen changes every minute
 
@@ -78,12 +99,31 @@ def _check_open_to(project, teacher):
         raise ValidationError(ERROR_NOT_OPEN_TO_SCHOOL)
 
 
+def _lock_project(project_id) -> ScheduledProject:
+    """Every capacity decision of a project runs under its row lock (PostgreSQL;
+    SQLite serialises writers with IMMEDIATE transactions), and reads the
+    enrolments only after taking it."""
+    return ScheduledProject.objects.select_for_update().get(pk=project_id)
+
+
+def _lock_enrolment(enrolment: Enrolment) -> tuple[ScheduledProject, Enrolment]:
+    """The project locked, then the enrolment as it is now: the caller's copy
+    may be stale (read before another request's decision was committed)."""
+    project = _lock_project(enrolment.project_id)
+    current = Enrolment.objects.select_related("teacher__organisation").get(pk=enrolment.pk)
+    return project, current
+
+
+def _confirmed_count(project) -> int:
+    return Enrolment.objects.filter(project=project, status=Enrolment.Status.CONFIRMED).count()
+
+
 @transaction.atomic
 def enrolment_nominate(*, project: ScheduledProject, teacher: Teacher, user: User) -> Enrolment:
     """The school puts one of its teachers forward; the organiser decides."""
     if not is_school_officer_of(user, teacher):
         raise PermissionDenied
-    project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
+    project = _lock_project(project.pk)
     _check_open_to(project, teacher)
     if project.enrolments.filter(teacher=teacher).exclude(status=Enrolment.Status.WITHDRAWN).exists():
         raise ValidationError(ERROR_ALREADY_ENROLLED)
@@ -99,6 +139,7 @@ def enrolment_nominate(*, project: ScheduledProject, teacher: Teacher, user: Use
 def enrolment_apply(*, project: ScheduledProject, user: User) -> Enrolment:
     """A teacher applies (选课报名); their school approves before the organiser sees it."""
     teacher = Teacher.objects.select_related("organisation").get(user=user)
+    project = _lock_project(project.pk)  # two applications at once: one row, one answer
     if not project_run(project).self_enrolment:
         raise ValidationError(ERROR_NO_SELF_ENROLMENT)
     _check_open_to(project, teacher)
@@ -112,10 +153,13 @@ def enrolment_apply(*, project: ScheduledProject, user: User) -> Enrolment:
 
 @transaction.atomic
 def enrolment_school_decide(*, enrolment: Enrolment, user: User, approve: bool) -> Enrolment:
-    if not is_school_officer_of(user, enrolment.teacher) or enrolment.status != Enrolment.Status.APPLIED:
+    if not is_school_officer_of(user, enrolment.teacher):
         raise PermissionDenied
+    project, enrolment = _lock_enrolment(enrolment)
+    if enrolment.status != Enrolment.Status.APPLIED:
+        raise ValidationError(ERROR_ENROLMENT_DECIDED)
     if approve:
-        _check_school_quota(enrolment.project, enrolment.teacher, project_run(enrolment.project))
+        _check_school_quota(project, enrolment.teacher, project_run(project))
     enrolment.status = Enrolment.Status.NOMINATED if approve else Enrolment.Status.DECLINED
     enrolment.decided_by, enrolment.decided_at = user, timezone.now()
     enrolment.save()
@@ -125,14 +169,17 @@ def enrolment_school_decide(*, enrolment: Enrolment, user: User, approve: bool) 
 @transaction.atomic
 def enrolment_organiser_decide(*, enrolment: Enrolment, user: User, confirm: bool) -> Enrolment:
     """Confirm (to the roster, or the waiting list when full) or decline."""
-    project = ScheduledProject.objects.select_for_update().get(pk=enrolment.project_id)
-    if not is_organiser(user, project) or enrolment.status not in (
-            Enrolment.Status.NOMINATED, Enrolment.Status.WAITLISTED):
-        raise PermissionDenied
+    project, enrolment = _lock_enrolment(enrolment)
+    if not is_organiser(user, project) or enrolment.status == Enrolment.Status.APPLIED:
+        raise PermissionDenied  # an application goes to the teacher's school first
+    if enrolment.status not in (Enrolment.Status.NOMINATED, Enrolment.Status.WAITLISTED):
+        raise ValidationError(ERROR_ENROLMENT_DECIDED)
     if confirm:
         run = project_run(project)
-        confirmed = project.enrolments.filter(status=Enrolment.Status.CONFIRMED).count()
-        full = run.quota is not None and confirmed >= run.quota
+        full = run.quota is not None and _confirmed_count(project) >= run.quota
+        if full and enrolment.status == Enrolment.Status.WAITLISTED:
+            # Confirming again would only send the teacher to the back of the queue.
+            raise ValidationError(ERROR_NO_FREE_PLACE)
         enrolment.status = Enrolment.Status.WAITLISTED if full else Enrolment.Status.CONFIRMED
     else:
         enrolment.status = Enrolment.Status.DECLINED
@@ -141,16 +188,23 @@ def enrolment_organiser_decide(*, enrolment: Enrolment, user: User, confirm: boo
     return enrolment
 
 
+WITHDRAWABLE = [Enrolment.Status.APPLIED, Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED,
+                Enrolment.Status.WAITLISTED]
+
+
 @transaction.atomic
 def enrolment_withdraw(*, enrolment: Enrolment, user: User) -> Enrolment | None:
     """A place freed on the roster goes to the first on the waiting list."""
-    project = ScheduledProject.objects.select_for_update().get(pk=enrolment.project_id)
+    project, enrolment = _lock_enrolment(enrolment)
     if not (is_organiser(user, project) or is_school_officer_of(user, enrolment.teacher)):
         raise PermissionDenied
+    if enrolment.status not in WITHDRAWABLE:
+        raise ValidationError(ERROR_ENROLMENT_DECIDED)
     was_confirmed = enrolment.status == Enrolment.Status.CONFIRMED
     enrolment.status, enrolment.decided_by, enrolment.decided_at = Enrolment.Status.WITHDRAWN, user, timezone.now()
     enrolment.save()
-    if was_confirmed:
+    run = project_run(project)
+    if was_confirmed and (run.quota is None or _confirmed_count(project) < run.quota):
         waiting = project.enrolments.filter(status=Enrolment.Status.WAITLISTED).order_by("decided_at", "pk").first()
         if waiting:
             waiting.status = Enrolment.Status.CONFIRMED
@@ -193,11 +247,26 @@ def roster(session: Session):
     return Teacher.objects.filter(organisation_id=session.organisation_id, active=True).order_by("name")
 
 
+def _lock_session(session_id) -> Session:
+    """One writer at a time per session: roll call, sign-in and leave decisions
+    of a session take this row lock before reading what they decide on."""
+    return Session.objects.select_for_update().get(pk=session_id)
+
+
+def _day(date) -> str:
+    return date_format(date, "DATE_FORMAT")
+
+
 @transaction.atomic
-def attendance_mark(*, session: Session, user: User, marks: dict[int, str], source=Attendance.Source.ROLL_CALL):
+def attendance_mark(*, session: Session, user: User, marks: dict[int, str], source=Attendance.Source.ROLL_CALL,
+                    now=None):
     """Mark a whole roster at once: {teacher id: status}."""
     if not is_session_organiser(user, session):
         raise PermissionDenied
+    now = now or timezone.now()
+    if session.date > timezone.localdate(now):
+        raise ValidationError(ERROR_MARK_NOT_YET % {"date": _day(session.date)})
+    _lock_session(session.pk)
     expected = {t.pk: t for t in roster(session)}
     for teacher_id in marks:
         if teacher_id not in expected:
@@ -213,6 +282,18 @@ def attendance_mark(*, session: Session, user: User, marks: dict[int, str], sour
 
 
 # --- self sign-in with a rotating code ---------------------------------------------
+#
+# A code has a million values and two are accepted at a time (this minute's and
+# the last), so guessing is stopped by counting wrong codes in the database
+# (several servers share it): MAX_WRONG_CODES_PER_TEACHER at a session closes
+# code sign-in to that teacher for the session; MAX_WRONG_CODES_PER_SESSION
+# from everyone within SESSION_COOL_OFF_MINUTES pauses it for the whole session.
+# Every attempt is kept as a SignInAttempt row, refusals included.
+
+MAX_WRONG_CODES_PER_TEACHER = 5
+MAX_WRONG_CODES_PER_SESSION = 30
+SESSION_COOL_OFF_MINUTES = 5
+
 
 def sign_in_code(session: Session, at: datetime.datetime) -> str:
     """Six digits from the session's secret and the current minute."""
@@ -229,57 +310,149 @@ def sign_in_window(session: Session) -> tuple[datetime.datetime, datetime.dateti
 
 
 def _code_matches(session, code, now):
+    if not (code.isascii() and code.isdigit()):  # compare_digest refuses other strings
+        return False
     # The code on the screen, or the one just before it (a slow phone).
     return any(hmac.compare_digest(code, sign_in_code(session, now - datetime.timedelta(seconds=s)))
                for s in (0, CODE_PERIOD_SECONDS))
 
 
-@transaction.atomic
-def sign_in(*, session: Session, user: User, code: str, now: datetime.datetime | None = None) -> Attendance:
-    now = now or timezone.now()
+def on_roster(session: Session, teacher: Teacher | None) -> bool:
+    return teacher is not None and roster(session).filter(pk=teacher.pk).exists()
+
+
+def has_approved_leave(session: Session, teacher: Teacher) -> bool:
+    return LeaveRequest.objects.filter(session=session, teacher=teacher,
+                                       status=LeaveRequest.Status.APPROVED).exists()
+
+
+def _sign_in_refusal(session: Session, teacher: Teacher | None, now) -> str | None:
+    """Why this teacher cannot sign in to this session now, before any code is tried."""
+    if not on_roster(session, teacher):
+        return ERROR_NOT_ON_ROSTER
+    if session.date > timezone.localdate(now):
+        return ERROR_SIGN_IN_NOT_YET % {"date": _day(session.date)}
     opens, closes = sign_in_window(session)
     if not opens <= now <= closes:
-        raise ValidationError(ERROR_OUTSIDE_WINDOW % {
-            "opens": timezone.localtime(opens).strftime("%H:%M"), "closes": timezone.localtime(closes).strftime("%H:%M")})
-    if not _code_matches(session, str(code).strip(), now):
-        raise ValidationError(ERROR_CODE_INVALID)
-    teacher = Teacher.objects.filter(user=user).first()
-    if teacher is None or not roster(session).filter(pk=teacher.pk).exists():
-        raise ValidationError(ERROR_NOT_ON_ROSTER)
-    Session.objects.select_for_update().filter(pk=session.pk).exists()  # one sign-in at a time per session
-    if Attendance.objects.filter(session=session, teacher=teacher, source=Attendance.Source.SELF_SIGN_IN).exists():
-        raise ValidationError(ERROR_ALREADY_SIGNED_IN)
-    rules = CompletionRules.for_district(session.organisation.district_id)
-    late = now > session.starts_at() + datetime.timedelta(minutes=rules.late_after_minutes)
-    attendance, _created = Attendance.objects.update_or_create(
-        session=session, teacher=teacher,
-        defaults={"status": Attendance.Status.LATE if late else Attendance.Status.PRESENT,
-                  "source": Attendance.Source.SELF_SIGN_IN, "marked_by": user},
-    )
+        return ERROR_OUTSIDE_WINDOW % {
+            "opens": timezone.localtime(opens).strftime("%H:%M"), "closes": timezone.localtime(closes).strftime("%H:%M")}
+    if has_approved_leave(session, teacher):
+        return ERROR_ON_LEAVE
+    return None
+
+
+def _guessing_refusal(session: Session, teacher: Teacher, now) -> str | None:
+    """Too many wrong codes already: by this teacher, or at this session just now."""
+    wrong = SignInAttempt.objects.filter(session=session, outcome=SignInAttempt.Outcome.WRONG_CODE)
+    if wrong.filter(teacher=teacher).count() >= MAX_WRONG_CODES_PER_TEACHER:
+        return ERROR_TOO_MANY_WRONG_CODES
+    recent = wrong.filter(at__gt=now - datetime.timedelta(minutes=SESSION_COOL_OFF_MINUTES))
+    if recent.count() >= MAX_WRONG_CODES_PER_SESSION:
+        return ERROR_SESSION_COOL_OFF % {"minutes": SESSION_COOL_OFF_MINUTES}
+    return None
+
+
+def wrong_codes_by_teacher(session: Session) -> dict[int, int]:
+    """{teacher id: wrong codes tried}, for the organiser's roll call."""
+    return dict(SignInAttempt.objects.filter(session=session, outcome=SignInAttempt.Outcome.WRONG_CODE)
+                .values("teacher").annotate(n=Count("pk")).values_list("teacher", "n"))
+
+
+def _attempt(sessions, teacher, user, code, now) -> Attendance:
+    """Try the code against these sessions (the teacher may sign in to each of
+    them now) under their row locks; record the attempt, whatever its outcome."""
+    Outcome = SignInAttempt.Outcome
+    error = attendance = None
+    with transaction.atomic():
+        locked = [_lock_session(pk) for pk in sorted(s.pk for s in sessions)]  # one order: no deadlock
+        done = set(Attendance.objects.filter(session__in=locked, teacher=teacher,
+                                             source=Attendance.Source.SELF_SIGN_IN).values_list("session_id", flat=True))
+        pending = [s for s in locked if s.pk not in done]
+        # Leave is checked again under the lock: an approval may have just been committed.
+        refusals = {s.pk: ERROR_ON_LEAVE if has_approved_leave(s, teacher) else _guessing_refusal(s, teacher, now)
+                    for s in pending}
+        usable = [s for s in pending if refusals[s.pk] is None]
+        match = next((s for s in usable if _code_matches(s, code, now)), None)
+        if not pending:
+            error = ERROR_ALREADY_SIGNED_IN
+        elif not usable:
+            error = refusals[pending[0].pk]
+            outcomes = [(s, Outcome.REFUSED) for s in pending]
+        elif match is None:
+            error = ERROR_CODE_INVALID
+            outcomes = [(s, Outcome.WRONG_CODE) for s in usable]
+        else:
+            session = next(s for s in sessions if s.pk == match.pk)  # the caller's copy, with its organisation
+            rules = CompletionRules.for_district(session.organisation.district_id)
+            late = now > session.starts_at() + datetime.timedelta(minutes=rules.late_after_minutes)
+            attendance, _created = Attendance.objects.update_or_create(
+                session=session, teacher=teacher,
+                defaults={"status": Attendance.Status.LATE if late else Attendance.Status.PRESENT,
+                          "source": Attendance.Source.SELF_SIGN_IN, "marked_by": user},
+            )
+            outcomes = [(session, Outcome.SIGNED_IN)]
+        if pending:
+            SignInAttempt.objects.bulk_create(
+                SignInAttempt(session=s, teacher=teacher, user=user, outcome=outcome, at=now) for s, outcome in outcomes)
+    # Raised only now, so that the recorded attempt is committed with the refusal.
+    if error is not None:
+        raise ValidationError(error)
     return attendance
 
 
-def open_sessions_for_code(*, user: User, code: str, now=None):
-    """The sessions whose current code is this one, among the teacher's rosters."""
+def sign_in(*, session: Session, user: User, code: str, now: datetime.datetime | None = None) -> Attendance:
+    """Sign in to one session (the QR code's link names it)."""
+    now = now or timezone.now()
+    teacher = Teacher.objects.filter(user=user).first()
+    refusal = _sign_in_refusal(session, teacher, now)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    return _attempt([session], teacher, user, str(code).strip(), now)
+
+
+def sign_in_with_code(*, user: User, code: str, now: datetime.datetime | None = None) -> Attendance:
+    """Sign in with the six digits alone: tried against the teacher's sessions open now."""
     now = now or timezone.now()
     teacher = Teacher.objects.filter(user=user).first()
     if teacher is None:
-        return []
-    candidates = Session.objects.filter(date=timezone.localdate(now)).select_related("organisation")
-    return [s for s in candidates if _code_matches(s, code, now) and roster(s).filter(pk=teacher.pk).exists()]
+        raise ValidationError(ERROR_NO_OPEN_SESSION)
+    today = Session.objects.filter(
+        Q(project__enrolments__teacher=teacher, project__enrolments__status=Enrolment.Status.CONFIRMED)
+        | Q(school_plan__isnull=False, organisation_id=teacher.organisation_id),
+        date=timezone.localdate(now),
+    ).distinct().select_related("organisation")
+    refusals = {s: _sign_in_refusal(s, teacher, now) for s in today if on_roster(s, teacher)}
+    open_now = [s for s, refusal in refusals.items() if refusal is None]
+    if not open_now:
+        raise ValidationError(ERROR_ON_LEAVE if ERROR_ON_LEAVE in refusals.values() else ERROR_NO_OPEN_SESSION)
+    return _attempt(open_now, teacher, user, str(code).strip(), now)
+
+
+def may_see_sign_in(user: User, session: Session) -> bool:
+    """The sign-in page names the session: only for its roster, its organiser and its district's staff."""
+    from plans.rules import DISTRICT_ROLES
+
+    if is_session_organiser(user, session):
+        return True
+    if user.role in DISTRICT_ROLES and user.organisation_id and \
+            user.organisation.district_id == session.organisation.district_id:
+        return True
+    return user.role == User.Role.TEACHER and on_roster(session, Teacher.objects.filter(user=user).first())
 
 
 # --- leave (请假手续) -----------------------------------------------------------------
 
+@transaction.atomic
 def leave_request(*, session: Session, user: User, reason: str, now=None) -> LeaveRequest:
     now = now or timezone.now()
     teacher = Teacher.objects.filter(user=user).first()
-    if teacher is None or not roster(session).filter(pk=teacher.pk).exists():
+    if not on_roster(session, teacher):
         raise ValidationError(ERROR_NOT_ON_ROSTER)
     if session.starts_at() <= now:
         raise ValidationError(ERROR_LEAVE_PAST)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the leave.")})
+    _lock_session(session.pk)  # two requests at once: one row, one answer
     if LeaveRequest.objects.filter(session=session, teacher=teacher).exists():
         raise ValidationError(ERROR_LEAVE_TWICE)
     return LeaveRequest.objects.create(session=session, teacher=teacher, reason=reason)
@@ -287,8 +460,17 @@ def leave_request(*, session: Session, user: User, reason: str, now=None) -> Lea
 
 @transaction.atomic
 def leave_decide(*, leave: LeaveRequest, user: User, approve: bool) -> LeaveRequest:
-    if not is_school_officer_of(user, leave.teacher) or leave.status != LeaveRequest.Status.PENDING:
+    """One decision per request: taken under the session's and the request's row
+    locks, on the request as it is now (not as the officer's page showed it)."""
+    if not is_school_officer_of(user, leave.teacher):
         raise PermissionDenied
+    _lock_session(leave.session_id)
+    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
+    if leave.status != LeaveRequest.Status.PENDING:
+        raise ValidationError(ERROR_LEAVE_DECIDED)
+    if approve and Attendance.objects.filter(session_id=leave.session_id, teacher_id=leave.teacher_id,
+                                             status__in=Attendance.ATTENDED).exists():
+        raise ValidationError(ERROR_LEAVE_ATTENDED % {"name": leave.teacher.name})
     leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
     leave.decided_by, leave.decided_at = user, timezone.now()
     leave.save()
@@ -298,6 +480,34 @@ def leave_decide(*, leave: LeaveRequest, user: User, approve: bool) -> LeaveRequ
             defaults={"status": Attendance.Status.LEAVE, "source": Attendance.Source.LEAVE, "marked_by": user},
         )
     return leave
+
+
+# --- closing a project ----------------------------------------------------------------
+
+MAX_LISTED_SESSIONS = 10
+
+
+def project_close_blockers(project: ScheduledProject, now=None) -> list[str]:
+    """Why the project cannot be closed yet. Closing credits its attendees from
+    their attendance, so every session must be over and every teacher on its
+    roster marked; a project with teachers but no sessions would credit nobody."""
+    now = now or timezone.now()
+    sessions = list(project.sessions.all())
+    if not sessions and project.enrolments.filter(status=Enrolment.Status.CONFIRMED).exists():
+        return [str(ERROR_CLOSE_NO_SESSIONS)]
+    reasons = []
+    for session in sessions:
+        if session.ends_at() > now:
+            reasons.append(ERROR_CLOSE_NOT_OVER % {"session": session.title, "date": _day(session.date)})
+            continue
+        missing = roster(session).exclude(attendance__session=session).count()
+        if missing:
+            reasons.append(ERROR_CLOSE_UNMARKED % {"session": session.title, "date": _day(session.date),
+                                                   "count": missing})
+    if len(reasons) > MAX_LISTED_SESSIONS:
+        reasons = reasons[:MAX_LISTED_SESSIONS] + [
+            ERROR_CLOSE_MORE % {"count": len(reasons) - MAX_LISTED_SESSIONS}]
+    return [str(reason) for reason in reasons]
 
 
 # --- completion rules -------------------------------------------------------------
@@ -335,3 +545,43 @@ def project_attendance(project: ScheduledProject, teacher: Teacher) -> dict:
 def school_plan_for(teacher_or_org_id, year):
     return Document.objects.filter(kind=Document.Kind.SCHOOL_PLAN, organisation_id=teacher_or_org_id,
                                    year=year, status=Document.Status.APPROVED).first()
+
+
+# --- entered by hand (the project page's forms, the admin), for scripts such as the demo ---
+
+def _validated_save(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def project_run_save(*, project: ScheduledProject, user: User, **fields) -> ProjectRun:
+    """The organiser's enrolment settings (places, places per school, self-enrolment, attendance needed)."""
+    if not is_organiser(user, project):
+        raise PermissionDenied
+    run = project_run(project)
+    for field, value in fields.items():
+        setattr(run, field, value)
+    return _validated_save(run)
+
+
+def session_add(*, user: User, project: ScheduledProject | None = None, school_plan: Document | None = None,
+                **fields) -> Session:
+    """A session added by hand: to a project by its organiser, or by a school's
+    training officer under the school's approved school-based plan."""
+    if project is not None:
+        if not is_organiser(user, project):
+            raise PermissionDenied
+        session = Session(project=project, organisation=project.organiser, **fields)
+    else:
+        if not (user.role == User.Role.SCHOOL_OFFICER and user.organisation_id == school_plan.organisation_id
+                and school_plan.kind == Document.Kind.SCHOOL_PLAN and school_plan.status == Document.Status.APPROVED):
+            raise PermissionDenied
+        session = Session(school_plan=school_plan, organisation=school_plan.organisation, **fields)
+    return _validated_save(session)
+
+
+def teacher_link_user(*, teacher: Teacher, user: User) -> Teacher:
+    """Give a roster teacher their login (Teacher.user), as the admin does."""
+    teacher.user = user
+    return _validated_save(teacher)

@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.params import BadParameter, parse_id, parse_year
+from core.pdf import pdf_response, render_pdf
 from plans.forms import add_validation_error
 from plans.rules import DISTRICT_ROLES
 from schedule.selectors import project_list_visible
@@ -72,8 +75,9 @@ def _project_post(request, project, run_form, nominate_form, session_form):
             return redirect("attendance:project", pk=project.pk)
     elif "nominate" in action:
         if nominate_form.is_valid():
-            for teacher in nominate_form.cleaned_data["teachers"]:
-                services.enrolment_nominate(project=project, teacher=teacher, user=user)
+            with transaction.atomic():  # all of them, or none when a quota is reached
+                for teacher in nominate_form.cleaned_data["teachers"]:
+                    services.enrolment_nominate(project=project, teacher=teacher, user=user)
             messages.success(request, _("Nominated; the organiser will confirm."))
             return redirect("attendance:project", pk=project.pk)
     elif "apply" in action:
@@ -81,11 +85,13 @@ def _project_post(request, project, run_form, nominate_form, session_form):
         messages.success(request, _("Application sent to your school."))
         return redirect("attendance:project", pk=project.pk)
     elif "decide" in action or "school_decide" in action or "withdraw" in action:
-        enrolment = get_object_or_404(Enrolment, pk=action.get("enrolment"), project=project)
+        enrolment = get_object_or_404(Enrolment, pk=parse_id(action.get("enrolment")), project=project)
         if "decide" in action:
-            services.enrolment_organiser_decide(enrolment=enrolment, user=user, confirm=action["decide"] == "confirm")
+            confirm = _choice(action, "decide", {"confirm": True, "decline": False})
+            services.enrolment_organiser_decide(enrolment=enrolment, user=user, confirm=confirm)
         elif "school_decide" in action:
-            services.enrolment_school_decide(enrolment=enrolment, user=user, approve=action["school_decide"] == "approve")
+            approve = _choice(action, "school_decide", {"approve": True, "refuse": False})
+            services.enrolment_school_decide(enrolment=enrolment, user=user, approve=approve)
         else:
             services.enrolment_withdraw(enrolment=enrolment, user=user)
         return redirect("attendance:project", pk=project.pk)
@@ -103,6 +109,19 @@ def _project_post(request, project, run_form, nominate_form, session_form):
             session.save()
             return redirect("attendance:session", pk=session.pk)
     return None
+
+
+def _choice(data, name, choices: dict):
+    """The value of a button among the ones the page offers; anything else is a bad request."""
+    value = data.get(name)
+    if value not in choices:
+        raise BadParameter(_("Unknown action."))
+    return choices[value]
+
+
+def _marks(post) -> dict[int, str]:
+    """The roll-call form's t-<teacher id> fields that were filled in."""
+    return {parse_id(key[len("t-"):]): value for key, value in post.items() if key.startswith("t-") and value}
 
 
 def _visible_session(user, pk) -> Session:
@@ -126,8 +145,7 @@ def session_page(request, pk):
         if not organiser:
             raise PermissionDenied
         source = Attendance.Source.PAPER if request.POST.get("source") == "paper" else Attendance.Source.ROLL_CALL
-        chosen = {int(key[len("t-"):]): value for key, value in request.POST.items()
-                  if key.startswith("t-") and value}
+        chosen = _marks(request.POST)
         try:
             services.attendance_mark(session=session, user=request.user, marks=chosen, source=source)
         except (ValidationError, ValueError) as error:
@@ -135,10 +153,11 @@ def session_page(request, pk):
         else:
             messages.success(request, _("Attendance saved for %(count)s teachers.") % {"count": len(chosen)})
             return redirect("attendance:session", pk=session.pk)
-    rows = [(t, marks.get(t.pk)) for t in teachers]
+    wrong = services.wrong_codes_by_teacher(session)
+    rows = [(t, marks.get(t.pk), wrong.get(t.pk, 0)) for t in teachers]
     return render(request, "attendance/session.html", {
         "session": session, "rows": rows, "organiser": organiser, "statuses": Attendance.Status.choices,
-        "window": services.sign_in_window(session),
+        "window": services.sign_in_window(session), "max_wrong": services.MAX_WRONG_CODES_PER_TEACHER,
     })
 
 
@@ -179,22 +198,11 @@ def session_code(request, pk):
 @login_required
 def session_sheet(request, pk):
     """A blank sign-in sheet for paper days; results are entered afterwards."""
-    from weasyprint import HTML
-    from django.template.loader import render_to_string
-    from django.utils.http import content_disposition_header
-
-    from printing.services import page_counter_css, stylesheet_path
-
     session = _visible_session(request.user, pk)
-    path = stylesheet_path()
-    html = render_to_string("attendance/sign_in_sheet.html", {
+    pdf = render_pdf("attendance/sign_in_sheet.html", {
         "session": session, "teachers": services.roster(session).select_related("organisation"),
-        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(),
     })
-    response = HttpResponse(HTML(string=html, base_url=str(path.parent)).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=_("sign-in sheet %(date)s.pdf") % {"date": session.date})
-    return response
+    return pdf_response(pdf, _("sign-in sheet %(date)s.pdf") % {"date": session.date})
 
 
 @login_required
@@ -202,32 +210,31 @@ def sign_in_page(request):
     """A teacher types the six digits shown in the room."""
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        matches = services.open_sessions_for_code(user=request.user, code=code)
-        if not matches:
-            form.add_error("code", services.ERROR_CODE_INVALID)
-        else:
-            return _do_sign_in(request, matches[0], code, form)
+        return _do_sign_in(request, None, form, lambda code: services.sign_in_with_code(user=request.user, code=code))
     return render(request, "attendance/sign_in.html", {"form": form})
 
 
 @login_required
 def sign_in_session(request, pk):
-    """Where the QR code leads: the session is known, the code comes in the link."""
+    """Where the QR code leads: the session is known, the code comes in the link.
+    Only the session's roster, organiser and district staff learn what it is."""
     session = get_object_or_404(Session.objects.select_related("organisation"), pk=pk)
+    if not services.may_see_sign_in(request.user, session):
+        raise Http404
     form = SignInForm(request.POST or request.GET or None)
     if request.method == "POST" and form.is_valid():
-        return _do_sign_in(request, session, form.cleaned_data["code"], form)
+        return _do_sign_in(request, session, form,
+                           lambda code: services.sign_in(session=session, user=request.user, code=code))
     return render(request, "attendance/sign_in.html", {"form": form, "session": session})
 
 
-def _do_sign_in(request, session, code, form):
+def _do_sign_in(request, session, form, sign_in):
     try:
-        attendance = services.sign_in(session=session, user=request.user, code=code)
+        attendance = sign_in(form.cleaned_data["code"])
     except ValidationError as error:
         add_validation_error(form, error)
         return render(request, "attendance/sign_in.html", {"form": form, "session": session}, status=400)
-    return render(request, "attendance/signed_in.html", {"session": session, "attendance": attendance})
+    return render(request, "attendance/signed_in.html", {"session": attendance.session, "attendance": attendance})
 
 
 @login_required
@@ -237,8 +244,11 @@ def my_training(request):
     if teacher is None:
         raise PermissionDenied
     leave_form = LeaveForm(request.POST or None)
-    if request.method == "POST" and leave_form.is_valid():
-        session = get_object_or_404(Session, pk=request.POST.get("session"))
+    if request.method == "POST":
+        session = get_object_or_404(Session, pk=parse_id(request.POST.get("session")))
+        if not leave_form.is_valid():
+            messages.error(request, _("Give a reason for the leave."))
+            return redirect("attendance:me")
         try:
             services.leave_request(session=session, user=request.user, reason=leave_form.cleaned_data["reason"])
         except ValidationError as error:
@@ -266,10 +276,15 @@ def leave_requests(request):
     pending = LeaveRequest.objects.filter(teacher__organisation_id=request.user.organisation_id).select_related(
         "teacher", "session")
     if request.method == "POST":
-        leave = get_object_or_404(pending, pk=request.POST.get("leave"))
-        services.leave_decide(leave=leave, user=request.user, approve=request.POST.get("decision") == "approve")
-        messages.success(request, _("Leave request answered."))
-        return redirect("attendance:leave")
+        leave = get_object_or_404(pending, pk=parse_id(request.POST.get("leave")))
+        approve = _choice(request.POST, "decision", {"approve": True, "refuse": False})
+        try:
+            services.leave_decide(leave=leave, user=request.user, approve=approve)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Leave request answered."))
+            return redirect("attendance:leave")
     return render(request, "attendance/leave.html", {"requests": pending.order_by("status", "-created_at")})
 
 
@@ -279,7 +294,7 @@ def school_based(request):
     user = request.user
     if user.role != User.Role.SCHOOL_OFFICER:
         raise PermissionDenied
-    year = int(request.GET.get("year") or timezone.localdate().year)
+    year = parse_year(request.GET.get("year") or timezone.localdate().year, required=True)
     plan = services.school_plan_for(user.organisation_id, year)
     form = SessionForm(request.POST or None, prefix="session")
     if request.method == "POST":

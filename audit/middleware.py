@@ -5,18 +5,16 @@ request's client address and browser into a contextvar; the user is read from
 the request only when something is recorded, so pages that record nothing pay
 no query for it.
 
-The address is REMOTE_ADDR. Behind a reverse proxy that sets X-Forwarded-For,
-set AUDIT_TRUST_X_FORWARDED_FOR = True to take the first address of that
-header instead; never do so when clients can reach the app directly, as they
-could then write any address into the trail.
+The address is the one django-axes locks out by (core.client_address): REMOTE_ADDR,
+or behind a reverse proxy the address the proxy saw, never one the client wrote
+into X-Forwarded-For itself.
 """
 import contextlib
-import ipaddress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.conf import settings
+from core.client_address import client_address
 
 USER_AGENT_MAX = 255
 
@@ -55,24 +53,8 @@ def request_info(info: RequestInfo | None):
         _current.reset(token)
 
 
-def _normalise(value: str) -> str | None:
-    value = (value or "").strip()
-    if value.startswith("[") and "]" in value:  # [v6]:port
-        value = value[1:value.index("]")]
-    elif value.count(":") == 1:  # v4:port
-        value = value.split(":")[0]
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
-
-
 def client_ip(request) -> str | None:
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = _normalise(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0])
-        if forwarded:
-            return forwarded
-    return _normalise(request.META.get("REMOTE_ADDR", ""))
+    return client_address(request)
 
 
 class AuditContextMiddleware:

@@ -60,10 +60,11 @@ from schedule.models import ScheduledProject
 from viewflow.workflow.models import Process, Task
 from workflow.models import ExpertAssignment, ReviewProcess, TaskDue, TrailEntry
 
-try:  # the demo's texts make the documents look real; plain ones if the module moved
-    from plans.management.commands import load_demo as demo
+try:  # the demo's texts make the documents look real; plain ones if they moved
+    from demo.seed import load as demo_load
+    DEMO = {"annual_plan": demo_load("annual_plan_2024"), "school_plans": demo_load("school_plans")}
 except Exception:  # pragma: no cover
-    demo = None
+    DEMO = None
 
 FULL = {"districts": 20, "schools": 2000, "teachers": 100_000, "documents": 50_000, "marks": 1_000_000}
 PASSWORD = "bench-pass-2026"
@@ -104,8 +105,20 @@ def id_number(region: str, birth: datetime.date, seq3: int) -> str:
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS)) % 11]
 
 
-def _demo(name, default):
-    return getattr(demo, name, default) if demo is not None else default
+def _demo_texts() -> dict:
+    """The demo's seed texts in the shapes used below (empty if there are none)."""
+    if DEMO is None:
+        return {}
+    plan, school = DEMO["annual_plan"], DEMO["school_plans"]
+    return {
+        "sections": plan["sections"],
+        "planned": [(p["sequence"], p["name"], p.get("headcount"), p["modes"], p["month"], p["location"])
+                    for p in plan["projects"]],
+        "significance": school["common"]["significance"],
+        "objectives": school["common"]["objectives"],
+        "assessment": school["common"]["assessment"],
+        "year_blocks": [tuple(block) for block in school["year_blocks"]["school"]],
+    }
 
 
 def sizes(scale: float, districts: int | None = None) -> dict:
@@ -386,13 +399,14 @@ class Generator:
                 })
                 doc_id += 1
         # Titles and kind-specific content.
-        sections = _demo("ANNUAL_PLAN_SECTIONS", {k: "（略）" for k in AnnualPlan.SECTIONS})
-        planned = _demo("PLANNED_PROJECTS", [(n, f"培训项目{n}", 50, ["concentrated"], (n % 12) + 1, "进修学校")
-                                             for n in range(1, 15)])
-        significance = _demo("SCHOOL_PLAN_SIGNIFICANCE", "提高教师综合素质。")
-        objectives = _demo("SCHOOL_PLAN_OBJECTIVES", "每位教师每学年不少于50学时。")
-        assessment = _demo("SCHOOL_PLAN_ASSESSMENT", "累计缺席5个学时以上，不认定当年度学分。")
-        year_blocks = _demo("SCHOOL_PLAN_YEARS", [("师德师风、现代教育理论", "专题讲座式")] * 5)
+        texts = _demo_texts()
+        sections = texts.get("sections", {k: "（略）" for k in AnnualPlan.SECTIONS})
+        planned = texts.get("planned", [(n, f"培训项目{n}", 50, ["concentrated"], (n % 12) + 1, "进修学校")
+                                        for n in range(1, 15)])
+        significance = texts.get("significance", "提高教师综合素质。")
+        objectives = texts.get("objectives", "每位教师每学年不少于50学时。")
+        assessment = texts.get("assessment", "累计缺席5个学时以上，不认定当年度学分。")
+        year_blocks = texts.get("year_blocks", [("师德师风、现代教育理论", "专题讲座式")] * 5)
         topics = ["小学语文学科素养提升培训", "初中数学课堂教学能力提升", "班主任工作能力提升研修", "信息技术与学科融合应用",
                   "心理健康教育专题培训", "新课标解读与单元教学设计", "幼儿园游戏活动观察与指导", "师德师风专题研修"]
         annual, projects, school_plans, blocks, proposals = [], [], [], [], []

@@ -21,3 +21,5 @@ urlpatterns = [
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "config.errors.bad_request"

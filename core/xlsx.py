@@ -3,7 +3,8 @@
 Out: every export builds its rows with ``safe_row`` (or ``safe_value``) and answers through
 ``xlsx_response``, which also sweeps the workbook once more, so that text a user typed (a
 teacher named ``=HYPERLINK(...)``, a project title starting with ``=``) is never a live
-formula in Excel or WPS: it gets a leading apostrophe and is stored as text.
+formula in Excel or WPS: it gets a leading apostrophe and is stored as text. Report pages
+answer ``?format=xlsx`` through ``report_response`` (one workbook shape for every report).
 
 In: ``read_rows`` streams the first sheet (openpyxl read-only mode, values only, the declared
 dimension ignored) with caps on the file size, the unpacked size and the number of data rows,
@@ -11,11 +12,14 @@ so a small file declaring ``A1:XFD1048576`` cannot take the server's memory.
 """
 import io
 import zipfile
+from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+
+from .uploads import ERROR_SIZE, file_size, megabytes
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -73,6 +77,62 @@ def xlsx_response(workbook, filename: str) -> HttpResponse:
     return attachment(xlsx_bytes(workbook), filename, XLSX_CONTENT_TYPE)
 
 
+# --- report pages as workbooks ---------------------------------------------------------------
+# Every report page answers ?format=xlsx with one workbook shape: the title, a bold header row,
+# one row per line, then label/value pairs.
+
+def wants_xlsx(request) -> bool:
+    return request.GET.get("format") == "xlsx"
+
+
+def export_url(request) -> str:
+    """The current page's URL asking for its Excel export."""
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return f"{request.path}?{query.urlencode()}"
+
+
+def percent_cell(value):
+    """A percentage (or None) as a report cell: one decimal."""
+    return None if value is None else round(value, 1)
+
+
+def yes_cell(flag: bool) -> str:
+    return _("Yes") if flag else ""
+
+
+def _report_cell(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def report_response(title: str, columns: list, rows: list[list], summary=(), *, sheet_title=""):
+    """A workbook download: the title, a bold header row, one row per line, then label/value pairs."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    if sheet_title:
+        sheet.title = str(sheet_title)[:31]
+    sheet.append(safe_row([title]))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(safe_row([str(column) for column in columns]))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        sheet.append(safe_row([_report_cell(value) for value in row]))
+    if summary:
+        sheet.append([])
+        for label, value in summary:
+            sheet.append(safe_row([str(label), _report_cell(value)]))
+    for index, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(column)) * 2 + 4))
+    sheet.column_dimensions["A"].width = 24
+    return xlsx_response(workbook, f"{title}.xlsx")
+
+
 # --- in -------------------------------------------------------------------------------------
 
 class SpreadsheetError(ValueError):
@@ -87,16 +147,6 @@ def max_bytes_setting() -> int:
     return getattr(settings, "SPREADSHEET_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def _size(upload) -> int:
-    size = getattr(upload, "size", None)
-    if size is None:
-        position = upload.tell()
-        upload.seek(0, io.SEEK_END)
-        size = upload.tell()
-        upload.seek(position)
-    return size
-
-
 def read_rows(upload, max_rows: int | None = None, max_bytes: int | None = None, *, columns: int,
               first_row: int = 2) -> list[tuple[int, tuple]]:
     """The non-empty rows of the first sheet from ``first_row`` on, as (row number, values),
@@ -107,8 +157,8 @@ def read_rows(upload, max_rows: int | None = None, max_bytes: int | None = None,
 
     max_rows = max_rows_setting() if max_rows is None else max_rows
     max_bytes = max_bytes_setting() if max_bytes is None else max_bytes
-    if _size(upload) > max_bytes:
-        raise SpreadsheetError(_("The file may be at most %(size)s MB.") % {"size": _megabytes(max_bytes)})
+    if file_size(upload) > max_bytes:
+        raise SpreadsheetError(ERROR_SIZE % {"size": megabytes(max_bytes)})
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
@@ -142,8 +192,3 @@ def read_rows(upload, max_rows: int | None = None, max_bytes: int | None = None,
     except Exception:  # a damaged or disguised workbook: openpyxl raises many kinds
         raise SpreadsheetError(_("The file is not an Excel (.xlsx) workbook."))
     return rows
-
-
-def _megabytes(size: int) -> str:
-    megabytes = size / (1024 * 1024)
-    return f"{megabytes:g}" if megabytes >= 1 else f"{megabytes:.2f}"

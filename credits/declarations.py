@@ -6,7 +6,6 @@ to the teacher for revision, or reject. Task views and the batch action call
 these inside viewflow's lock, then complete the task; the flow's gateways
 read process.decision.
 """
-import os
 from decimal import Decimal
 
 from django import forms
@@ -21,10 +20,12 @@ from viewflow.workflow.status import STATUS
 
 from accounts.models import User
 from attendance.models import Teacher
-from plans.forms import MAGIC
+from core import limits
+from core.uploads import check_upload
 from workflow.services import task_perform
 
-from .models import Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess, Level, Unit
+from .models import (MAX_SUBJECT_CREDITS, Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess,
+                     Level, Unit)
 from .services import ledger_add, overlapping_entries
 
 CERTIFICATE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
@@ -75,17 +76,18 @@ FIELDS = {
     "title": forms.CharField(label=_("training"), max_length=200),
     "activity": forms.ChoiceField(label=_("activity"), choices=DECLARABLE_ACTIVITIES),
     "level": forms.ChoiceField(label=_("level"), choices=[(v, label) for v, label in Level.choices if v != Level.ANY]),
-    "start_date": forms.DateField(label=_("first day")),
-    "end_date": forms.DateField(label=_("last day")),
-    "hours": forms.DecimalField(label=_("hours"), max_digits=6, decimal_places=1),
+    "start_date": forms.DateField(label=_("first day"), validators=limits.date_range()),
+    "end_date": forms.DateField(label=_("last day"), validators=limits.date_range()),
+    # "More than 0" has its own message below; the ceiling is the model's.
+    "hours": forms.DecimalField(label=_("hours"), max_digits=6, decimal_places=1, validators=[
+        limits.Between(None, limits.MAX_DECLARATION_HOURS, limits.ERROR_HOURS_MAX)]),
     "excellent_trainee": forms.BooleanField(label=_("named excellent trainee"), required=False),
     "subject_credits": forms.DecimalField(
-        label=_("subject credits of the course plan"), required=False, min_value=0, max_digits=5, decimal_places=1,
+        label=_("subject credits of the course plan"), required=False, max_digits=5, decimal_places=1,
+        validators=[limits.Between(0, MAX_SUBJECT_CREDITS)],
         help_text=_("Degree study, where the rules count it by subject credits.")),
     "category": forms.CharField(label=_("counts towards"), required=False, max_length=30),
 }
-# Shown only where the teacher's rules use them (see rules_for_form).
-OPTIONAL_FIELDS = ("subject_credits", "category")
 
 ERROR_LEVEL = _("These rules count this kind of training only at: %(levels)s.")
 ERROR_NO_RULE = _("These rules give no credits for this kind of training.")
@@ -99,16 +101,8 @@ def certificate_check(upload) -> None:
     """JPG, PNG or PDF, at most 5 MB, and the first bytes must match the extension."""
     if not upload:
         raise ValidationError(ERROR_CERTIFICATE_REQUIRED, code="required")
-    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
-    if extension not in CERTIFICATE_EXTENSIONS:
-        raise ValidationError(ERROR_CERTIFICATE_TYPE, code="type")
-    if upload.size > CERTIFICATE_MAX_BYTES:
-        raise ValidationError(ERROR_CERTIFICATE_SIZE, code="size", params={"size": CERTIFICATE_MAX_MB})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in MAGIC.get(extension, [])):
-        raise ValidationError(ERROR_CERTIFICATE_CONTENT, code="content")
+    check_upload(upload, extensions=CERTIFICATE_EXTENSIONS, max_bytes=CERTIFICATE_MAX_BYTES, messages={
+        "type": ERROR_CERTIFICATE_TYPE, "size": ERROR_CERTIFICATE_SIZE, "content": ERROR_CERTIFICATE_CONTENT})
 
 
 def declaration_validate(*, teacher: Teacher, data, certificate=None, certificate_required=True,

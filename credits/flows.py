@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from workflow.nodes import AssignedTaskMixin
 from workflow.views import TaskIndexView
 
 from . import registration_views as views
@@ -19,8 +20,9 @@ from .models import DeclarationDecision, DeclarationProcess
 Decision = DeclarationDecision.Decision
 
 
-class DeclarationTask(flow.View):
-    """A human step, claimed and released through our own pages."""
+class DeclarationTask(AssignedTaskMixin, flow.View):
+    """A human step, claimed and released through our own pages. A task the flow
+    assigns (the teacher's revise) cannot be released, and only its assignee may claim it."""
 
     index_view_class = TaskIndexView
     assign_view_class = views.ClaimTaskView
@@ -41,13 +43,8 @@ class SchoolVerifyTask(DeclarationTask):
 
 
 class ReviseTask(DeclarationTask):
-    """Only the declaring teacher, even if the task ever lost its owner."""
-
-    def can_assign(self, user, task):
-        if task.owner_id or user is None or not user.is_authenticated:
-            return False
-        teacher_user_id = task.process.coerced.declaration.teacher.user_id
-        return teacher_user_id is not None and teacher_user_id == user.pk
+    """Only the declaring teacher, even if the task ever lost its owner
+    (AssignedTaskMixin asks .Assign(_teacher_user) again)."""
 
 
 # What viewflow's lists show for a task or process: whose declaration, which training.

@@ -25,21 +25,18 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
-from printing.spreadsheets import export_url as _export_url
-from printing.spreadsheets import wants_xlsx as _wants_xlsx
-from printing.spreadsheets import report_response
+from core.pdf import pdf_response, render_pdf
+from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
 
 from . import selectors, services
@@ -138,18 +135,6 @@ def cycle_label(cycle) -> str:
 
 def _xlsx(title, columns, rows, summary):
     return report_response(title, columns, rows, summary, sheet_title=_("Credits"))
-
-
-def _pct(value):
-    return None if value is None else round(value, 1)
-
-
-def _yes(flag: bool) -> str:
-    return _("Yes") if flag else ""
-
-
-
-
 
 
 # --- the verification code of a printed record ------------------------------------------
@@ -264,10 +249,6 @@ def teacher_credits(request, pk):
 @_rules_required
 def record_pdf(request, pk):
     """个人培训学分登记: the cycle's ledger as a formal A4 PDF with a verification code."""
-    from weasyprint import HTML
-
-    from printing.services import page_counter_css, stylesheet_path
-
     teacher = _teacher_or_404(pk)
     if not (is_the_teacher(request.user, teacher) or may_view_teacher(request.user, teacher)):
         raise Http404
@@ -275,20 +256,15 @@ def record_pdf(request, pk):
     ledger = selectors.teacher_ledger(teacher, year)
     totals = ledger.totals
     first, _last = ledger.cycle
-    path = stylesheet_path()
-    html = render_to_string("credits/record.html", {
+    pdf = render_pdf("credits/record.html", {
         "teacher": teacher, "ledger": ledger, "totals": totals, "cycle_label": cycle_label(ledger.cycle),
         "code": record_code(teacher.pk, first, totals["cycle_total"]),
         "verify_url": request.build_absolute_uri(reverse("credits:verify")),
         "printed_on": timezone.localdate(), "printed_by": request.user,
         "closure": CycleClosure.objects.filter(teacher=teacher, first_year=first).first(),
-        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(),
     })
-    pdf = HTML(string=html, base_url=str(path.parent)).write_pdf()
     filename = _("Credit record %(teacher)s %(cycle)s") % {"teacher": teacher.name, "cycle": f"{first}-{_last}"}
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{filename}.pdf")
-    return response
+    return pdf_response(pdf, f"{filename}.pdf")
 
 
 class VerifyForm(forms.Form):
@@ -325,11 +301,11 @@ def school_credits(request):
     organisation = _school_for(request)
     year = _year(request, organisation.district)
     report = selectors.school_credits(organisation, year)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _school_xlsx(report)
     return render(request, "credits/school.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": _export_url(request),
+        "export_url": export_url(request),
         "organisation_param": organisation.pk if request.user.role in DISTRICT_ROLES else "",
         "cycle_url": reverse("credits:cycle_close") + _query(
             organisation=organisation.pk if request.user.role in DISTRICT_ROLES else "", year=year),
@@ -343,16 +319,16 @@ def _school_xlsx(report):
                _("Missing this year"), _("Credits in the cycle"), _("Cycle requirement"),
                _("Missing in the cycle"), _("Short this year"), _("Short in the cycle"), _("Cut by a cap"),
                _("Categories short"), _("Cannot be rated excellent")]
-    rows = [[row.teacher.name, _yes(row.teacher.is_new_teacher), row.year_total, row.year_required,
+    rows = [[row.teacher.name, yes_cell(row.teacher.is_new_teacher), row.year_total, row.year_required,
              row.year_missing, row.cycle_total, row.cycle_required, row.cycle_missing,
-             _yes(row.short_year), _yes(row.short_cycle), _yes(row.capped),
+             yes_cell(row.short_year), yes_cell(row.short_cycle), yes_cell(row.capped),
              "；".join(f"{c.name} {format_number(c.missing)}" for c in row.categories_missing),
-             _yes(row.below_excellent)] for row in report.rows]
+             yes_cell(row.below_excellent)] for row in report.rows]
     summary = [
         (_("Cycle"), cycle_label(report.cycle)),
         (_("Teachers in post"), report.teachers),
         (_("Meeting the yearly minimum"), report.meeting_year),
-        (_("Completion rate (%)"), _pct(report.completion_rate)),
+        (_("Completion rate (%)"), percent_cell(report.completion_rate)),
         (_("Short this year"), len(report.short_year)),
         (_("Short in the cycle"), len(report.short_cycle)),
         (_("Cut by a cap"), len(report.capped)),
@@ -371,11 +347,11 @@ def district_credits(request):
     district = user.organisation.district
     year = _year(request, district)
     report = selectors.district_completion(district, year)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         return _district_xlsx(report)
     return render(request, "credits/district.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": _export_url(request),
+        "export_url": export_url(request),
     })
 
 
@@ -384,14 +360,14 @@ def _district_xlsx(report):
         "district": report.district.name, "year": year_label(report.year)}
     columns = [_("School"), _("Teachers in post"), _("Meeting the yearly minimum"), _("Completion rate (%)"),
                _("Short this year"), _("Short in the cycle"), _("Cut by a cap")]
-    rows = [[school.organisation.name, school.teachers, school.meeting_year, _pct(school.completion_rate),
+    rows = [[school.organisation.name, school.teachers, school.meeting_year, percent_cell(school.completion_rate),
              len(school.short_year), len(school.short_cycle), len(school.capped)] for school in report.schools]
     summary = [
         (_("Cycle"), cycle_label(report.cycle)),
         (_("Yearly minimum"), report.rule_set.annual_minimum),
         (_("Teachers in post"), report.teachers),
         (_("Meeting the yearly minimum"), report.meeting_year),
-        (_("Completion rate (%)"), _pct(report.completion_rate)),
+        (_("Completion rate (%)"), percent_cell(report.completion_rate)),
     ]
     return _xlsx(title, columns, rows, summary)
 

@@ -12,6 +12,12 @@ from viewflow.workflow.models import Process
 
 from accounts.models import Organisation
 from attendance.models import Teacher
+from core import limits
+from core.limits import Between, check_between
+
+CREDITS_RANGE = [Between(0, limits.MAX_RULE_CREDITS, limits.ERROR_CREDITS)]
+YEARS_RANGE = [Between(1, limits.MAX_RULE_YEARS)]
+MAX_SUBJECT_CREDITS = 500   # a course plan's subject credits (a degree has about 150-200)
 
 from . import rules
 
@@ -61,28 +67,35 @@ class RuleSet(models.Model):
 
     family = models.SlugField(_("rule family"), help_text=_("e.g. hunan, gansu; versions share it"))
     name = models.CharField(_("name"), max_length=200)
-    valid_from = models.DateField(_("valid from"))
+    valid_from = models.DateField(_("valid from"), validators=limits.date_range())
     year_start = models.CharField(_("credit year"), max_length=5, choices=YearStart.choices,
                                   default=YearStart.JANUARY)
-    cycle_start_year = models.PositiveSmallIntegerField(_("first year of a five-year cycle"))
-    cycle_years = models.PositiveSmallIntegerField(_("years per cycle"), default=5)
-    annual_minimum = models.DecimalField(_("minimum credits a year"), max_digits=6, decimal_places=1)
-    cycle_minimum = models.DecimalField(_("minimum credits a cycle"), max_digits=6, decimal_places=1)
+    cycle_start_year = models.PositiveSmallIntegerField(_("first year of a five-year cycle"),
+                                                        validators=limits.year_range())
+    cycle_years = models.PositiveSmallIntegerField(_("years per cycle"), default=5, validators=YEARS_RANGE)
+    annual_minimum = models.DecimalField(_("minimum credits a year"), max_digits=6, decimal_places=1,
+                                         validators=CREDITS_RANGE)
+    cycle_minimum = models.DecimalField(_("minimum credits a cycle"), max_digits=6, decimal_places=1,
+                                        validators=CREDITS_RANGE)
     annual_cap = models.DecimalField(_("maximum credits a year"), max_digits=6, decimal_places=1,
-                                     null=True, blank=True)
+                                     null=True, blank=True, validators=CREDITS_RANGE)
     new_teacher_extra = models.DecimalField(_("extra credits for new teachers"), max_digits=6,
-                                            decimal_places=1, default=0)
-    new_teacher_years = models.PositiveSmallIntegerField(_("years new teachers have for them"), default=3)
+                                            decimal_places=1, default=0, validators=CREDITS_RANGE)
+    new_teacher_years = models.PositiveSmallIntegerField(_("years new teachers have for them"), default=3,
+                                                         validators=[Between(0, limits.MAX_RULE_YEARS)])
     leave_exemption_per_semester = models.DecimalField(
-        _("credits exempted per semester of approved leave"), max_digits=6, decimal_places=1, default=0)
+        _("credits exempted per semester of approved leave"), max_digits=6, decimal_places=1, default=0,
+        validators=CREDITS_RANGE)
     leave_exemption_per_month = models.DecimalField(
-        _("credits exempted per month of approved leave"), max_digits=6, decimal_places=1, default=0)
+        _("credits exempted per month of approved leave"), max_digits=6, decimal_places=1, default=0,
+        validators=CREDITS_RANGE)
     excellent_rating_minimum = models.DecimalField(
         _("credits a year needed for an excellent rating"), max_digits=6, decimal_places=1, null=True, blank=True,
+        validators=CREDITS_RANGE,
         help_text=_("Fewer credits in a year: the teacher cannot be rated excellent that year. Empty: no such rule."))
     hours_per_day = models.DecimalField(
         _("hours a day for a certificate without hours"), max_digits=4, decimal_places=1, null=True, blank=True,
-        help_text=_("Empty: a record must give its hours."))
+        validators=[Between(Decimal("0.5"), 24, limits.ERROR_HOURS)], help_text=_("Empty: a record must give its hours."))
     text = models.TextField(_("rules as written"), blank=True,
                             help_text=_("The articles the minimums, the cycle and the exemptions come from."))
 
@@ -90,7 +103,24 @@ class RuleSet(models.Model):
         verbose_name = _("credit rule set")
         verbose_name_plural = _("credit rule sets")
         ordering = ["family", "-valid_from"]
-        constraints = [models.UniqueConstraint(fields=["family", "valid_from"], name="one_version_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "valid_from"], name="one_version_per_day"),
+            check_between("valid_from", limits.MIN_DATE, limits.MAX_DATE, name="rule_set_valid_from_range"),
+            check_between("cycle_start_year", limits.MIN_YEAR, limits.MAX_YEAR, name="rule_set_cycle_start_range"),
+            check_between("cycle_years", 1, limits.MAX_RULE_YEARS, name="rule_set_cycle_years_range"),
+            check_between("new_teacher_years", 0, limits.MAX_RULE_YEARS, name="rule_set_new_teacher_years_range"),
+            check_between("annual_minimum", 0, limits.MAX_RULE_CREDITS, name="rule_set_annual_minimum_range"),
+            check_between("cycle_minimum", 0, limits.MAX_RULE_CREDITS, name="rule_set_cycle_minimum_range"),
+            check_between("annual_cap", 0, limits.MAX_RULE_CREDITS, nullable=True, name="rule_set_annual_cap_range"),
+            check_between("new_teacher_extra", 0, limits.MAX_RULE_CREDITS, name="rule_set_new_teacher_extra_range"),
+            check_between("leave_exemption_per_semester", 0, limits.MAX_RULE_CREDITS,
+                          name="rule_set_leave_exemption_range"),
+            check_between("leave_exemption_per_month", 0, limits.MAX_RULE_CREDITS,
+                          name="rule_set_leave_per_month_range"),
+            check_between("excellent_rating_minimum", 0, limits.MAX_RULE_CREDITS, nullable=True,
+                          name="rule_set_excellent_minimum_range"),
+            check_between("hours_per_day", Decimal("0.5"), 24, nullable=True, name="rule_set_hours_per_day_range"),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.valid_from:%Y-%m-%d}）"
@@ -116,8 +146,9 @@ class ConversionRule(models.Model):
     activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.ANY)
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2, default=1,
-                                validators=[MinValueValidator(Decimal("0.01"))])
-    credits = models.DecimalField(_("give credits"), max_digits=6, decimal_places=2)
+                                validators=[MinValueValidator(Decimal("0.01")),
+                                            Between(None, limits.MAX_RULE_HOURS, limits.ERROR_HOURS_MAX)])
+    credits = models.DecimalField(_("give credits"), max_digits=6, decimal_places=2, validators=CREDITS_RANGE)
     flat = models.BooleanField(_("flat credits per record (hours ignored)"), default=False)
     unit = models.CharField(_("counts"), max_length=20, choices=Unit.choices, default=Unit.HOUR,
                             help_text=_("What the hours field counts: hours, or subject credits of a course plan."))
@@ -126,17 +157,37 @@ class ConversionRule(models.Model):
         help_text=_("The same content taught at several levels in one year counts once, at the highest."))
     category = models.SlugField(_("category"), max_length=30, blank=True,
                                 help_text=_("The category (code) its credits count towards, if any."))
-    cap_per_item = models.DecimalField(_("maximum per record"), max_digits=6, decimal_places=1, null=True, blank=True)
-    cap_per_year = models.DecimalField(_("maximum a year"), max_digits=6, decimal_places=1, null=True, blank=True)
-    cap_per_cycle = models.DecimalField(_("maximum a cycle"), max_digits=6, decimal_places=1, null=True, blank=True)
+    cap_per_item = models.DecimalField(_("maximum per record"), max_digits=6, decimal_places=1, null=True, blank=True,
+                                       validators=CREDITS_RANGE)
+    cap_per_year = models.DecimalField(_("maximum a year"), max_digits=6, decimal_places=1, null=True, blank=True,
+                                       validators=CREDITS_RANGE)
+    cap_per_cycle = models.DecimalField(_("maximum a cycle"), max_digits=6, decimal_places=1, null=True, blank=True,
+                                        validators=CREDITS_RANGE)
     text = models.CharField(_("rule as written"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("conversion rule")
         verbose_name_plural = _("conversion rules")
-        constraints = [models.UniqueConstraint(fields=["rule_set", "activity", "level"], name="one_rule_per_level")]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "activity", "level"], name="one_rule_per_level"),
+            check_between("hours", Decimal("0.01"), limits.MAX_RULE_HOURS, name="conversion_hours_range"),
+            check_between("credits", 0, limits.MAX_RULE_CREDITS, name="conversion_credits_range"),
+            # At most 10 credits an hour (seed 002's highest is 5), so a ledger line fits its column.
+            models.CheckConstraint(
+                condition=models.Q(flat=True)
+                | models.Q(credits__lte=models.F("hours") * limits.MAX_CREDITS_PER_HOUR),
+                name="conversion_rate_range"),
+            check_between("cap_per_item", 0, limits.MAX_RULE_CREDITS, nullable=True, name="conversion_item_cap_range"),
+            check_between("cap_per_year", 0, limits.MAX_RULE_CREDITS, nullable=True, name="conversion_year_cap_range"),
+            check_between("cap_per_cycle", 0, limits.MAX_RULE_CREDITS, nullable=True,
+                          name="conversion_cycle_cap_range"),
+        ]
 
     def clean(self):
+        if not self.flat and self.hours and self.credits is not None and \
+                self.credits > self.hours * limits.MAX_CREDITS_PER_HOUR:
+            raise ValidationError({"credits": ValidationError(
+                _("A rule can give at most %(rate)s credits an hour."), params={"rate": limits.MAX_CREDITS_PER_HOUR})})
         if self.cap_per_year is not None and self.cap_per_item is not None and self.cap_per_year < self.cap_per_item:
             raise ValidationError({"cap_per_year": _("The yearly maximum cannot be below the per-record maximum.")})
         if self.cap_per_cycle is not None and self.cap_per_year is not None and self.cap_per_cycle < self.cap_per_year:
@@ -150,16 +201,21 @@ class Bonus(models.Model):
     rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="bonuses")
     kind = models.CharField(_("for"), max_length=20, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=1)
+    credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=1, validators=CREDITS_RANGE)
     percent = models.DecimalField(_("or percent of the record"), max_digits=5, decimal_places=1, null=True,
-                                  blank=True, help_text=_("Raises the record's credits by this share, rounded to "
-                                                          "a whole credit; leave credits at 0."))
+                                  blank=True, validators=[Between(0, 100, limits.ERROR_PERCENT)],
+                                  help_text=_("Raises the record's credits by this share, rounded to "
+                                              "a whole credit; leave credits at 0."))
     text = models.CharField(_("rule as written"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("bonus")
         verbose_name_plural = _("bonuses")
-        constraints = [models.UniqueConstraint(fields=["rule_set", "kind", "level"], name="one_bonus_per_level")]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "kind", "level"], name="one_bonus_per_level"),
+            check_between("credits", 0, limits.MAX_RULE_CREDITS, name="bonus_credits_range"),
+            check_between("percent", 0, 100, nullable=True, name="bonus_percent_range"),
+        ]
 
     def clean(self):
         if self.percent is not None and self.credits:
@@ -177,12 +233,12 @@ class CategoryRequirement(models.Model):
     code = models.SlugField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=100)
     minimum = models.DecimalField(_("minimum credits a cycle"), max_digits=6, decimal_places=1,
-                                  validators=[MinValueValidator(0)])
+                                  validators=CREDITS_RANGE)
     surplus_to = models.SlugField(_("surplus counts towards"), max_length=30, blank=True,
                                   help_text=_("The code of the category its credits beyond the minimum may count "
                                               "towards."))
     surplus_limit = models.DecimalField(_("at most"), max_digits=6, decimal_places=1, null=True, blank=True,
-                                        help_text=_("Empty: all of the surplus."))
+                                        validators=CREDITS_RANGE, help_text=_("Empty: all of the surplus."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.CharField(_("rule as written"), max_length=200, blank=True)
 
@@ -190,7 +246,12 @@ class CategoryRequirement(models.Model):
         verbose_name = _("category minimum")
         verbose_name_plural = _("category minimums")
         ordering = ["rule_set", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["rule_set", "code"], name="one_category_per_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "code"], name="one_category_per_code"),
+            check_between("minimum", 0, limits.MAX_RULE_CREDITS, name="category_minimum_range"),
+            check_between("surplus_limit", 0, limits.MAX_RULE_CREDITS, nullable=True,
+                          name="category_surplus_limit_range"),
+        ]
 
     def __str__(self):
         return self.name
@@ -220,12 +281,15 @@ class CreditEntry(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    description = models.CharField(_("what"), max_length=200)
+    # A declaration's is "title（provider）": two 200-character fields.
+    description = models.CharField(_("what"), max_length=500)
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, default=0)
-    raw_credits = models.DecimalField(_("credits by the rule"), max_digits=6, decimal_places=2)
-    credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=2)
+    # 99,999.9 hours at 10 credits an hour (the most a rule gives) fit.
+    raw_credits = models.DecimalField(_("credits by the rule"), max_digits=8, decimal_places=2)
+    credits = models.DecimalField(_("credits"), max_digits=8, decimal_places=2)
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
-    rule_text = models.CharField(_("rule"), max_length=300)
+    # "rule set name：rule as written": two 200-character fields.
+    rule_text = models.CharField(_("rule"), max_length=500)
     note = models.CharField(_("note"), max_length=300, blank=True,
                             help_text=_("Why a cap cut the credits, or why none were given."))
     category = models.SlugField(_("category"), max_length=30, blank=True)
@@ -245,11 +309,20 @@ class CreditEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["teacher", "project", "source"], condition=models.Q(project__isnull=False),
                                     name="project_credited_once"),
+            check_between("credit_year", limits.MIN_YEAR, limits.MAX_YEAR, name="entry_credit_year_range"),
+            check_between("occurred_on", limits.MIN_DATE, limits.MAX_DATE, name="entry_date_range"),
+            models.CheckConstraint(condition=models.Q(hours__gte=0), name="entry_hours_not_negative"),
+            # Caps only ever cut what the rule gives.
+            models.CheckConstraint(condition=models.Q(credits__gte=0, credits__lte=models.F("raw_credits")),
+                                   name="entry_credits_within_rule"),
         ]
 
 
 def certificate_path(instance, filename):
     return f"certificates/{instance.teacher_id}/{filename}"
+
+
+DECLARATION_HOURS_RANGE = [Between(Decimal("0.1"), limits.MAX_DECLARATION_HOURS, limits.ERROR_HOURS)]
 
 
 class Declaration(models.Model):
@@ -269,12 +342,12 @@ class Declaration(models.Model):
     title = models.CharField(_("training"), max_length=200)
     activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    start_date = models.DateField(_("first day"))
-    end_date = models.DateField(_("last day"))
-    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
+    start_date = models.DateField(_("first day"), validators=limits.date_range())
+    end_date = models.DateField(_("last day"), validators=limits.date_range())
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, validators=DECLARATION_HOURS_RANGE)
     excellent_trainee = models.BooleanField(_("named excellent trainee"), default=False)
     subject_credits = models.DecimalField(_("subject credits of the course plan"), max_digits=5, decimal_places=1,
-                                          null=True, blank=True, validators=[MinValueValidator(0)],
+                                          null=True, blank=True, validators=[Between(0, MAX_SUBJECT_CREDITS)],
                                           help_text=_("Degree study, where the rules count it by subject credits."))
     category = models.SlugField(_("category"), max_length=30, blank=True)
     certificate = models.FileField(_("certificate"), upload_to=certificate_path)
@@ -285,6 +358,15 @@ class Declaration(models.Model):
         verbose_name = _("declared training")
         verbose_name_plural = _("declared training")
         ordering = ["-start_date", "pk"]
+        constraints = [
+            check_between("start_date", limits.MIN_DATE, limits.MAX_DATE, name="declaration_start_range"),
+            check_between("end_date", limits.MIN_DATE, limits.MAX_DATE, name="declaration_end_range"),
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
+                                   name="declaration_end_not_before_start"),
+            check_between("hours", Decimal("0.1"), limits.MAX_DECLARATION_HOURS, name="declaration_hours_range"),
+            check_between("subject_credits", 0, MAX_SUBJECT_CREDITS, nullable=True,
+                          name="declaration_subject_credits_range"),
+        ]
 
     def __str__(self):
         return self.title
@@ -294,7 +376,7 @@ class CycleClosure(models.Model):
     """准予结业: the bureau's confirmation that a teacher met a cycle's requirement."""
 
     teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="cycle_closures")
-    first_year = models.PositiveSmallIntegerField(_("cycle"))
+    first_year = models.PositiveSmallIntegerField(_("cycle"), validators=limits.year_range())
     total = models.DecimalField(_("credits in the cycle"), max_digits=7, decimal_places=1)
     required = models.DecimalField(_("credits required"), max_digits=7, decimal_places=1)
     passed = models.BooleanField(_("completed the cycle"))
@@ -306,7 +388,10 @@ class CycleClosure(models.Model):
     class Meta:
         verbose_name = _("cycle closure")
         verbose_name_plural = _("cycle closures")
-        constraints = [models.UniqueConstraint(fields=["teacher", "first_year"], name="one_closure_per_cycle")]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "first_year"], name="one_closure_per_cycle"),
+            check_between("first_year", limits.MIN_YEAR, limits.MAX_YEAR, name="closure_year_range"),
+        ]
 
 
 # --- registering declared training (seed 002: teacher → school → training school → bureau) ---

@@ -164,16 +164,11 @@ def school_credits(organisation: Organisation, year: int) -> SchoolCredits:
 
 
 @dataclass
-class SchoolSummary(CreditSummary):
-    organisation: Organisation = None
-
-
-@dataclass
 class DistrictCredits(CreditSummary):
     district: District = None
     rule_set: RuleSet = None
     year: int = 0
-    schools: list[SchoolSummary] = field(default_factory=list)
+    schools: list[SchoolCredits] = field(default_factory=list)
 
     @property
     def cycle(self) -> tuple[int, int]:
@@ -192,7 +187,8 @@ def district_completion(district: District, year: int) -> DistrictCredits:
     for row in rows:
         by_school[row.teacher.organisation_id].append(row)
     return DistrictCredits(rows=rows, district=district, rule_set=rule_set, year=year,
-                           schools=[SchoolSummary(rows=by_school[s.pk], organisation=s) for s in schools])
+                           schools=[SchoolCredits(rows=by_school[s.pk], organisation=s, rule_set=rule_set, year=year)
+                                    for s in schools])
 
 
 def cycle_closures(organisation: Organisation, first_year: int) -> list[CycleClosure]:

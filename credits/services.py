@@ -47,6 +47,9 @@ def minimums(rule_set: RuleSet) -> credit_rules.Minimums:
                                  excellent_rating=rule_set.excellent_rating_minimum)
 
 
+RULE_TEXT_MAX = CreditEntry._meta.get_field("rule_text").max_length
+
+
 class Result:
     """An attendee's assessment result at the close of a project (合格 / 不合格 / 优秀学员)."""
 
@@ -115,7 +118,7 @@ def ledger_add(*, teacher: Teacher, activity: str, level: str, hours=None, occur
     if not passed or rule is None:
         refused = credit_rules.award(hours, None, passed=passed)
         return [CreditEntry.objects.create(**common, raw_credits=refused.raw, credits=refused.credits,
-                                           rule_text=rule_text[:300], note=refused.note)]
+                                           rule_text=rule_text[:RULE_TEXT_MAX], note=refused.note)]
     quantity = hours
     if rule.unit == Unit.SUBJECT_CREDIT:
         if subject_credits is None:
@@ -139,7 +142,7 @@ def ledger_add(*, teacher: Teacher, activity: str, level: str, hours=None, occur
     year_cap = _year_cap(teacher, rule_set, year)
     result = credit_rules.award(quantity, _conversion(rule), caps + year_cap, same_content=same_content)
     entries = [CreditEntry.objects.create(**common, raw_credits=result.raw, credits=result.credits,
-                                          rule_text=rule_text[:300], note=result.note)]
+                                          rule_text=rule_text[:RULE_TEXT_MAX], note=result.note)]
     if excellent_trainee:
         # The bonus comes after the record: the record's credits count against the yearly cap.
         counted = result.credits if source != CreditEntry.Source.EXEMPTION else 0
@@ -178,7 +181,7 @@ def _bonus(common, rule_set, level, base, caps):
         described = f"{bonus.text}（{described}）"
     return CreditEntry.objects.create(
         **{**common, "source": CreditEntry.Source.BONUS, "hours": 0, "content": ""},
-        raw_credits=result.raw, credits=result.credits, rule_text=f"{rule_set.name}：{described}"[:300],
+        raw_credits=result.raw, credits=result.credits, rule_text=f"{rule_set.name}：{described}"[:RULE_TEXT_MAX],
         note=result.note,
     )
 

@@ -140,6 +140,7 @@ def urge_key(document, day: datetime.date) -> str:
     return f"urge:{document.pk}:{day.isoformat()}"
 
 
+@transaction.atomic  # the row lock below needs a transaction (PostgreSQL refuses one without)
 def document_urge(*, document, user, today: datetime.date | None = None) -> int:
     """催办: remind whoever holds (or may claim) the document's open review
     tasks. At most once a day per document. Returns the notices sent."""

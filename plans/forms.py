@@ -1,15 +1,17 @@
 """Forms for writing documents. DocumentEditor bundles the header, the
 kind-specific content, its table rows and an attachment, validates them all,
 and saves all or nothing."""
-import os
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from core import limits
+from core.uploads import check_upload
+
+from .services import document_edit_token, document_lock_for_edit
 from .models import (
     AnnualPlan, Attachment, ChangeRequest, ContentModule, Document, PlannedProject, ProjectProposal,
     SchoolPlan, SchoolPlanYear, SchoolTrainingForm, SchoolTrainingTopic, TrainingMode,
@@ -20,19 +22,6 @@ ERROR_HEADCOUNT = _("Enter the headcount as a whole number of at least 1, or 全
 ERROR_YEAR_TAKEN = _("Your organisation already has a %(kind)s for %(year)s.")
 ERROR_ATTACHMENT_TYPE = _("Attachments must be PDF, Word, Excel, JPG or PNG files.")
 ERROR_ATTACHMENT_SIZE = _("An attachment may be at most %(size)s MB.")
-ERROR_ATTACHMENT_CONTENT = _("The file's content does not match its extension.")
-
-# First bytes of each allowed type: an .exe renamed .pdf is still refused.
-MAGIC = {
-    "pdf": [b"%PDF"],
-    "png": [b"\x89PNG"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"],
-    "xlsx": [b"PK\x03\x04"],
-    "doc": [b"\xd0\xcf\x11\xe0"],
-    "xls": [b"\xd0\xcf\x11\xe0"],
-}
 
 
 def add_validation_error(form, error: ValidationError) -> None:
@@ -57,10 +46,15 @@ class HeadcountField(forms.CharField):
             raise ValidationError(ERROR_HEADCOUNT, code="invalid")
         if number < 1:
             raise ValidationError(ERROR_HEADCOUNT, code="min_value")
+        if number > limits.MAX_HEADCOUNT:
+            raise ValidationError(limits.ERROR_HEADCOUNT_MAX, code="max_value", params={"high": limits.MAX_HEADCOUNT})
         return number
 
 
 class DocumentHeaderForm(forms.ModelForm):
+    # Editing: the row's state when the form was opened (services.document_edit_token).
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Document
         fields = ["title", "year"]
@@ -69,19 +63,29 @@ class DocumentHeaderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.organisation = organisation
+        if self.instance.pk:
+            self.fields["edit_token"].initial = document_edit_token(self.instance)
+        else:
+            del self.fields["edit_token"]
+
+    def taken_by(self):
+        """The organisation's other plan of this kind and year (one per year), if any."""
+        year = self.cleaned_data.get("year")
+        if not year or self.kind == Document.Kind.PROJECT_PROPOSAL:
+            return None
+        taken = Document.objects.filter(kind=self.kind, organisation=self.organisation, year=year)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        return taken.first()
 
     def clean(self):
         cleaned = super().clean()
-        year = cleaned.get("year")
-        if year and self.kind != Document.Kind.PROJECT_PROPOSAL:
-            taken = Document.objects.filter(kind=self.kind, organisation=self.organisation, year=year)
-            if self.instance.pk:
-                taken = taken.exclude(pk=self.instance.pk)
-            if taken.exists():
-                self.add_error("year", ERROR_YEAR_TAKEN % {
-                    "kind": Document.Kind(self.kind).label, "year": year,
-                })
+        if self.taken_by() is not None:
+            self.add_error("year", self.year_taken_message())
         return cleaned
+
+    def year_taken_message(self):
+        return ERROR_YEAR_TAKEN % {"kind": Document.Kind(self.kind).label, "year": self.cleaned_data.get("year")}
 
 
 def _checkboxes(choices_class, label):
@@ -185,17 +189,8 @@ class AttachmentForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if not upload:
             return upload
-        extension = os.path.splitext(upload.name)[1].lower().lstrip(".")
-        if extension not in settings.ATTACHMENT_EXTENSIONS:
-            raise ValidationError(ERROR_ATTACHMENT_TYPE, code="type")
-        if upload.size > settings.ATTACHMENT_MAX_BYTES:
-            raise ValidationError(
-                ERROR_ATTACHMENT_SIZE % {"size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}, code="size",
-            )
-        head = upload.read(8)
-        upload.seek(0)
-        if not any(head.startswith(magic) for magic in MAGIC.get(extension, [])):
-            raise ValidationError(ERROR_ATTACHMENT_CONTENT, code="content")
+        check_upload(upload, extensions=settings.ATTACHMENT_EXTENSIONS, max_bytes=settings.ATTACHMENT_MAX_BYTES,
+                     messages={"type": ERROR_ATTACHMENT_TYPE, "size": ERROR_ATTACHMENT_SIZE})
         return upload
 
 
@@ -233,9 +228,31 @@ class DocumentEditor:
     def is_valid(self) -> bool:
         return all([form.is_valid() for form in self.forms])  # validate every form, report all errors
 
-    @transaction.atomic
     def save(self) -> Document:
-        document = self.header.save()
+        """Save everything or nothing. Raises ValidationError (code "not_editable"
+        or "changed") when the document may no longer be edited or changed since
+        the form was opened, and (code "year_taken") when another request saved
+        the organisation's plan for that year first."""
+        try:
+            with transaction.atomic():
+                return self._save()
+        except IntegrityError:
+            # Two requests passed clean() together (a double click on "save"):
+            # the unique constraint let one in; say so instead of a 500.
+            if self.header.taken_by() is not None:
+                raise ValidationError(self.header.year_taken_message(), code="year_taken")
+            raise
+
+    def _save(self) -> Document:
+        if self.document.pk:
+            document_lock_for_edit(document=self.document, user=self.user,
+                                   token=self.header.cleaned_data.get("edit_token", ""))
+            # Only the header's own fields: status, version and filing number
+            # belong to the review, never to the edit form.
+            document = self.header.save(commit=False)
+            document.save(update_fields=["title", "year", "updated_at"])
+        else:
+            document = self.header.save()
         detail = self.detail.save(commit=False)
         detail.document = document
         detail.save()

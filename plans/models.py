@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Organisation
+from core import limits
+from core.limits import Between, check_between
 
 MONTH_VALIDATORS = [
     MinValueValidator(1, _("A month must be between 1 and 12.")),
@@ -88,9 +90,7 @@ class Document(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="documents",
         verbose_name=_("organisation"),
     )
-    year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)],
-    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=limits.year_range())
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True,
@@ -119,6 +119,7 @@ class Document(models.Model):
                 condition=models.Q(kind__in=["annual_plan", "school_plan"]),
                 name="one_plan_per_org_and_year",
             ),
+            check_between("year", limits.MIN_YEAR, limits.MAX_YEAR, name="document_year_range"),
         ]
         indexes = [models.Index(fields=["organisation", "kind", "year"])]
 
@@ -174,11 +175,12 @@ class PlannedProject(models.Model):
     """A row of the annual plan's 培训工作安排表."""
 
     plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="projects")
-    sequence = models.PositiveSmallIntegerField(_("No."))
+    sequence = models.PositiveSmallIntegerField(_("No."), validators=[Between(1, limits.MAX_SEQUENCE)])
     name = models.CharField(_("project name"), max_length=200)
     headcount = models.PositiveIntegerField(
         _("planned headcount"), null=True, blank=True,
-        validators=[MinValueValidator(1, _("The headcount must be at least 1."))],
+        validators=[MinValueValidator(1, _("The headcount must be at least 1.")),
+                    Between(None, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT_MAX)],
     )
     all_staff = models.BooleanField(_("all staff"), default=False)
     modes = models.JSONField(_("training modes"), default=list)
@@ -195,6 +197,8 @@ class PlannedProject(models.Model):
                 name="headcount_or_all_staff",
                 violation_error_message=_("Enter a headcount of at least 1, or 全员 for all staff."),
             ),
+            check_between("headcount", 1, limits.MAX_HEADCOUNT, nullable=True, name="planned_headcount_range"),
+            check_between("month", 1, 12, name="planned_month_range"),
         ]
 
     @property
@@ -216,7 +220,8 @@ class SchoolPlan(models.Model):
     objectives = models.TextField(_("objectives and tasks"))
     hours_per_teacher = models.PositiveIntegerField(
         _("hours per teacher per school year"), default=50,
-        validators=[MinValueValidator(50, _("Each teacher needs at least 50 hours of school-based training a year."))],
+        validators=[MinValueValidator(50, _("Each teacher needs at least 50 hours of school-based training a year.")),
+                    Between(None, limits.MAX_YEARLY_HOURS, limits.ERROR_HOURS_MAX)],
     )
     group_leader = models.CharField(_("leadership group leader"), max_length=100)
     group_deputies = models.CharField(_("deputy leaders"), max_length=200, blank=True)
@@ -227,12 +232,16 @@ class SchoolPlan(models.Model):
     assessment = models.TextField(_("management and assessment"))
     annual_budget = models.DecimalField(
         _("annual budget (yuan)"), max_digits=10, decimal_places=2,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), Between(None, limits.MAX_BUDGET, limits.ERROR_AMOUNT_MAX)],
     )
 
     class Meta:
         verbose_name = _("school-based training plan")
         verbose_name_plural = _("school-based training plans")
+        constraints = [
+            check_between("hours_per_teacher", 50, limits.MAX_YEARLY_HOURS, name="school_plan_hours_range"),
+            check_between("annual_budget", 0, limits.MAX_BUDGET, name="school_plan_budget_range"),
+        ]
 
     SECTIONS = ["significance", "objectives", "office", "assessment"]
 
@@ -249,13 +258,12 @@ class SchoolPlanYear(models.Model):
     """One school year's block of the five-year mid-term plan."""
 
     plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="years")
-    start_year = models.PositiveSmallIntegerField(
-        _("school year starting"), validators=[MinValueValidator(2000), MaxValueValidator(2100)],
-    )
+    start_year = models.PositiveSmallIntegerField(_("school year starting"), validators=limits.year_range())
     content = models.TextField(_("content"))
     forms = models.CharField(_("forms"), max_length=300)
     hours = models.PositiveIntegerField(
-        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1."))],
+        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1.")),
+                                Between(None, limits.MAX_YEARLY_HOURS, limits.ERROR_HOURS_MAX)],
     )
 
     class Meta:
@@ -264,6 +272,8 @@ class SchoolPlanYear(models.Model):
         ordering = ["plan", "start_year"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "start_year"], name="one_block_per_school_year"),
+            check_between("start_year", limits.MIN_YEAR, limits.MAX_YEAR, name="school_year_block_year_range"),
+            check_between("hours", 1, limits.MAX_YEARLY_HOURS, name="school_year_block_hours_range"),
         ]
 
     @property
@@ -280,24 +290,37 @@ class ProjectProposal(models.Model):
     organiser = models.CharField(_("organiser"), max_length=100)
     target_group = models.CharField(_("target group"), max_length=200)
     headcount = models.PositiveIntegerField(
-        _("planned headcount"), validators=[MinValueValidator(1, _("The headcount must be at least 1."))],
+        _("planned headcount"), validators=[MinValueValidator(1, _("The headcount must be at least 1.")),
+                                            Between(None, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT_MAX)],
     )
     modes = models.JSONField(_("training modes"), default=list)
     start_month = models.PositiveSmallIntegerField(_("first month"), validators=MONTH_VALIDATORS)
     end_month = models.PositiveSmallIntegerField(_("last month"), validators=MONTH_VALIDATORS)
     location = models.CharField(_("location"), max_length=100)
     hours = models.PositiveIntegerField(
-        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1."))],
+        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1.")),
+                                Between(None, limits.MAX_PROJECT_HOURS, limits.ERROR_HOURS_MAX)],
     )
     content_modules = models.JSONField(_("content modules"), default=list)
     design = models.TextField(_("project design"))
     budget = models.DecimalField(
-        _("budget (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)],
+        _("budget (yuan)"), max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(0), Between(None, limits.MAX_BUDGET, limits.ERROR_AMOUNT_MAX)],
     )
 
     class Meta:
         verbose_name = _("training project proposal")
         verbose_name_plural = _("training project proposals")
+        constraints = [
+            check_between("headcount", 1, limits.MAX_HEADCOUNT, name="proposal_headcount_range"),
+            check_between("start_month", 1, 12, name="proposal_start_month_range"),
+            check_between("end_month", 1, 12, name="proposal_end_month_range"),
+            models.CheckConstraint(condition=models.Q(end_month__gte=models.F("start_month")),
+                                   name="proposal_end_not_before_start",
+                                   violation_error_message=_("The last month cannot be before the first month.")),
+            check_between("hours", 1, limits.MAX_PROJECT_HOURS, name="proposal_hours_range"),
+            check_between("budget", 0, limits.MAX_BUDGET, name="proposal_budget_range"),
+        ]
 
     def clean(self):
         if self.start_month and self.end_month and self.end_month < self.start_month:
@@ -329,12 +352,18 @@ class ChangeRequest(models.Model):
     new_location = models.CharField(_("new location"), max_length=100, blank=True)
     new_headcount = models.PositiveIntegerField(
         _("new headcount"), null=True, blank=True,
-        validators=[MinValueValidator(1, _("The headcount must be at least 1."))],
+        validators=[MinValueValidator(1, _("The headcount must be at least 1.")),
+                    Between(None, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT_MAX)],
     )
 
     class Meta:
         verbose_name = _("project change request")
         verbose_name_plural = _("project change requests")
+        constraints = [
+            check_between("new_start_month", 1, 12, nullable=True, name="change_start_month_range"),
+            check_between("new_end_month", 1, 12, nullable=True, name="change_end_month_range"),
+            check_between("new_headcount", 1, limits.MAX_HEADCOUNT, nullable=True, name="change_headcount_range"),
+        ]
 
     CHANGE_FIELDS = {  # change request field → scheduled project field
         "new_start_month": "start_month",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
+from core.params import parse_id, parse_year
 
 from . import rules, services
 from .forms import DocumentEditor
@@ -35,18 +36,16 @@ def document_page_context(document: Document) -> dict:
 
 @login_required
 def document_list(request):
+    # Optional filters: a malformed or unknown value is ignored (core.params).
     kind = request.GET.get("kind", "")
+    kind = kind if kind in Document.Kind.values else ""
     status = request.GET.get("status", "")
-    year = request.GET.get("year") or None
-    organisation_id = request.GET.get("organisation") or None
-    try:
-        documents = document_list_for_page(
-            user=request.user, kind=kind, status=status,
-            year=int(year) if year else None,
-            organisation_id=int(organisation_id) if organisation_id else None,
-        )
-    except ValueError:
-        documents = Document.objects.none()
+    status = status if status in Document.Status.values else ""
+    year = parse_year(request.GET.get("year"))
+    organisation_id = parse_id(request.GET.get("organisation"), required=False)
+    documents = document_list_for_page(
+        user=request.user, kind=kind, status=status, year=year, organisation_id=organisation_id,
+    )
     page = Paginator(documents, 25).get_page(request.GET.get("page"))
     user = request.user
     organisations = Organisation.objects.none()
@@ -71,9 +70,24 @@ def document_create(request, kind):
         data=request.POST or None, files=request.FILES or None,
     )
     if request.method == "POST" and editor.is_valid():
-        document = editor.save()
-        messages.success(request, _("Draft saved."))
-        return redirect("plans:detail", pk=document.pk)
+        try:
+            document = editor.save()
+        except ValidationError as error:
+            if getattr(error, "code", None) != "year_taken":
+                raise
+            first = editor.header.taken_by()
+            if first is None:
+                editor.header.add_error("year", error)
+            else:
+                # The same form sent twice: the first request saved the plan.
+                messages.warning(request, _(
+                    "Your organisation's %(kind)s for %(year)s had just been saved (perhaps the form was "
+                    "sent twice), so it was not saved again. Here is the saved one."
+                ) % {"kind": Document.Kind(kind).label, "year": first.year})
+                return redirect("plans:detail", pk=first.pk)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("plans:detail", pk=document.pk)
     return render(request, "plans/document_form.html", {
         "editor": editor, "kind_label": Document.Kind(kind).label, "document": None,
     })
@@ -92,9 +106,18 @@ def document_edit(request, pk):
         data=request.POST or None, files=request.FILES or None,
     )
     if request.method == "POST" and editor.is_valid():
-        editor.save()
-        messages.success(request, _("Changes saved."))
-        return redirect("plans:detail", pk=document.pk)
+        try:
+            editor.save()
+        except ValidationError as error:
+            if getattr(error, "code", None) == "not_editable":  # submitted meanwhile
+                messages.error(request, error.messages[0])
+                return redirect("plans:detail", pk=document.pk)
+            # Changed since the form was opened, or the year was taken meanwhile:
+            # nothing saved; the form keeps what the user typed.
+            editor.header.add_error("year" if getattr(error, "code", None) == "year_taken" else None, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("plans:detail", pk=document.pk)
     return render(request, "plans/document_form.html", {
         "editor": editor, "kind_label": document.get_kind_display(), "document": document,
     })

@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.params import MAX_YEAR, MIN_YEAR
 from plans.models import Document
 
 
 class BatchPrintForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + Document.Kind.choices)
     organisation = forms.ModelChoiceField(label=_("Organisation"), required=False, queryset=None,
                                           empty_label=_("All"))

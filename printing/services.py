@@ -6,18 +6,15 @@ so a district restyles its letterhead without touching Python.
 import io
 import re
 import zipfile
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core.pdf import print_html, render_pdf
 from plans.models import Document
 from plans.views import document_page_context
 from workflow.models import Decision
 
-PRINT_CSS = "print/document.css"
 # Claims and releases are the inbox's business, not the filed record's.
 TRAIL_DECISIONS_PRINTED = [d for d in Decision.values if d not in (Decision.CLAIM, Decision.RELEASE)]
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -29,14 +26,6 @@ def chinese_ordinal(n: int) -> str:
         return CHINESE_NUMERALS[n - 1]
     tens, ones = divmod(n, 10)
     return ("" if tens == 1 else CHINESE_NUMERALS[tens - 1]) + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
-
-
-def page_counter_css() -> str:
-    """CSS `content` for the footer, from one translatable sentence:
-    "Page %(page)s of %(pages)s" → "第 " counter(page) " 页 共 " counter(pages) " 页"."""
-    parts = re.split(r"(%\(page\)s|%\(pages\)s)", _("Page %(page)s of %(pages)s"))
-    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
-    return " ".join(counters.get(part) or '"{}"'.format(part.replace('"', "")) for part in parts if part)
 
 
 def document_sections(document: Document) -> list[tuple[str, str]]:
@@ -61,27 +50,18 @@ def document_print_context(document: Document) -> dict:
         "sections": document_sections(document),
         "printed_trail": [e for e in context["trail"] if e.decision in TRAIL_DECISIONS_PRINTED],
         "is_draft": document.status != Document.Status.APPROVED,
-        "page_counter": page_counter_css(),
     })
     return context
 
 
-def document_html(document: Document, *, stylesheet_url: str) -> str:
-    context = document_print_context(document)
-    context["stylesheet_url"] = stylesheet_url
-    return render_to_string("printing/document.html", context)
-
-
-def stylesheet_path() -> Path:
-    return Path(finders.find(PRINT_CSS))
+def document_html(document: Document, *, stylesheet_url: str, csp_nonce: str = "") -> str:
+    """csp_nonce: the request's nonce, for the print preview page (config/middleware.py)."""
+    context = {**document_print_context(document), "csp_nonce": csp_nonce}
+    return print_html("printing/document.html", context, stylesheet_url=stylesheet_url)
 
 
 def document_pdf(document: Document) -> bytes:
-    from weasyprint import HTML
-
-    path = stylesheet_path()
-    html = document_html(document, stylesheet_url=path.as_uri())
-    return HTML(string=html, base_url=str(path.parent)).write_pdf()
+    return render_pdf("printing/document.html", document_print_context(document))
 
 
 def documents_pdf(documents) -> bytes:

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from core.pdf import PRINT_CSS, pdf_response
+from core.xlsx import attachment
 from plans.rules import DISTRICT_ROLES
 from plans.selectors import document_list_visible
 from plans.views import get_visible_document
@@ -19,14 +21,15 @@ from .forms import BatchPrintForm
 def document_preview(request, pk):
     """The print layout as a web page, before downloading the PDF."""
     document = get_visible_document(request.user, pk)
-    html = services.document_html(document, stylesheet_url=staticfiles_storage.url(services.PRINT_CSS))
+    html = services.document_html(document, stylesheet_url=staticfiles_storage.url(PRINT_CSS),
+                                  csp_nonce=getattr(request, "csp_nonce", ""))
     return HttpResponse(html)
 
 
 @login_required
 def document_pdf(request, pk):
     document = get_visible_document(request.user, pk)
-    return _download(services.document_pdf(document), services.pdf_filename(document), "application/pdf")
+    return pdf_response(services.document_pdf(document), services.pdf_filename(document))
 
 
 @login_required
@@ -49,14 +52,6 @@ def batch(request):
         else:
             name = _("approved-documents-%(year)s") % {"year": form.cleaned_data["year"]}
             if form.cleaned_data["format"] == "zip":
-                return _download(services.documents_zip(documents), f"{name}.zip", "application/zip")
-            return _download(services.documents_pdf(documents), f"{name}.pdf", "application/pdf")
+                return attachment(services.documents_zip(documents), f"{name}.zip", "application/zip")
+            return pdf_response(services.documents_pdf(documents), f"{name}.pdf")
     return render(request, "printing/batch.html", {"form": form})
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    from django.utils.http import content_disposition_header
-
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response

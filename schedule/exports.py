@@ -4,11 +4,11 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import Http404, HttpResponse
-from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from core.xlsx import attachment, safe_row, xlsx_response
+from core.pdf import pdf_response, render_pdf
+from core.xlsx import safe_row, xlsx_response
 
 FEED_SALT = "schedule.calendar-feed"
 
@@ -53,19 +53,12 @@ def export_xlsx(projects, *, filters, user):
 
 
 def export_pdf(projects, *, filters, user):
-    from weasyprint import HTML
-
-    from printing.services import PRINT_CSS, page_counter_css, stylesheet_path
-
-    path = stylesheet_path()
-    html = render_to_string("schedule/schedule_print.html", {
+    pdf = render_pdf("schedule/schedule_print.html", {
         "title": _title(filters), "columns": columns(),
         "rows": [row(n, p) for n, p in enumerate(projects, 1)],
         "issuer": user.organisation.name if user.organisation_id else "",
-        "stylesheet_url": path.as_uri(), "page_counter": page_counter_css(), "css": PRINT_CSS,
     })
-    return attachment(HTML(string=html, base_url=str(path.parent)).write_pdf(), f"{_title(filters)}.pdf",
-                      "application/pdf")
+    return pdf_response(pdf, f"{_title(filters)}.pdf")
 
 
 def export_ics(projects, *, filters, user):

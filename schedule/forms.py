@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.params import MAX_YEAR, MIN_YEAR
 from plans.models import TrainingMode
 
 from .models import ProjectLogEntry
@@ -11,7 +12,7 @@ MONTHS = [(m, _("Month %(month)s") % {"month": m}) for m in range(1, 13)]
 
 
 class ScheduleFilterForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     month = forms.TypedChoiceField(label=_("Month"), choices=[("", _("Whole year"))] + MONTHS, coerce=int,
                                    required=False, empty_value=None)
     stage = forms.ChoiceField(label=_("Stage"), required=False,
@@ -37,7 +38,7 @@ class LogEntryForm(forms.ModelForm):
 
 
 class SpotCheckDrawForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     share_percent = forms.IntegerField(label=_("Share (%)"), min_value=1, max_value=100, initial=20)
 
 

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import District, Organisation
+from core import limits
+from core.limits import Between, check_between
 from plans.models import MONTH_VALIDATORS, Document, TrainingMode, choice_labels
 
 
@@ -20,7 +22,7 @@ class ScheduledProject(models.Model):
     source = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="scheduled_projects",
                                verbose_name=_("source document"))
     sequence = models.PositiveSmallIntegerField(_("No."))
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=limits.year_range())
     name = models.CharField(_("project name"), max_length=200)
     organiser = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="organised_projects",
                                   verbose_name=_("organiser"))
@@ -31,13 +33,15 @@ class ScheduledProject(models.Model):
     stage = models.CharField(_("stage"), max_length=20, choices=Organisation.Stage.choices, blank=True,
                              help_text=_("Empty means every stage."))
     subject = models.CharField(_("subject"), max_length=50, blank=True)
-    headcount = models.PositiveIntegerField(_("planned headcount"), null=True, blank=True)
+    headcount = models.PositiveIntegerField(_("planned headcount"), null=True, blank=True,
+                                            validators=[Between(1, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT)])
     all_staff = models.BooleanField(_("all staff"), default=False)
     modes = models.JSONField(_("training modes"), default=list)
     start_month = models.PositiveSmallIntegerField(_("first month"), validators=MONTH_VALIDATORS)
     end_month = models.PositiveSmallIntegerField(_("last month"), validators=MONTH_VALIDATORS)
     location = models.CharField(_("location"), max_length=100, blank=True)
-    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
+    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True,
+                                        validators=[Between(1, limits.MAX_PROJECT_HOURS, limits.ERROR_HOURS)])
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -49,6 +53,12 @@ class ScheduledProject(models.Model):
             models.UniqueConstraint(fields=["source", "sequence"], name="one_schedule_row_per_source_row"),
             models.CheckConstraint(condition=models.Q(end_month__gte=models.F("start_month")),
                                    name="schedule_end_not_before_start"),
+            check_between("year", limits.MIN_YEAR, limits.MAX_YEAR, name="schedule_year_range"),
+            check_between("start_month", 1, 12, name="schedule_start_month_range"),
+            check_between("end_month", 1, 12, name="schedule_end_month_range"),
+            check_between("headcount", 1, limits.MAX_HEADCOUNT, nullable=True, name="schedule_headcount_range"),
+            # sessions_generate drafts days from these hours: no 60,000-hour project of 10,000 sessions
+            check_between("hours", 1, limits.MAX_PROJECT_HOURS, nullable=True, name="schedule_hours_range"),
         ]
         indexes = [models.Index(fields=["district", "year", "start_month"])]
 
@@ -97,7 +107,7 @@ class ProjectLogEntry(models.Model):
 
     project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, related_name="log")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    happened_on = models.DateField(_("date"))
+    happened_on = models.DateField(_("date"), validators=limits.date_range())
     text = models.TextField(_("what happened"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,13 +116,14 @@ class ProjectLogEntry(models.Model):
         verbose_name = _("project log entry")
         verbose_name_plural = _("project log entries")
         ordering = ["happened_on", "pk"]
+        constraints = [check_between("happened_on", limits.MIN_DATE, limits.MAX_DATE, name="log_date_range")]
 
 
 class SpotCheck(models.Model):
     """抽查: a reproducible random sample of a year's projects (seed recorded)."""
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="spot_checks")
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=limits.year_range())
     share_percent = models.PositiveSmallIntegerField(
         _("share (%)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(100)])
     seed = models.BigIntegerField(_("random seed"))
@@ -124,6 +135,10 @@ class SpotCheck(models.Model):
         verbose_name = _("spot check")
         verbose_name_plural = _("spot checks")
         ordering = ["-created_at"]
+        constraints = [
+            check_between("year", limits.MIN_YEAR, limits.MAX_YEAR, name="spot_check_year_range"),
+            check_between("share_percent", 1, 100, name="spot_check_share_range"),
+        ]
 
 
 class SpotCheckItem(models.Model):

@@ -19,6 +19,7 @@ ERROR_CHANGE_PENDING = _("A change request for this project is already under rev
 ERROR_NOTHING_CHANGED = _("Fill in at least one change.")
 ERROR_END_BEFORE_START = _("The last month cannot be before the first month.")
 ERROR_NOT_ORGANISER = _("Only the project's organiser can ask for a change.")
+ERROR_CANNOT_CLOSE = _("The project cannot be closed yet: closing credits its teachers from their attendance.")
 
 OPEN_CHANGE_STATUSES = [
     Document.Status.DRAFT, Document.Status.INITIAL_REVIEW, Document.Status.EXPERT_REVIEW,
@@ -96,7 +97,9 @@ def change_request_submit(*, project: ScheduledProject, user: User, reason: str,
     change_request_check(project=project, changes=request.requested_changes())
     document = Document.objects.create(
         kind=Document.Kind.CHANGE_REQUEST, organisation=project.organiser, year=project.year,
-        title=str(_("Change request: %(name)s") % {"name": project.name}), created_by=user,
+        # A 200-character project name must not overflow the title column.
+        title=str(_("Change request: %(name)s") % {"name": project.name})[:Document._meta.get_field("title").max_length],
+        created_by=user,
     )
     request.document = document
     request.full_clean()
@@ -125,10 +128,21 @@ def change_request_apply(*, document: Document) -> list[ScheduleChange]:
 
 @transaction.atomic
 def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_on, text: str) -> ProjectLogEntry:
+    closing = kind == ProjectLogEntry.Kind.CLOSED
+    if closing:
+        # Closed once: a second close waits here, then finds the project finished.
+        project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
+    closing = closing and project.status == ScheduledProject.Status.SCHEDULED
+    if closing:
+        from attendance.services import project_close_blockers
+
+        blockers = project_close_blockers(project)
+        if blockers:
+            raise ValidationError([ERROR_CANNOT_CLOSE, *blockers])
     entry = ProjectLogEntry(project=project, author=user, kind=kind, happened_on=happened_on, text=text)
     entry.full_clean()
     entry.save()
-    if kind == ProjectLogEntry.Kind.CLOSED and project.status == ScheduledProject.Status.SCHEDULED:
+    if closing:
         from credits.services import credit_finished_project
 
         project.status = ScheduledProject.Status.FINISHED

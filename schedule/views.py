@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
+from core.params import parse_id
 from plans.forms import ChangeRequestForm, add_validation_error
 from plans.rules import DISTRICT_ROLES
 
@@ -133,7 +134,7 @@ def spot_check_detail(request, pk):
     _bureau_only(request.user)
     check = get_object_or_404(SpotCheck, pk=pk, district_id=request.user.organisation.district_id)
     if request.method == "POST":
-        item = get_object_or_404(SpotCheckItem, pk=request.POST.get("item"), spot_check=check)
+        item = get_object_or_404(SpotCheckItem, pk=parse_id(request.POST.get("item")), spot_check=check)
         form = FindingsForm(request.POST)
         if form.is_valid():
             services.spot_check_record(item=item, user=request.user, findings=form.cleaned_data["findings"])

@@ -18,7 +18,8 @@ from openpyxl import Workbook, load_workbook
 from attendance import idcard
 from attendance.models import Subject, Teacher
 from attendance.roster import column_titles
-from attendance.roster_views import ERROR_FILE_SIZE, ERROR_FILE_TYPE, mask_id_number
+from attendance.roster_views import ERROR_FILE_TYPE, mask_id_number
+from core.uploads import ERROR_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +220,7 @@ def test_an_oversized_file_is_refused(world, client_for):
     big = SimpleUploadedFile("roster.xlsx", b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024), content_type=XLSX)
     response = client.post(reverse("attendance:teachers_import"), {"file": big})
     assert response.status_code == 200
-    assert in_english(ERROR_FILE_SIZE) % {"size": 5} in html.unescape(response.content.decode())
+    assert in_english(ERROR_SIZE) % {"size": 5} in html.unescape(response.content.decode())
     assert Teacher.objects.count() == 0
 
 

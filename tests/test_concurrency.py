@@ -3,47 +3,17 @@
 Runs on both databases: PostgreSQL relies on the flow's row lock
 (select_for_update), SQLite on IMMEDIATE transactions.
 """
-import threading
-
 import pytest
-from django.db import connection
-from django.test import Client
 
 from accounts.services import user_create
 from tests.factories import make_district, make_school_plan
 from tests.flow_helpers import open_task, task_url
+from tests.race_helpers import logged_in as _logged_in
+from tests.race_helpers import race
 from workflow.models import TrailEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RACERS = 4
-
-
-def race(requests):
-    """Run each (client, url, data) POST at the same moment; return the status codes."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def run(index, client, url, data):
-        try:
-            barrier.wait()
-            results[index] = client.post(url, data).status_code
-        except Exception as error:  # a 500 or a lock error is a failure, not a refusal
-            results[index] = repr(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def _logged_in(user):
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def test_racing_claims_one_wins():

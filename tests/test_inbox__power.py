@@ -109,20 +109,20 @@ def test_copy_for_information_lets_the_recipient_read_only(world, client_for):
     submit(client_for(world.school_officer), document)
     detail = reverse("plans:detail", args=[document.pk])
     assert client_for(world.other_school_officer).get(detail).status_code == 404
-    client_for(world.school_officer).post(reverse("workflow:copy", args=[document.pk]),
-                                          {"recipient": world.other_school_officer.pk, "note": "供参考"})
+    client_for(world.training_officer).post(reverse("workflow:copy", args=[document.pk]),
+                                            {"recipient": world.other_school_officer.pk, "note": "供参考"})
     assert DocumentCopy.objects.filter(document=document, recipient=world.other_school_officer).exists()
     reader = client_for(world.other_school_officer)
     assert reader.get(detail).status_code == 200
     assert reader.get(reverse("plans:edit", args=[document.pk])).status_code in (302, 403)
     assert TrailEntry.objects.filter(document=document, decision="copy").count() == 1
     # Not twice, and not to someone outside the district.
-    client_for(world.school_officer).post(reverse("workflow:copy", args=[document.pk]),
-                                          {"recipient": world.other_school_officer.pk})
+    client_for(world.training_officer).post(reverse("workflow:copy", args=[document.pk]),
+                                            {"recipient": world.other_school_officer.pk})
     assert DocumentCopy.objects.count() == 1
     elsewhere = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
-    client_for(world.school_officer).post(reverse("workflow:copy", args=[document.pk]),
-                                          {"recipient": elsewhere.bureau_officer.pk})
+    client_for(world.training_officer).post(reverse("workflow:copy", args=[document.pk]),
+                                            {"recipient": elsewhere.bureau_officer.pk})
     assert client_for(elsewhere.bureau_officer).get(detail).status_code == 404
 
 

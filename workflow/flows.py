@@ -14,6 +14,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.split import SplitActivation
 
 from . import views
+from .nodes import AssignedTaskMixin
 from .models import Decision, ReviewProcess, Step
 from .services import task_created_notify, task_set_due_date
 
@@ -34,8 +35,9 @@ class ExpertSplit(flow.Split):
     activation_class = ExpertSplitActivation
 
 
-class ReviewTask(flow.View):
-    """A human review step, claimed and released through our own pages."""
+class ReviewTask(AssignedTaskMixin, flow.View):
+    """A human review step, claimed and released through our own pages.
+    Tasks the flow assigns (expert review, revise) stay with their assignee."""
 
     index_view_class = views.TaskIndexView
     assign_view_class = views.ClaimTaskView

@@ -51,3 +51,14 @@ class ResubmitForm(forms.Form):
     comment = forms.CharField(
         label=_("What was changed"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
     )
+
+
+class SavedFilterForm(forms.Form):
+    """A name for the inbox's current filters (Django refuses NUL characters, which
+    PostgreSQL cannot store)."""
+    name = forms.CharField(max_length=50, error_messages={"required": _("Give the filter a name.")})
+    query = forms.CharField(max_length=300, required=False)
+
+
+class CopyNoteForm(forms.Form):
+    note = forms.CharField(label=_("note"), max_length=200, required=False)

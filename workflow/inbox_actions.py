@@ -66,11 +66,27 @@ def _step(task):
     return STEP_OF_NODE.get(task.flow_task.name, Step.INITIAL_REVIEW)
 
 
+COPY_SENDER_ROLES = (User.Role.TRAINING_OFFICER, User.Role.BUREAU_OFFICER)
+
+
+def may_copy(user, document: Document) -> bool:
+    """抄送 is the district's reviewers' (training school and bureau of the document's
+    district): not the author's school, not experts or principals."""
+    return bool(
+        user.is_authenticated and user.is_active and user.role in COPY_SENDER_ROLES
+        and user.organisation_id and user.organisation.district_id == document.organisation.district_id
+        and user.has_perm("plans.view_document", document)
+    )
+
+
 def copy_recipients(document: Document, sender) -> "list[User]":
-    """District staff who cannot see the document yet (two queries)."""
+    """District staff who cannot see the document yet (two queries); none for
+    a user who may not copy."""
     from plans.models import DocumentUserObjectPermission
     from plans.rules import may_view
 
+    if not may_copy(sender, document):
+        return []
     granted = DocumentUserObjectPermission.objects.filter(content_object=document).values("user_id")
     candidates = User.objects.filter(organisation__district_id=document.organisation.district_id,
                                      is_active=True).exclude(role__in=["", User.Role.TEACHER]).exclude(
@@ -82,7 +98,7 @@ def copy_recipients(document: Document, sender) -> "list[User]":
 @transaction.atomic
 def document_copy(*, document: Document, sender, recipient, note: str = "") -> DocumentCopy:
     """抄送: the recipient may read the document (a guardian grant) but takes no step."""
-    if not sender.has_perm("plans.view_document", document):
+    if not may_copy(sender, document):
         raise PermissionDenied
     if DocumentCopy.objects.filter(document=document, recipient=recipient).exists():
         raise ValidationError(ERROR_ALREADY_COPIED % {"name": recipient.display_name})

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
 from accounts.models import Organisation
+from core import limits
+from core.limits import check_between
 from plans.models import Document
 
 
@@ -29,6 +31,9 @@ class Decision(models.TextChoices):
     AGREE = "agree", _("Agree")
     AGREE_WITH_CHANGES = "agree_with_changes", _("Agree after changes")
     DISAGREE = "disagree", _("Disagree")
+
+
+EXPERT_OPINIONS = (Decision.AGREE, Decision.AGREE_WITH_CHANGES, Decision.DISAGREE)
 
 
 class ReviewProcess(Process):
@@ -62,11 +67,17 @@ class ReviewProcess(Process):
             .order_by("pk").values_list("expert_id", flat=True)
         )
 
+    def expert_opinions(self):
+        """This round's answers: opinions of the experts assigned for the current
+        version. Other entries at the expert step (copies, claims, releases) are not answers."""
+        return self.document.trail.filter(
+            version=self.document.version, step=Step.EXPERT_REVIEW, decision__in=EXPERT_OPINIONS,
+            actor_id__in=self.current_expert_ids(),
+        )
+
     def experts_all_agree(self) -> bool:
         """Any 不同意 in this round sends the document back to its author."""
-        return not self.document.trail.filter(
-            version=self.document.version, step=Step.EXPERT_REVIEW, decision=Decision.DISAGREE,
-        ).exists()
+        return not self.expert_opinions().filter(decision=Decision.DISAGREE).exists()
 
 
 def initial_reviewer_organisation(document: Document) -> Organisation:
@@ -90,6 +101,9 @@ class ReviewRoute(models.Model):
         verbose_name = _("review route")
         verbose_name_plural = _("review routes")
         constraints = [models.UniqueConstraint(fields=["district", "kind"], name="one_route_per_kind")]
+
+    def __str__(self):
+        return f"{self.district} · {self.get_kind_display()}"
 
     # Without a route of its own, every kind but change requests has experts.
     DEFAULT_EXPERT_REVIEW = {Document.Kind.CHANGE_REQUEST: False}
@@ -142,17 +156,20 @@ class TrailEntry(models.Model):
         verbose_name = _("trail entry")
         verbose_name_plural = _("trail entries")
         ordering = ["created_at", "pk"]
+        constraints = [check_between("score", 0, 100, nullable=True, name="trail_score_range")]
 
 
 class StepDeadline(models.Model):
     """How many days a step may take; overrides settings.REVIEW_STEP_DAYS."""
 
     step = models.CharField(_("step"), max_length=20, choices=Step.choices, unique=True)
-    days = models.PositiveSmallIntegerField(_("days"), validators=[MinValueValidator(1), MaxValueValidator(365)])
+    days = models.PositiveSmallIntegerField(_("days"), validators=[
+        MinValueValidator(1), MaxValueValidator(limits.MAX_DEADLINE_DAYS)])
 
     class Meta:
         verbose_name = _("step deadline")
         verbose_name_plural = _("step deadlines")
+        constraints = [check_between("days", 1, limits.MAX_DEADLINE_DAYS, name="step_deadline_days_range")]
 
     def __str__(self):
         return f"{self.get_step_display()}: {self.days}"

@@ -5,11 +5,46 @@ flow at all, and its process detail has no object check (viewflow #505). Each
 flow mounted on the Site says what a user may see through a FlowScope; the
 views below ask it on every list, detail, chart and queue.
 """
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import URLResolver
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.viewset import FlowAppViewset
 from viewflow.workflow.status import STATUS
+
+
+def _task_owned_by_url_process(view):
+    """viewflow's task views lock the process whose id is in the URL, not the task's
+    own: under another process's id two requests on one task would both pass the
+    lock. A task URL must name the task's own process (404 otherwise)."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        from viewflow.workflow.models import Task
+
+        if not Task.objects.filter(pk=kwargs.get("task_pk"), process_id=kwargs.get("process_pk")).exists():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    guarded.task_owned_by_url_process = True
+    return guarded
+
+
+def is_task_url_guarded(view) -> bool:
+    return getattr(view, "task_owned_by_url_process", False)
+
+
+def guard_task_urls(patterns) -> None:
+    """Put the guard on every URL pattern naming both a process and a task."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            guard_task_urls(pattern.url_patterns)
+        elif ({"process_pk", "task_pk"} <= set(getattr(pattern.pattern, "converters", {}))
+              and not is_task_url_guarded(pattern.callback)):
+            pattern.callback = _task_owned_by_url_process(pattern.callback)
 
 
 class FlowScope:
@@ -103,3 +138,8 @@ class ScopedFlowViewset(FlowAppViewset):
 
     def filter_kwargs(self, view_class, **kwargs):
         return super().filter_kwargs(view_class, scope=self.scope, **kwargs)
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        guard_task_urls(patterns)
+        return patterns

@@ -2,12 +2,14 @@
 complete the task; the flow's gateways read process.decision."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Organisation, User
+from core.text import normalise_identifier
 from notices.models import Notice
 from notices.services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
 from plans.models import Document
@@ -176,14 +178,27 @@ def expert_review_give(*, activation, user: User, opinion: str, score: int, comm
         raise ValidationError({"score": ERROR_SCORE_RANGE})
     trail_record(document=document, step=Step.EXPERT_REVIEW, decision=opinion, actor=user,
                  comment=comment, score=score, task=activation.task)
-    answered = document.trail.filter(version=document.version, step=Step.EXPERT_REVIEW).count()
-    if answered >= len(process.current_expert_ids()):
-        # Last expert of the round: any 不同意 returns the document.
+    if not expert_tasks_open(process=process, besides=activation.task):
+        # Last expert of the round (as the flow's Join sees it): any 不同意 returns the document.
         if process.experts_all_agree():
             _set_status(document, Document.Status.FILING)
         else:
             _set_status(document, Document.Status.RETURNED)
             document_outcome_notify(document=document)
+
+
+def expert_tasks_open(*, process: ReviewProcess, besides=None) -> bool:
+    """Whether an expert of this process has still to answer (the tasks, not the
+    trail: a copy, a claim or a release at the expert step is no answer)."""
+    from viewflow.workflow.models import Task
+
+    from .flows import ReviewFlow
+    from .selectors import OPEN_STATUSES
+
+    tasks = Task.objects.filter(process=process, flow_task=ReviewFlow.expert_review, status__in=OPEN_STATUSES)
+    if besides is not None:
+        tasks = tasks.exclude(pk=besides.pk)
+    return tasks.exists()
 
 
 def filing_number_suggest(*, document: Document) -> str:
@@ -194,21 +209,41 @@ def filing_number_suggest(*, document: Document) -> str:
     return f"{prefix}{max(numbers, default=0) + 1}号"
 
 
+def _filing_number_taken(filing_number: str, document: Document) -> bool:
+    return Document.objects.filter(filing_number=filing_number).exclude(pk=document.pk).exists()
+
+
+def document_file(*, document: Document, filing_number: str) -> None:
+    """Store the filing number. Two filings racing for one number (two documents,
+    so two process locks) meet at the unique index: the loser gets the form error,
+    not a 500, and its document is left as it was."""
+    previous = document.filing_number, document.filed_at, document.status
+    document.filing_number = filing_number
+    document.filed_at = timezone.now()
+    document.status = Document.Status.APPROVED
+    try:
+        with transaction.atomic():  # a savepoint: the transaction survives the refusal
+            document.save(update_fields=["filing_number", "filed_at", "status", "updated_at"])
+    except IntegrityError:
+        document.filing_number, document.filed_at, document.status = previous
+        if _filing_number_taken(filing_number, document):
+            raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN}) from None
+        raise
+
+
 def filing_decide(*, activation, user: User, decision: str, filing_number: str = "",
                   comment: str = "") -> None:
     process: ReviewProcess = activation.process
     document = process.document
     _require_comment(decision, comment)
     if decision == Decision.APPROVE:
-        filing_number = filing_number.strip()
+        # A look-alike (full-width digits, a zero-width space) is the same number.
+        filing_number = normalise_identifier(filing_number)
         if not filing_number:
             raise ValidationError({"filing_number": ERROR_FILING_NUMBER_REQUIRED})
-        if Document.objects.filter(filing_number=filing_number).exclude(pk=document.pk).exists():
+        if _filing_number_taken(filing_number, document):
             raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN})
-        document.filing_number = filing_number
-        document.filed_at = timezone.now()
-        document.status = Document.Status.APPROVED
-        document.save(update_fields=["filing_number", "filed_at", "status", "updated_at"])
+        document_file(document=document, filing_number=filing_number)
         document_filed(document=document)
         comment = _append_note(comment, _("Filing number: %(number)s"), number=filing_number)
     elif decision == Decision.RETURN:
@@ -240,6 +275,29 @@ def task_record_claim(*, task, user: User, claimed: bool) -> None:
     document = task.process.coerced.document
     trail_record(document=document, step=STEP_OF_NODE.get(task.flow_task.name, Step.INITIAL_REVIEW),
                  decision=Decision.CLAIM if claimed else Decision.RELEASE, actor=user, task=task)
+
+
+def task_claim(*, task, user: User, record_claim=None) -> None:
+    """Take a queued task into the user's inbox: the claim page and scripts (any flow).
+
+    Under the flow's lock (re-entered when the claim page already holds it);
+    a task already taken, or one the user may not claim, is PermissionDenied.
+    record_claim(task, user) as in task_perform.
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from viewflow.workflow.status import STATUS
+
+    flow_task = task.flow_task
+    with flow_task.flow_class.lock(task.process_id), transaction.atomic():
+        task.refresh_from_db()
+        if task.status != STATUS.NEW or not flow_task.can_assign(user, task):
+            raise PermissionDenied
+        flow_task.activation_class(task).assign(user)
+        if record_claim is None:
+            task_record_claim(task=task, user=user, claimed=True)
+        else:
+            record_claim(task, user)
 
 
 

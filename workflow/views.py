@@ -8,18 +8,20 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow import views as flow_views
 
 from accounts.models import Organisation
+from core.params import parse_id, parse_ids, parse_year
 from plans.models import Document
 from plans.forms import add_validation_error
 from plans.views import document_page_context
 
 from . import selectors, services
-from .forms import ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm
+from .forms import CopyNoteForm, ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm, SavedFilterForm
 
 
 
@@ -152,8 +154,8 @@ class ClaimTaskView(flow_views.AssignTaskView):
         services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=claimed)
 
     def form_valid(self, form):
-        self.request.activation.assign(self.request.user)
-        self.record_claim(True)
+        services.task_claim(task=self.request.activation.task, user=self.request.user,
+                            record_claim=lambda task, user: self.record_claim(True))
         messages.success(self.request, _("Task claimed: it is now in your inbox."))
         return redirect(self.get_success_url())
 
@@ -185,8 +187,10 @@ def inbox(request):
         return _inbox_post(request)
     tab = request.GET.get("tab") if request.GET.get("tab") in selectors.INBOX_TABS else "mine"
     kind = request.GET.get("kind", "")
-    organisation_id = _int_or_none(request.GET.get("organisation"))
-    year = _int_or_none(request.GET.get("year"))
+    kind = kind if kind in Document.Kind.values else ""
+    # Optional filters: a malformed value is ignored (core.params).
+    organisation_id = parse_id(request.GET.get("organisation"), required=False)
+    year = parse_year(request.GET.get("year"))
     counts = selectors.task_counts(user=request.user)
     tasks = selectors.task_filter(
         selectors.INBOX_TABS[tab](user=request.user), kind=kind, organisation_id=organisation_id, year=year,
@@ -226,30 +230,32 @@ def _inbox_post(request):
     from . import inbox_actions
     from .models import SavedFilter
 
-    back = request.POST.get("back") or reverse("workflow:inbox")
+    back = _safe_back(request)
     action = request.POST.get("action")
+    # Ids typed into a form are parsed first: a malformed one is a 400 (core.params).
     try:
         if action == "batch_approve":
             count = inbox_actions.tasks_batch_approve(
-                user=request.user, task_ids=[int(pk) for pk in request.POST.getlist("tasks")],
-                experts=_batch_experts(request.user).filter(pk__in=request.POST.getlist("experts")))
+                user=request.user, task_ids=parse_ids(request.POST.getlist("tasks")),
+                experts=_batch_experts(request.user).filter(pk__in=parse_ids(request.POST.getlist("experts"))))
             messages.success(request, _("%(count)s tasks approved.") % {"count": count})
         elif action == "hand_over":
             from accounts.models import User
 
-            task = get_object_or_404(Task, pk=request.POST.get("task"))
-            to = get_object_or_404(User, pk=request.POST.get("to"))
+            task = get_object_or_404(Task, pk=parse_id(request.POST.get("task")))
+            to = get_object_or_404(User, pk=parse_id(request.POST.get("to")))
             inbox_actions.task_hand_over(task=task, user=request.user, to=to)
             messages.success(request, _("Task handed over to %(name)s.") % {"name": to.display_name})
         elif action == "save_filter":
-            name = request.POST.get("name", "").strip()[:50]
-            if not name:
-                raise ValidationError(_("Give the filter a name."))
-            SavedFilter.objects.update_or_create(user=request.user, name=name,
-                                                 defaults={"query": request.POST.get("query", "")[:300]})
+            # The query is the page's own (a hidden field): cut, not refused, if too long.
+            form = SavedFilterForm({"name": request.POST.get("name", ""), "query": request.POST.get("query", "")[:300]})
+            if not form.is_valid():
+                raise ValidationError([message for errors in form.errors.values() for message in errors])
+            SavedFilter.objects.update_or_create(user=request.user, name=form.cleaned_data["name"],
+                                                 defaults={"query": form.cleaned_data["query"]})
             messages.success(request, _("Filter saved."))
         elif action == "delete_filter":
-            SavedFilter.objects.filter(user=request.user, pk=request.POST.get("filter")).delete()
+            SavedFilter.objects.filter(user=request.user, pk=parse_id(request.POST.get("filter"))).delete()
         else:
             raise PermissionDenied
     except ValidationError as error:
@@ -268,10 +274,13 @@ def document_copy(request, pk):
     document = get_visible_document(request.user, pk)
     if request.method != "POST":
         raise PermissionDenied
-    recipient = get_object_or_404(User, pk=request.POST.get("recipient"))
+    recipient = get_object_or_404(User, pk=parse_id(request.POST.get("recipient")))
+    form = CopyNoteForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError([message for errors in form.errors.values() for message in errors])
         inbox_actions.document_copy(document=document, sender=request.user, recipient=recipient,
-                                    note=request.POST.get("note", "")[:200])
+                                    note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -279,11 +288,16 @@ def document_copy(request, pk):
     return redirect("plans:detail", pk=document.pk)
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _safe_back(request) -> str:
+    """The POSTed "back" address, only if it stays on this site (else the inbox)."""
+    inbox_url = reverse("workflow:inbox")
+    back = request.POST.get("back", "")
+    if back.startswith("?"):  # the inbox's own filters (redirect() would take "?..." for a view name)
+        back = inbox_url + back
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                 require_https=request.is_secure()):
+        return back
+    return inbox_url
 
 
 def _task_row(task, today: datetime.date, eligible: dict) -> dict:

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "credits",
     "notices",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -45,6 +46,8 @@ MIDDLEWARE = [
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Every response: Content-Security-Policy (CONTENT_SECURITY_POLICY below).
+    "config.middleware.ContentSecurityPolicyMiddleware",
     # Last: counts failed logins and locks out (django-axes).
     "axes.middleware.AxesMiddleware",
 ]
@@ -77,7 +80,12 @@ from config.settings.database import database_from_env  # noqa: E402
 
 DATABASES = {"default": database_from_env(BASE_DIR / "db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-ATOMIC_REQUESTS = True
+# No ATOMIC_REQUESTS (a key of each DATABASES entry; at the top level Django
+# ignores it silently). Wrapping every request in a transaction would make
+# SQLite's IMMEDIATE transactions take the write lock on every page view, and
+# make PostgreSQL behave differently from SQLite. Instead every service that
+# locks rows (select_for_update) or writes several rows runs inside its own
+# transaction.atomic (tests/test_integrity__settings.py checks both).
 
 # AUTH ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -99,12 +107,46 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 GUARDIAN_RAISE_403 = True
 # Five wrong passwords for one username from one address: locked out for an hour.
+# The pair, not the address alone: others at the same address (a school's
+# network, or everyone behind the reverse proxy) can still sign in.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address: REMOTE_ADDR, or the reverse proxy's header where
+# CLIENT_ADDRESS_HEADER names one (production: DJANGO_CLIENT_ADDRESS_HEADER).
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+CLIENT_ADDRESS_HEADER = None
+CLIENT_ADDRESS_PROXY_COUNT = 1
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user row
+
+# CONTENT SECURITY POLICY -----------------------------------------------------
+# Sent with every response by config.middleware.ContentSecurityPolicyMiddleware;
+# "'nonce'" becomes the request's nonce (templates: nonce="{{ request.csp_nonce }}").
+# No inline script at all; inline <style> elements only with the nonce (or, for
+# the few in Django's admin and viewflow, by hash: config/csp.py). Inline style
+# *attributes* cannot carry a nonce and viewflow's pages are full of them, so
+# style-src-attr alone allows them: a style attribute cannot run script.
+# (Django 6 builds this in as SECURE_CSP; this is the stand-in for 5.2.)
+from config.csp import third_party_inline_hashes  # noqa: E402
+
+_STYLE_HASHES, _HANDLER_HASHES = third_party_inline_hashes()
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'nonce'"],
+    # viewflow's "Back" buttons (onclick="window.history.back(-1)"), by hash.
+    "script-src-attr": ["'unsafe-hashes'", *_HANDLER_HASHES],
+    "style-src": ["'self'", "'nonce'", *_STYLE_HASHES],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 # I18N ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -22,6 +22,13 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy: the header it writes the client's address into
+# (X-Forwarded-For or X-Real-IP) and how many proxies append to it. Set it only
+# when the app is reachable through the proxy alone (core/client_address.py).
+_client_address_header = os.environ.get("DJANGO_CLIENT_ADDRESS_HEADER", "").strip()
+if _client_address_header:
+    CLIENT_ADDRESS_HEADER = "HTTP_" + _client_address_header.upper().replace("-", "_")
+    CLIENT_ADDRESS_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -1,0 +1,10 @@
+// Behaviour for the project's pages. No inline scripts: the
+// Content-Security-Policy (config/settings/base.py) allows none.
+
+// <select data-submit-on-change> submits its form when changed (the language switch).
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target.matches && target.matches("select[data-submit-on-change]") && target.form) {
+    target.form.submit();
+  }
+});

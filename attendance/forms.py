@@ -4,7 +4,8 @@ import unicodedata
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ProjectRun, Session
+from .models import MAX_MAKE_UP_NOTE, MakeUp, ProjectRun, Session
+from .services import ERROR_MAKE_UP_KIND, ERROR_MAKE_UP_NOTE
 
 
 class ProjectRunForm(forms.ModelForm):
@@ -55,3 +56,13 @@ class SignInForm(forms.Form):
 
 class LeaveForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MakeUpForm(forms.Form):
+    """补学 accepted by the organiser: how the session was made up, and a note."""
+
+    kind = forms.ChoiceField(label=_("Made up by"), choices=MakeUp.Kind.choices,
+                             error_messages={"required": ERROR_MAKE_UP_KIND, "invalid_choice": ERROR_MAKE_UP_KIND})
+    note = forms.CharField(label=_("Make-up note"), max_length=MAX_MAKE_UP_NOTE,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": ERROR_MAKE_UP_NOTE})

@@ -229,6 +229,39 @@ class LeaveRequest(models.Model):
         constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="one_leave_request_per_session")]
 
 
+MAX_MAKE_UP_NOTE = 1000
+
+
+class MakeUp(models.Model):
+    """补学: a missed project session (leave or absence) made up by an assignment
+    or a recorded lesson, accepted by the project's organiser. Its hours count
+    towards the project's completion share (rules.project_completion); the
+    attendance mark stays what it was (请假 or 缺席)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNMENT = "assignment", _("Assignment")
+        RECORDED_LESSON = "recorded_lesson", _("Recorded lesson")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="make_ups",
+                                verbose_name=_("session"))
+    teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="make_ups",
+                                verbose_name=_("teacher"))
+    kind = models.CharField(_("make-up by"), max_length=20, choices=Kind.choices)
+    note = models.TextField(_("note"), max_length=MAX_MAKE_UP_NOTE)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("accepted by"))
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("make-up")
+        verbose_name_plural = _("make-ups")
+        ordering = ["session__date", "session__start_time", "pk"]
+        constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="one_make_up_per_session")]
+
+    def __str__(self):
+        return f"{self.teacher} · {self.session}"
+
+
 class SignInAttempt(models.Model):
     """One try of a sign-in code by a teacher at a session, kept whatever its outcome.
 

@@ -84,10 +84,12 @@ def project_report(request, pk):
 
 def _project_xlsx(report):
     title = _("Attendance report: %(project)s") % {"project": report.project.name}
+    # "Hours made up" (补学) last: it joined later, the earlier columns keep their places.
     columns = [_("Teacher"), _("School"), _("Sessions attended"), _("Hours attended"), _("Project hours"),
-               _("Share of hours (%)"), _("Training completed"), _("Exempt from assessment")]
+               _("Share of hours (%)"), _("Training completed"), _("Exempt from assessment"), _("Hours made up")]
     rows = [[row.teacher.name, row.teacher.organisation.name, row.sessions_attended, row.attended_hours,
-             row.total_hours, percent_cell(row.share), yes_cell(row.completed), yes_cell(row.exempt)]
+             row.total_hours, percent_cell(row.share), yes_cell(row.completed), yes_cell(row.exempt),
+             row.made_up_hours]
             for row in report.rows]
     summary = [
         (_("Teachers on the roster"), len(report.rows)),

@@ -14,8 +14,10 @@ judged by the same rules (attendance.rules):
   from the limit itself upwards (rules.school_based_forfeiture);
 * women of 50 and men of 55 by 31 December attend but are not assessed
   (rules.is_exempt, through services.is_exempt): never forfeited nor at risk;
-* a project is completed at min_attendance_percent of all its sessions' hours
-  (services.project_run, rules.project_completion);
+* a project is completed at min_attendance_percent of all its sessions' hours,
+  counting the hours of missed sessions made up (补学, MakeUp) that the teacher
+  did not attend after all (services.project_run, services.made_up_hours,
+  rules.project_completion);
 * a session nobody marked is neither attended nor absent ("not recorded"), and
   every scheduled session counts as expected, including those not held yet.
 """
@@ -25,15 +27,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Organisation
 from schedule.models import ScheduledProject
 
 from . import rules as attendance_rules
-from .models import Attendance, CompletionRules, Enrolment, ProjectRun, Session, Teacher
+from .models import Attendance, CompletionRules, Enrolment, MakeUp, ProjectRun, Session, Teacher
 from .rules import school_year_of, semesters  # noqa: F401 (school_year_of: report_views)
-from .services import is_exempt, project_run, roster
+from .services import MISSED, is_exempt, project_run, roster
 
 ZERO = Decimal(0)
 UNRECORDED = "unrecorded"
@@ -137,6 +140,8 @@ class ProjectRow:
     share: Decimal  # of the project's hours, as services.project_attendance
     completed: bool
     exempt: bool
+    made_up_hours: Decimal = ZERO  # missed sessions made up (补学), counted towards the share
+    sessions_made_up: int = 0
 
 
 @dataclass
@@ -190,22 +195,78 @@ def project_report(project: ScheduledProject) -> ProjectReport:
     total = sum((session.hours for session in sessions), ZERO)
     teachers = list(Teacher.objects.filter(enrolments__project=project, enrolments__status=Enrolment.Status.CONFIRMED)
                     .select_related("organisation").order_by("organisation__name", "name", "pk"))
-    attended = {
+    # One pass over the marks: attended, and missed but made up (补学) as services.made_up_hours counts them.
+    attended, made_up = Q(status__in=Attendance.ATTENDED), Q(status__in=MISSED, made_up=True)
+    figures_by_teacher = {
         row["teacher_id"]: row for row in
-        Attendance.objects.filter(session__project=project, status__in=Attendance.ATTENDED)
-        .order_by().values("teacher_id").annotate(hours=Sum("session__hours"), sessions=Count("pk"))
+        Attendance.objects.filter(session__project=project)
+        .alias(made_up=Exists(MakeUp.objects.filter(session_id=OuterRef("session_id"),
+                                                    teacher_id=OuterRef("teacher_id"))))
+        .order_by().values("teacher_id")
+        .annotate(hours=Sum("session__hours", filter=attended), sessions=Count("pk", filter=attended),
+                  made_up_hours=Sum("session__hours", filter=made_up), made_up_sessions=Count("pk", filter=made_up))
     }
     rows = []
     for teacher in teachers:
-        figures = attended.get(teacher.pk, {})
+        figures = figures_by_teacher.get(teacher.pk, {})
         completion = attendance_rules.project_completion(attended_hours=figures.get("hours"), total_hours=total,
-                                                         needed_percent=run.min_attendance_percent)
+                                                         needed_percent=run.min_attendance_percent,
+                                                         made_up_hours=figures.get("made_up_hours"))
         rows.append(ProjectRow(
             teacher=teacher, sessions_attended=figures.get("sessions", 0), attended_hours=completion.attended_hours,
             total_hours=total, share=completion.share, completed=completion.completed,
             exempt=is_exempt(teacher, project.year, rules),
+            made_up_hours=completion.made_up_hours, sessions_made_up=figures.get("made_up_sessions", 0),
         ))
     return ProjectReport(project=project, run=run, rules=rules, sessions=sessions, total_hours=total, rows=rows)
+
+
+# --- make-up (补学) of one project -------------------------------------------------------
+
+@dataclass
+class MissedSession(_MarkedStatus):
+    session: Session
+    status: str  # absent or on leave
+    make_up: MakeUp | None
+    over: bool  # leave is marked ahead of the session; a make-up waits until it is over
+
+    @property
+    def can_make_up(self) -> bool:
+        return self.make_up is None and self.over
+
+
+@dataclass
+class MakeUpRow:
+    """A teacher of the roster who missed sessions: each of them, made up or not,
+    and where the teacher stands (the project report's row, make-ups counted)."""
+
+    standing: ProjectRow
+    missed: list[MissedSession]
+
+    @property
+    def teacher(self) -> Teacher:
+        return self.standing.teacher
+
+    @property
+    def open(self) -> list[MissedSession]:
+        return [missed for missed in self.missed if missed.make_up is None]
+
+
+def make_up_rows(report: ProjectReport, now=None) -> list[MakeUpRow]:
+    """Every teacher of the project's roster with a session marked absent or on leave,
+    in the report's order. Two queries."""
+    now = now or timezone.now()
+    roster_rows = {row.teacher.pk: row for row in report.rows}
+    make_ups = {(m.session_id, m.teacher_id): m for m in
+                MakeUp.objects.filter(session__project=report.project).select_related("accepted_by")}
+    missed = defaultdict(list)
+    for mark in (Attendance.objects.filter(session__project=report.project, teacher_id__in=roster_rows,
+                                           status__in=[Attendance.Status.ABSENT, Attendance.Status.LEAVE])
+                 .select_related("session").order_by("session__date", "session__start_time", "session_id")):
+        missed[mark.teacher_id].append(MissedSession(
+            session=mark.session, status=mark.status, make_up=make_ups.get((mark.session_id, mark.teacher_id)),
+            over=mark.session.ends_at() <= now))
+    return [MakeUpRow(standing=row, missed=missed[pk]) for pk, row in roster_rows.items() if missed[pk]]
 
 
 # --- a school year, teacher by teacher (school, district and teacher reports) ----------

@@ -11,8 +11,11 @@ in a fixed number of queries, and both judge them here, so they cannot disagree.
   semester forfeit the year's school-based credit (累计缺席5个学时以上: in Chinese
   rules 以上 includes the number itself); from a share of the limit a teacher is
   at risk;
-* project completion: attended hours as a share of all the project's hours,
-  against the organiser's threshold.
+* project completion: attended hours, plus the hours of missed sessions made up
+  (补学) with the organiser's acceptance, as a share of all the project's hours,
+  against the organiser's threshold. Approved leave (请假) is neither attended
+  nor absence: it costs completion hours until made up, and never school-based
+  credit (only hours marked 缺席 count towards forfeiture).
 """
 import datetime
 from collections.abc import Sequence
@@ -90,17 +93,26 @@ class Completion:
     attended_hours: Decimal
     total_hours: Decimal
     needed_percent: Decimal   # the organiser's threshold
+    # Hours of missed sessions (leave or absence) made up with an accepted 补学 record.
+    # The caller passes only sessions the teacher did not attend; the count is capped
+    # at the project's hours all the same.
+    made_up_hours: Decimal = ZERO
+
+    @property
+    def counted_hours(self) -> Decimal:
+        """Attended and made-up hours, never more than the project has."""
+        return min(self.attended_hours + self.made_up_hours, self.total_hours)
 
     @property
     def share(self) -> Decimal:
-        """Attended hours as a percentage of all the project's hours (0 when it has none)."""
-        return self.attended_hours / self.total_hours * 100 if self.total_hours else ZERO
+        """Counted hours as a percentage of all the project's hours (0 when it has none)."""
+        return self.counted_hours / self.total_hours * 100 if self.total_hours else ZERO
 
     @property
     def completed(self) -> bool:
         return bool(self.total_hours) and self.share >= self.needed_percent
 
 
-def project_completion(*, attended_hours, total_hours, needed_percent) -> Completion:
+def project_completion(*, attended_hours, total_hours, needed_percent, made_up_hours=None) -> Completion:
     return Completion(attended_hours=Decimal(attended_hours or 0), total_hours=Decimal(total_hours or 0),
-                      needed_percent=Decimal(needed_percent))
+                      needed_percent=Decimal(needed_percent), made_up_hours=Decimal(made_up_hours or 0))

@@ -18,7 +18,8 @@ from schedule.models import ScheduledProject
 
 from . import rules as attendance_rules
 from .models import (
-    Attendance, CompletionRules, Enrolment, LeaveRequest, ProjectRun, Session, SignInAttempt, Teacher,
+    MAX_MAKE_UP_NOTE, Attendance, CompletionRules, Enrolment, LeaveRequest, MakeUp, ProjectRun, Session,
+    SignInAttempt, Teacher,
 )
 from .rules import semesters
 
@@ -51,6 +52,18 @@ ERROR_CLOSE_NOT_OVER = _("The session “%(session)s” on %(date)s is not over 
 ERROR_CLOSE_UNMARKED = _("The session “%(session)s” on %(date)s has %(count)s teachers of its roster not marked.")
 ERROR_CLOSE_MORE = _("… and %(count)s more sessions.")
 ERROR_NO_FREE_PLACE = _("There is no free place on this project: the teacher stays on the waiting list.")
+ERROR_MAKE_UP_PROJECT_CLOSED = _("This project is finished or cancelled. Make-up is accepted before the project is "
+                                 "closed, because closing credits its teachers.")
+ERROR_MAKE_UP_OTHER_PROJECT = _("This session is not a session of this project.")
+ERROR_MAKE_UP_NOT_YET = _("The session “%(session)s” on %(date)s is not over yet: "
+                          "only a missed session can be made up.")
+ERROR_MAKE_UP_NOT_ON_ROSTER = _("%(name)s is not on this project's roster.")
+ERROR_MAKE_UP_UNMARKED = _("%(name)s is not marked at the session “%(session)s” yet: record the roll call first.")
+ERROR_MAKE_UP_ATTENDED = _("%(name)s attended the session “%(session)s”: there is nothing to make up.")
+ERROR_MAKE_UP_TWICE = _("A make-up of the session “%(session)s” is already recorded for %(name)s.")
+ERROR_MAKE_UP_KIND = _("Choose how the session was made up: an assignment or a recorded lesson.")
+ERROR_MAKE_UP_NOTE = _("Describe the make-up: what the teacher handed in or watched, and how it was checked.")
+ERROR_MAKE_UP_NOTE_LONG = _("The note can be at most %(max)s characters.")
 
 CODE_PERIOD_SECONDS = 60  # the code on the screen changes every minute
 
@@ -475,6 +488,64 @@ def leave_decide(*, leave: LeaveRequest, user: User, approve: bool) -> LeaveRequ
     return leave
 
 
+# --- make-up (补学) -------------------------------------------------------------------
+#
+# A teacher who missed a session of a project (approved leave, or absence) can
+# make it up by an assignment or a recorded lesson; once the organiser accepts
+# it, the session's hours count towards the project's completion share
+# (rules.project_completion). The attendance mark stays 请假 or 缺席.
+
+MISSED = [Attendance.Status.ABSENT, Attendance.Status.LEAVE]
+
+
+@transaction.atomic
+def make_up_accept(*, project: ScheduledProject, session: Session, teacher: Teacher, user: User, kind: str,
+                   note: str, now=None) -> MakeUp:
+    """The organiser accepts a make-up of one missed session by one teacher of the roster."""
+    if not is_organiser(user, project):
+        raise PermissionDenied
+    now = now or timezone.now()
+    # The project's lock first (closing takes it too: a make-up and the close that credits
+    # it never cross), then the session's (roll call takes it: the mark cannot change under us).
+    project = _lock_project(project.pk)
+    if project.status != ScheduledProject.Status.SCHEDULED:
+        raise ValidationError(ERROR_MAKE_UP_PROJECT_CLOSED)
+    if session.project_id != project.pk:
+        raise ValidationError(ERROR_MAKE_UP_OTHER_PROJECT)  # its title is not told: it may be anyone's
+    if kind not in MakeUp.Kind.values:
+        raise ValidationError({"kind": ERROR_MAKE_UP_KIND})
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": ERROR_MAKE_UP_NOTE})
+    if len(note) > MAX_MAKE_UP_NOTE:
+        raise ValidationError({"note": ERROR_MAKE_UP_NOTE_LONG % {"max": MAX_MAKE_UP_NOTE}})
+    if session.ends_at() > now:
+        raise ValidationError(ERROR_MAKE_UP_NOT_YET % {"session": session.title, "date": _day(session.date)})
+    _lock_session(session.pk)
+    names = {"name": teacher.name, "session": session.title}
+    if not roster(session).filter(pk=teacher.pk).exists():
+        raise ValidationError(ERROR_MAKE_UP_NOT_ON_ROSTER % names)
+    status = Attendance.objects.filter(session=session, teacher=teacher).values_list("status", flat=True).first()
+    if status is None:
+        raise ValidationError(ERROR_MAKE_UP_UNMARKED % names)
+    if status not in MISSED:
+        raise ValidationError(ERROR_MAKE_UP_ATTENDED % names)
+    if MakeUp.objects.filter(session=session, teacher=teacher).exists():
+        raise ValidationError(ERROR_MAKE_UP_TWICE % names)
+    return MakeUp.objects.create(session=session, teacher=teacher, kind=kind, note=note, accepted_by=user,
+                                 accepted_at=now)
+
+
+def made_up_hours(project: ScheduledProject, teacher: Teacher) -> Decimal:
+    """Hours of the project's sessions this teacher missed (leave or absence) and made up.
+    A session marked as attended after all counts once, as attended (reports.project_report
+    counts the same way for a whole roster)."""
+    return Attendance.objects.filter(
+        session__project=project, teacher=teacher, status__in=MISSED,
+        session__make_ups__teacher=teacher,
+    ).aggregate(h=Sum("session__hours"))["h"] or Decimal(0)
+
+
 # --- closing a project ----------------------------------------------------------------
 
 MAX_LISTED_SESSIONS = 10
@@ -530,8 +601,11 @@ def project_attendance(project: ScheduledProject, teacher: Teacher) -> dict:
     attended = Attendance.objects.filter(session__project=project, teacher=teacher,
                                          status__in=Attendance.ATTENDED).aggregate(h=Sum("session__hours"))["h"]
     completion = attendance_rules.project_completion(attended_hours=attended, total_hours=total,
-                                                     needed_percent=project_run(project).min_attendance_percent)
+                                                     needed_percent=project_run(project).min_attendance_percent,
+                                                     made_up_hours=made_up_hours(project, teacher))
+    # Credits are for attended hours; made-up hours count towards completion (the share).
     return {"total_hours": completion.total_hours, "attended_hours": completion.attended_hours,
+            "made_up_hours": completion.made_up_hours, "counted_hours": completion.counted_hours,
             "share": completion.share, "completed": completion.completed}
 
 

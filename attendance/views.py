@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from core.params import BadParameter, parse_id, parse_year
 from core.pdf import pdf_response, render_pdf
 from plans.forms import add_validation_error
+from schedule.models import ScheduledProject
 from schedule.selectors import project_list_visible
 
-from . import services
-from .forms import LeaveForm, NominateForm, ProjectRunForm, SessionForm, SignInForm
-from .models import Attendance, Enrolment, LeaveRequest, Session, Teacher
+from . import reports, services
+from .forms import LeaveForm, MakeUpForm, NominateForm, ProjectRunForm, SessionForm, SignInForm
+from .models import Attendance, Enrolment, LeaveRequest, MakeUp, Session, Teacher
 
 
 def _visible_project(user, pk):
@@ -107,6 +108,43 @@ def _project_post(request, project, run_form, nominate_form, session_form):
             session.save()
             return redirect("attendance:session", pk=session.pk)
     return None
+
+
+@login_required
+def make_ups(request, pk):
+    """补学: the roster's teachers with missed sessions; the organiser accepts make-ups.
+    District staff of the project's district read it (as the project's report)."""
+    user = request.user
+    project = get_object_or_404(ScheduledProject.objects.select_related("organiser"), pk=pk)
+    if not user.has_perm("attendance.view_project_report", project):
+        raise PermissionDenied
+    organiser = services.is_organiser(user, project)
+    form, failed = MakeUpForm(request.POST or None), None
+    if request.method == "POST":
+        if not organiser:
+            raise PermissionDenied
+        # Only teachers ever enrolled on this project: an id of anyone else is not found.
+        teacher = get_object_or_404(Teacher, pk=parse_id(request.POST.get("teacher")), enrolments__project=project)
+        session = get_object_or_404(Session, pk=parse_id(request.POST.get("session")))
+        if form.is_valid():
+            try:
+                services.make_up_accept(project=project, session=session, teacher=teacher, user=user,
+                                        **form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Make-up of “%(session)s” accepted for %(name)s.")
+                                 % {"session": session.title, "name": teacher.name})
+                return redirect("attendance:make_ups", pk=project.pk)
+        else:
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        failed = (teacher.pk, session.pk)  # that row's form keeps what was typed
+    report = reports.project_report(project)
+    return render(request, "attendance/make_ups.html", {
+        "project": project, "report": report, "rows": reports.make_up_rows(report), "organiser": organiser,
+        "form": form, "failed": failed, "kinds": MakeUp.Kind.choices,
+        "closed": project.status != ScheduledProject.Status.SCHEDULED,
+    })
 
 
 def _choice(data, name, choices: dict):
@@ -257,10 +295,16 @@ def my_training(request):
     ]).select_related("project", "organisation")
     marks = {a.session_id: a for a in teacher.attendance.all()}
     leaves = {lr.session_id: lr for lr in teacher.leave_requests.all()}
+    made_up = {m.session_id: m for m in teacher.make_ups.all()}
+    enrolments = list(teacher.enrolments.select_related("project"))
+    # Where the teacher stands on each project they are on: hours attended and made up (补学).
+    standing = {e.pk: services.project_attendance(e.project, teacher) for e in enrolments
+                if e.status == Enrolment.Status.CONFIRMED}
     return render(request, "attendance/me.html", {
         "teacher": teacher, "leave_form": LeaveForm(),
-        "rows": [(s, marks.get(s.pk), leaves.get(s.pk), s.starts_at() > timezone.now()) for s in sessions],
-        "enrolments": teacher.enrolments.select_related("project"),
+        "rows": [(s, marks.get(s.pk), leaves.get(s.pk), s.starts_at() > timezone.now(), made_up.get(s.pk))
+                 for s in sessions],
+        "enrolments": [(e, standing.get(e.pk)) for e in enrolments],
     })
 
 

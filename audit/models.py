@@ -15,6 +15,9 @@ class Action:
     ENROLMENT_STATUS = "enrolment.status"
     LEAVE_DECISION = "leave.decision"
     ATTENDANCE_MARK = "attendance.mark"
+    MAKE_UP_ACCEPT = "attendance.make_up"
+    SPOT_CHECK_DRAW = "spot_check.draw"
+    SPOT_CHECK_CANCEL = "spot_check.cancel"
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
 
@@ -30,7 +33,10 @@ def action_choices():
         (_("Schedule and attendance"), [(Action.SCHEDULE_CHANGE, _("Schedule changed")),
                                         (Action.ENROLMENT_STATUS, _("Enrolment status")),
                                         (Action.LEAVE_DECISION, _("Leave decided")),
-                                        (Action.ATTENDANCE_MARK, _("Attendance marked"))]),
+                                        (Action.ATTENDANCE_MARK, _("Attendance marked")),
+                                        (Action.MAKE_UP_ACCEPT, _("Make-up accepted")),
+                                        (Action.SPOT_CHECK_DRAW, _("Spot check drawn")),
+                                        (Action.SPOT_CHECK_CANCEL, _("Spot check cancelled"))]),
         (_("Sign-in"), [(Action.LOGIN, _("Logged in")), (Action.LOGIN_FAILED, _("Failed login"))]),
     ]
 

@@ -23,9 +23,9 @@ def connect():
     from django.contrib.auth.signals import user_logged_in, user_login_failed
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    from attendance.models import Attendance, Enrolment, LeaveRequest
+    from attendance.models import Attendance, Enrolment, LeaveRequest, MakeUp
     from plans.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
-    from schedule.models import ScheduleChange
+    from schedule.models import ScheduleChange, SpotCheck
     from workflow.models import TrailEntry
 
     post_save.connect(trail_entry_saved, sender=TrailEntry, dispatch_uid="audit.trail_entry")
@@ -38,6 +38,8 @@ def connect():
     post_save.connect(enrolment_saved, sender=Enrolment, dispatch_uid="audit.enrolment")
     post_save.connect(leave_request_saved, sender=LeaveRequest, dispatch_uid="audit.leave_request")
     post_save.connect(attendance_saved, sender=Attendance, dispatch_uid="audit.attendance")
+    post_save.connect(make_up_saved, sender=MakeUp, dispatch_uid="audit.make_up")
+    post_save.connect(spot_check_saved, sender=SpotCheck, dispatch_uid="audit.spot_check")
     user_logged_in.connect(logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
 
@@ -94,7 +96,7 @@ def _record_bulk_schedule_changes(entry, document):
     """Filing a change request bulk-creates its ScheduleChange rows just before
     this trail entry: record those no save signal has recorded."""
     from plans.models import Document
-    from schedule.models import ScheduleChange
+    from schedule.models import ScheduleChange, SpotCheck
     from workflow.models import Decision, Step
 
     if (document.kind, entry.step, entry.decision) != (Document.Kind.CHANGE_REQUEST, Step.FILING, Decision.APPROVE):
@@ -241,6 +243,51 @@ def attendance_saved(sender, instance, created, raw=False, **kwargs):
             "status": instance.get_status_display(), "source": instance.get_source_display(),
         },
     )
+
+
+@official_language
+def make_up_saved(sender, instance, created, raw=False, **kwargs):
+    if raw or not created:
+        return
+    session = instance.session
+    actor = _related(instance, "accepted_by")
+    audit_record(
+        action=Action.MAKE_UP_ACCEPT, obj=instance, district_id=district_id_of(session), actor=actor,
+        created_at=instance.accepted_at,
+        summary=_("%(actor)s accepted the make-up of %(teacher)s for “%(session)s” (%(kind)s): %(note)s") % {
+            "actor": _name(actor), "teacher": instance.teacher.name, "session": session,
+            "kind": instance.get_kind_display(), "note": instance.note,
+        },
+    )
+
+
+@official_language
+def spot_check_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    """A draw (created) and its cancellation (saved with cancelled_at)."""
+    if raw:
+        return
+    if created:
+        actor = _related(instance, "created_by")
+        audit_record(
+            action=Action.SPOT_CHECK_DRAW, obj=instance, district_id=instance.district_id, actor=actor,
+            summary=_("%(actor)s drew the spot check of %(year)s: %(share)s%% of %(population)s projects, "
+                      "random seed %(seed)s") % {
+                "actor": _name(actor), "year": instance.year, "share": instance.share_percent,
+                "population": instance.population, "seed": instance.seed,
+            },
+        )
+    elif instance.cancelled_at is not None and (update_fields is None or "cancelled_at" in update_fields) and \
+            not AuditEvent.objects.filter(action=Action.SPOT_CHECK_CANCEL, object_type=sender._meta.label_lower,
+                                          object_id=str(instance.pk)).exists():  # once, not at every later save
+        actor = _related(instance, "cancelled_by") or current_user()
+        audit_record(
+            action=Action.SPOT_CHECK_CANCEL, obj=instance, district_id=instance.district_id, actor=actor,
+            created_at=instance.cancelled_at,
+            summary=_("%(actor)s cancelled the spot check of %(year)s (random seed %(seed)s): %(reason)s") % {
+                "actor": _name(actor), "year": instance.year, "seed": instance.seed,
+                "reason": instance.cancel_reason,
+            },
+        )
 
 
 # --- sign-in ---------------------------------------------------------------------

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from accounts.admin_scoping import DistrictScopedAdmin, SuperuserChangesAdmin
 
-from .models import Bonus, ConversionRule, CreditEntry, CycleClosure, Declaration, RuleSet
+from .models import Bonus, CategoryRequirement, ConversionRule, CreditEntry, CycleClosure, Declaration, RuleSet
 
 
 class ConversionRuleInline(SuperuserChangesAdmin, admin.TabularInline):
@@ -15,6 +15,11 @@ class BonusInline(SuperuserChangesAdmin, admin.TabularInline):
     extra = 0
 
 
+class CategoryRequirementInline(SuperuserChangesAdmin, admin.TabularInline):
+    model = CategoryRequirement
+    extra = 0
+
+
 @admin.register(RuleSet)
 class RuleSetAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
     """A province's rules, shared by the districts that count by them (District.credit_rule_family):
@@ -22,7 +27,7 @@ class RuleSetAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
 
     list_display = ["name", "family", "valid_from", "annual_minimum", "cycle_minimum", "year_start"]
     list_filter = ["family"]
-    inlines = [ConversionRuleInline, BonusInline]
+    inlines = [ConversionRuleInline, BonusInline, CategoryRequirementInline]
     save_as = True  # "save as new" starts the next version from this one
 
 
@@ -31,7 +36,7 @@ class CreditEntryAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     """The ledger is computed, never typed: read-only here."""
 
     district_path = "teacher__organisation__district"
-    list_display = ["teacher", "credit_year", "source", "activity", "level", "hours", "credits", "note"]
+    list_display = ["teacher", "credit_year", "source", "activity", "level", "category", "hours", "credits", "note"]
     list_filter = ["credit_year", "source", "activity"]
     search_fields = ["teacher__name", "description"]
     list_select_related = ["teacher"]
@@ -55,7 +60,7 @@ class DeclarationAdmin(DistrictScopedAdmin, admin.ModelAdmin):
 @admin.register(CycleClosure)
 class CycleClosureAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     district_path = "teacher__organisation__district"
-    list_display = ["teacher", "first_year", "total", "required", "passed", "confirmed_by", "confirmed_at"]
+    list_display = ["teacher", "first_year", "total", "required", "passed", "missing", "confirmed_by", "confirmed_at"]
     list_filter = ["first_year", "passed"]
 
     def has_change_permission(self, request, obj=None):

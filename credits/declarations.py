@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.core import ObjectPermissionChecker
 from viewflow.workflow.models import Task
@@ -23,7 +24,8 @@ from core import limits
 from core.uploads import check_upload
 from workflow.services import task_perform
 
-from .models import Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess, Level
+from .models import (MAX_SUBJECT_CREDITS, Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess,
+                     Level, Unit)
 # Who sees which declarations (credits/scopes.py); credits.flows and registration_views ask here.
 from .scopes import declaration_may_view, declarations_visible, may_use_declarations  # noqa: F401
 from .services import ledger_add, overlapping_entries
@@ -80,7 +82,17 @@ FIELDS = {
     "hours": forms.DecimalField(label=_("hours"), max_digits=6, decimal_places=1, validators=[
         limits.Between(None, limits.MAX_DECLARATION_HOURS, limits.ERROR_HOURS_MAX)]),
     "excellent_trainee": forms.BooleanField(label=_("named excellent trainee"), required=False),
+    "subject_credits": forms.DecimalField(
+        label=_("subject credits of the course plan"), required=False, max_digits=5, decimal_places=1,
+        validators=[limits.Between(0, MAX_SUBJECT_CREDITS)],
+        help_text=_("Degree study, where the rules count it by subject credits.")),
+    "category": forms.CharField(label=_("counts towards"), required=False, max_length=30),
 }
+
+ERROR_LEVEL = _("These rules count this kind of training only at: %(levels)s.")
+ERROR_NO_RULE = _("These rules give no credits for this kind of training.")
+ERROR_SUBJECT_CREDITS = _("These rules count degree study by the subject credits of the course plan: give them.")
+ERROR_CATEGORY = _("Choose one of the categories of your rules.")
 
 
 # --- validation ---------------------------------------------------------------------
@@ -121,6 +133,8 @@ def declaration_validate(*, teacher: Teacher, data, certificate=None, certificat
                 errors.setdefault("hours", []).append(ValidationError(
                     ERROR_HOURS_TOO_MANY, code="max_value", params={"per_day": MAX_HOURS_PER_DAY, "max": limit}))
 
+    _check_against_rules(teacher, cleaned, errors)
+
     if start and end and end >= start:
         credited = overlapping_entries(teacher, start, end)
         if instance is not None:
@@ -141,6 +155,51 @@ def declaration_validate(*, teacher: Teacher, data, certificate=None, certificat
     cleaned["provider"] = cleaned["provider"].strip()
     cleaned["title"] = cleaned["title"].strip()
     return cleaned
+
+
+def rules_for_form(teacher: Teacher | None, day=None) -> dict:
+    """What the declaration form offers a teacher under the rules in force: the
+    categories (code, name) and whether degree study is counted by subject credits."""
+    from .services import rule_set_for
+
+    if teacher is None:
+        return {"categories": [], "subject_credits": False}
+    try:
+        rule_set = rule_set_for(teacher.organisation.district, day or timezone.localdate())
+    except ValidationError:
+        return {"categories": [], "subject_credits": False}
+    return {"categories": list(rule_set.categories.values_list("code", "name")),
+            "subject_credits": rule_set.conversions.filter(unit=Unit.SUBJECT_CREDIT).exists()}
+
+
+def _check_against_rules(teacher: Teacher, cleaned: dict, errors: dict) -> None:
+    """The level, subject credits and category must mean something under the rules in
+    force on the last day (Hunan counts teaching by where it is taught, not by level)."""
+    from .services import conversion_for, rule_set_for
+
+    day, activity, level = cleaned.get("end_date") or cleaned.get("start_date"), cleaned.get("activity"), \
+        cleaned.get("level")
+    if not (day and activity and level):
+        return
+    try:
+        rule_set = rule_set_for(teacher.organisation.district, day)
+    except ValidationError as error:
+        errors.setdefault(NON_FIELD_ERRORS, []).extend(error.error_list)
+        return
+    rule = conversion_for(rule_set, activity, level)
+    if rule is None:
+        levels = [Level(value).label for value in rule_set.conversions.filter(activity=activity)
+                  .order_by("pk").values_list("level", flat=True)]
+        if levels:
+            errors.setdefault("level", []).append(ValidationError(
+                ERROR_LEVEL, code="level", params={"levels": "、".join(str(label) for label in levels)}))
+        else:
+            errors.setdefault("activity", []).append(ValidationError(ERROR_NO_RULE, code="no_rule"))
+    elif rule.unit == Unit.SUBJECT_CREDIT and cleaned.get("subject_credits") is None:
+        errors.setdefault("subject_credits", []).append(ValidationError(ERROR_SUBJECT_CREDITS, code="required"))
+    category = cleaned.get("category")
+    if category and not rule_set.categories.filter(code=category).exists():
+        errors.setdefault("category", []).append(ValidationError(ERROR_CATEGORY, code="invalid_choice"))
 
 
 def _teacher_of(user) -> Teacher:
@@ -213,7 +272,8 @@ def _credit(declaration: Declaration) -> list[CreditEntry]:
         teacher=teacher, activity=declaration.activity, level=declaration.level, hours=declaration.hours,
         occurred_on=declaration.end_date, description=f"{declaration.title}（{declaration.provider}）",
         source=CreditEntry.Source.DECLARATION, declaration=declaration,
-        excellent_trainee=declaration.excellent_trainee,
+        excellent_trainee=declaration.excellent_trainee, subject_credits=declaration.subject_credits,
+        category=declaration.category, content=declaration.title,
     )
 
 

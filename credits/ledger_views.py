@@ -18,8 +18,7 @@ bureau see their district):
 * confirming a cycle (POST to cycle_close): a bureau officer of the school's
   district, once per school and cycle.
 """
-import hashlib
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from functools import wraps
 
 from django import forms
@@ -27,7 +26,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,8 +40,9 @@ from attendance.models import Teacher
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
-from . import selectors
+from . import selectors, services
 from .models import CycleClosure
+from .rules import format_number
 
 YEARS = range(2000, 2101)
 
@@ -307,10 +307,13 @@ def _school_xlsx(report):
         "school": report.organisation.name, "year": year_label(report.year)}
     columns = [_("Teacher"), _("New teacher"), _("Credits this year"), _("Yearly minimum"),
                _("Missing this year"), _("Credits in the cycle"), _("Cycle requirement"),
-               _("Missing in the cycle"), _("Short this year"), _("Short in the cycle"), _("Cut by a cap")]
+               _("Missing in the cycle"), _("Short this year"), _("Short in the cycle"), _("Cut by a cap"),
+               _("Categories short"), _("Cannot be rated excellent")]
     rows = [[row.teacher.name, yes_cell(row.teacher.is_new_teacher), row.year_total, row.year_required,
              row.year_missing, row.cycle_total, row.cycle_required, row.cycle_missing,
-             yes_cell(row.short_year), yes_cell(row.short_cycle), yes_cell(row.capped)] for row in report.rows]
+             yes_cell(row.short_year), yes_cell(row.short_cycle), yes_cell(row.capped),
+             "；".join(f"{c.name} {format_number(c.missing)}" for c in row.categories_missing),
+             yes_cell(row.below_excellent)] for row in report.rows]
     summary = [
         (_("Cycle"), cycle_label(report.cycle)),
         (_("Teachers in post"), report.teachers),
@@ -361,14 +364,8 @@ def _district_xlsx(report):
 
 # --- closing a cycle: 准予结业 --------------------------------------------------------
 
-def _fingerprint(rows) -> str:
-    """What the confirming officer saw: each teacher's cycle total and requirement."""
-    text = ";".join(f"{row.teacher.pk}:{row.cycle_total:.2f}:{row.cycle_required:.1f}" for row in rows)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def may_confirm_cycle(user: User, organisation: Organisation) -> bool:
-    return user.is_bureau_officer and user.district_id == organisation.district_id
+    return services.may_confirm_cycle(user, organisation)
 
 
 @login_required
@@ -392,24 +389,18 @@ def cycle_close(request):
     if request.method == "POST":
         if not may_confirm_cycle(user, organisation):
             raise PermissionDenied
-        if closures:
-            messages.error(request, _("This cycle has already been confirmed for this school."))
-            return redirect(here)
-        if request.POST.get("figures") != _fingerprint(report.rows):
-            messages.error(request, _("The figures changed since the page was shown. Check them and confirm again."))
-            return redirect(here)
         try:
-            with transaction.atomic():
-                CycleClosure.objects.bulk_create([
-                    CycleClosure(teacher=row.teacher, first_year=first, total=row.cycle_total.quantize(Decimal("0.1"), ROUND_DOWN),
-                                 required=row.cycle_required, passed=row.meets_cycle, confirmed_by=user)
-                    for row in report.rows])
+            created = services.cycle_close(organisation=organisation, year=last, user=user,
+                                           figures=request.POST.get("figures", ""))
         except IntegrityError:
             messages.error(request, _("This cycle has already been confirmed for this school."))
             return redirect(here)
-        passed = sum(row.meets_cycle for row in report.rows)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(here)
+        passed = sum(closure.passed for closure in created)
         messages.success(request, _("Cycle confirmed: %(passed)s of %(teachers)s teachers completed it.") % {
-            "passed": passed, "teachers": len(report.rows)})
+            "passed": passed, "teachers": len(created)})
         return redirect(here)
 
     return render(request, "credits/cycle_close.html", {
@@ -417,7 +408,7 @@ def cycle_close(request):
         "cycle_label": cycle_label(report.cycle),
         "cycle_open": last >= selectors.current_credit_year(organisation.district),
         "can_confirm": may_confirm_cycle(user, organisation) and not closures and bool(report.rows),
-        "figures": _fingerprint(report.rows),
+        "figures": services.cycle_fingerprint(report.rows),
         "organisation_param": organisation.pk if user.is_district_reviewer else "",
         "school_url": reverse("credits:school_credits") + _query(
             organisation=organisation.pk if user.is_district_reviewer else "", year=last),

@@ -17,6 +17,7 @@ from core.limits import Between, check_between
 
 CREDITS_RANGE = [Between(0, limits.MAX_RULE_CREDITS, limits.ERROR_CREDITS)]
 YEARS_RANGE = [Between(1, limits.MAX_RULE_YEARS)]
+MAX_SUBJECT_CREDITS = 500   # a course plan's subject credits (a degree has about 150-200)
 
 from . import rules
 
@@ -29,6 +30,11 @@ class Activity(models.TextChoices):
     TEACHING = "teaching", _("Teaching others' training")
     SUPPORT_TEACHING = "support_teaching", _("Support teaching")
     LEAVE = "leave", _("Maternity or sick leave")
+    PUBLIC_COURSE = "public_course", _("Public course of the human-resources department")
+    DUAL_QUALIFIED = "dual_qualified", _("Named a dual-qualified teacher")
+    SELF_STUDY = "self_study", _("Self-directed study")
+    TEACHING_RESEARCH = "teaching_research", _("Teaching research")
+    RESEARCH = "research", _("Research: open, research or prize lessons")
 
 
 class Level(models.TextChoices):
@@ -38,6 +44,18 @@ class Level(models.TextChoices):
     PROVINCE = "province", _("Province")
     NATIONAL = "national", _("National")
     ANY = "any", _("Any level")
+    # Hunan counts teaching others' training by where it is taught (五、4), not by the usual levels.
+    IN_COUNTY = "in_county", _("Another school of the county")
+    XCOUNTY = "xcounty", _("A school of another county, or county training")
+    XCOUNTY_TR = "xcounty_tr", _("Another county's county training, or city training")
+    XCITY = "xcity", _("A unit of another city or prefecture, or provincial training")
+
+
+class Unit(models.TextChoices):
+    """What a conversion rule counts."""
+
+    HOUR = "hour", _("hours")
+    SUBJECT_CREDIT = "subject_credit", _("subject credits of the course plan")
 
 
 class RuleSet(models.Model):
@@ -68,6 +86,18 @@ class RuleSet(models.Model):
     leave_exemption_per_semester = models.DecimalField(
         _("credits exempted per semester of approved leave"), max_digits=6, decimal_places=1, default=0,
         validators=CREDITS_RANGE)
+    leave_exemption_per_month = models.DecimalField(
+        _("credits exempted per month of approved leave"), max_digits=6, decimal_places=1, default=0,
+        validators=CREDITS_RANGE)
+    excellent_rating_minimum = models.DecimalField(
+        _("credits a year needed for an excellent rating"), max_digits=6, decimal_places=1, null=True, blank=True,
+        validators=CREDITS_RANGE,
+        help_text=_("Fewer credits in a year: the teacher cannot be rated excellent that year. Empty: no such rule."))
+    hours_per_day = models.DecimalField(
+        _("hours a day for a certificate without hours"), max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[Between(Decimal("0.5"), 24, limits.ERROR_HOURS)], help_text=_("Empty: a record must give its hours."))
+    text = models.TextField(_("rules as written"), blank=True,
+                            help_text=_("The articles the minimums, the cycle and the exemptions come from."))
 
     class Meta:
         verbose_name = _("credit rule set")
@@ -85,6 +115,11 @@ class RuleSet(models.Model):
             check_between("new_teacher_extra", 0, limits.MAX_RULE_CREDITS, name="rule_set_new_teacher_extra_range"),
             check_between("leave_exemption_per_semester", 0, limits.MAX_RULE_CREDITS,
                           name="rule_set_leave_exemption_range"),
+            check_between("leave_exemption_per_month", 0, limits.MAX_RULE_CREDITS,
+                          name="rule_set_leave_per_month_range"),
+            check_between("excellent_rating_minimum", 0, limits.MAX_RULE_CREDITS, nullable=True,
+                          name="rule_set_excellent_minimum_range"),
+            check_between("hours_per_day", Decimal("0.5"), 24, nullable=True, name="rule_set_hours_per_day_range"),
         ]
 
     def __str__(self):
@@ -115,6 +150,13 @@ class ConversionRule(models.Model):
                                             Between(None, limits.MAX_RULE_HOURS, limits.ERROR_HOURS_MAX)])
     credits = models.DecimalField(_("give credits"), max_digits=6, decimal_places=2, validators=CREDITS_RANGE)
     flat = models.BooleanField(_("flat credits per record (hours ignored)"), default=False)
+    unit = models.CharField(_("counts"), max_length=20, choices=Unit.choices, default=Unit.HOUR,
+                            help_text=_("What the hours field counts: hours, or subject credits of a course plan."))
+    once_per_content = models.BooleanField(
+        _("same content once a year"), default=False,
+        help_text=_("The same content taught at several levels in one year counts once, at the highest."))
+    category = models.SlugField(_("category"), max_length=30, blank=True,
+                                help_text=_("The category (code) its credits count towards, if any."))
     cap_per_item = models.DecimalField(_("maximum per record"), max_digits=6, decimal_places=1, null=True, blank=True,
                                        validators=CREDITS_RANGE)
     cap_per_year = models.DecimalField(_("maximum a year"), max_digits=6, decimal_places=1, null=True, blank=True,
@@ -160,6 +202,11 @@ class Bonus(models.Model):
     kind = models.CharField(_("for"), max_length=20, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     credits = models.DecimalField(_("credits"), max_digits=6, decimal_places=1, validators=CREDITS_RANGE)
+    percent = models.DecimalField(_("or percent of the record"), max_digits=5, decimal_places=1, null=True,
+                                  blank=True, validators=[Between(0, 100, limits.ERROR_PERCENT)],
+                                  help_text=_("Raises the record's credits by this share, rounded to "
+                                              "a whole credit; leave credits at 0."))
+    text = models.CharField(_("rule as written"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("bonus")
@@ -167,7 +214,55 @@ class Bonus(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["rule_set", "kind", "level"], name="one_bonus_per_level"),
             check_between("credits", 0, limits.MAX_RULE_CREDITS, name="bonus_credits_range"),
+            check_between("percent", 0, 100, nullable=True, name="bonus_percent_range"),
         ]
+
+    def clean(self):
+        if self.percent is not None and self.credits:
+            raise ValidationError({"percent": _("Give either flat credits or a percentage, not both.")})
+
+    def rule(self) -> rules.BonusRule:
+        return rules.BonusRule(credits=self.credits or Decimal(0), percent=self.percent)
+
+
+class CategoryRequirement(models.Model):
+    """A minimum of one category of credits in each cycle (e.g. Shaanxi: concentrated 30,
+    remote 40, school-based 50), with the offset the rules declare, if any."""
+
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="categories")
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    minimum = models.DecimalField(_("minimum credits a cycle"), max_digits=6, decimal_places=1,
+                                  validators=CREDITS_RANGE)
+    surplus_to = models.SlugField(_("surplus counts towards"), max_length=30, blank=True,
+                                  help_text=_("The code of the category its credits beyond the minimum may count "
+                                              "towards."))
+    surplus_limit = models.DecimalField(_("at most"), max_digits=6, decimal_places=1, null=True, blank=True,
+                                        validators=CREDITS_RANGE, help_text=_("Empty: all of the surplus."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("rule as written"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("category minimum")
+        verbose_name_plural = _("category minimums")
+        ordering = ["rule_set", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "code"], name="one_category_per_code"),
+            check_between("minimum", 0, limits.MAX_RULE_CREDITS, name="category_minimum_range"),
+            check_between("surplus_limit", 0, limits.MAX_RULE_CREDITS, nullable=True,
+                          name="category_surplus_limit_range"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.surplus_to and self.surplus_to == self.code:
+            raise ValidationError({"surplus_to": _("A category cannot count towards itself.")})
+
+    def rule(self) -> rules.Category:
+        return rules.Category(code=self.code, name=self.name, minimum=self.minimum, surplus_to=self.surplus_to,
+                              surplus_limit=self.surplus_limit)
 
 
 class CreditEntry(models.Model):
@@ -197,6 +292,9 @@ class CreditEntry(models.Model):
     rule_text = models.CharField(_("rule"), max_length=500)
     note = models.CharField(_("note"), max_length=300, blank=True,
                             help_text=_("Why a cap cut the credits, or why none were given."))
+    category = models.SlugField(_("category"), max_length=30, blank=True)
+    content = models.CharField(_("content taught"), max_length=200, blank=True,
+                               help_text=_("Where the same content counts once a year."))
     project = models.ForeignKey("schedule.ScheduledProject", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+")
     declaration = models.ForeignKey("credits.Declaration", on_delete=models.PROTECT, null=True, blank=True,
@@ -248,6 +346,10 @@ class Declaration(models.Model):
     end_date = models.DateField(_("last day"), validators=limits.date_range())
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1, validators=DECLARATION_HOURS_RANGE)
     excellent_trainee = models.BooleanField(_("named excellent trainee"), default=False)
+    subject_credits = models.DecimalField(_("subject credits of the course plan"), max_digits=5, decimal_places=1,
+                                          null=True, blank=True, validators=[Between(0, MAX_SUBJECT_CREDITS)],
+                                          help_text=_("Degree study, where the rules count it by subject credits."))
+    category = models.SlugField(_("category"), max_length=30, blank=True)
     certificate = models.FileField(_("certificate"), upload_to=certificate_path)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -262,6 +364,8 @@ class Declaration(models.Model):
             models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
                                    name="declaration_end_not_before_start"),
             check_between("hours", Decimal("0.1"), limits.MAX_DECLARATION_HOURS, name="declaration_hours_range"),
+            check_between("subject_credits", 0, MAX_SUBJECT_CREDITS, nullable=True,
+                          name="declaration_subject_credits_range"),
         ]
 
     def __str__(self):
@@ -276,6 +380,8 @@ class CycleClosure(models.Model):
     total = models.DecimalField(_("credits in the cycle"), max_digits=7, decimal_places=1)
     required = models.DecimalField(_("credits required"), max_digits=7, decimal_places=1)
     passed = models.BooleanField(_("completed the cycle"))
+    missing = models.CharField(_("not met"), max_length=300, blank=True,
+                               help_text=_("The minimums the teacher did not reach."))
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(auto_now_add=True)
 

@@ -46,12 +46,22 @@ class DeclarationForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teacher=None, **kwargs):
         super().__init__(*args, **kwargs)
         fields = {name: copy.deepcopy(field) for name, field in services.FIELDS.items()}
         for name in ("start_date", "end_date"):
             fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         fields["hours"].widget.attrs.update({"step": "0.1"})
+        # Subject credits and categories only where the teacher's rules use them.
+        offered = services.rules_for_form(teacher)
+        if offered["categories"]:
+            fields["category"].widget = forms.Select(choices=[("", "—"), *offered["categories"]])
+        else:
+            del fields["category"]
+        if not offered["subject_credits"]:
+            del fields["subject_credits"]
+        else:
+            fields["subject_credits"].widget.attrs.update({"step": "0.5"})
         self.fields = {**fields, **self.fields}  # then certificate (and the revision's comment)
         self.fields["certificate"].help_text = self.certificate_help % {"size": services.CERTIFICATE_MAX_MB}
 
@@ -97,9 +107,10 @@ def declaration_list(request):
 
 @login_required
 def declaration_create(request):
-    if not Teacher.objects.filter(user=request.user, active=True).exists():
+    teacher = Teacher.objects.filter(user=request.user, active=True).select_related("organisation__district").first()
+    if teacher is None:
         raise PermissionDenied
-    form = DeclarationForm(request.POST or None, request.FILES or None)
+    form = DeclarationForm(request.POST or None, request.FILES or None, teacher=teacher)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():  # a savepoint: a refused declaration leaves nothing behind
@@ -235,6 +246,9 @@ class DeclarationReviseView(DeclarationTaskMixin, generic.FormView):
     def get_initial(self):
         declaration = self.declaration
         return {name: getattr(declaration, name) for name in services.FIELDS}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "teacher": self.declaration.teacher}
 
     def form_valid(self, form):
         try:

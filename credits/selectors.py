@@ -19,7 +19,7 @@ The rules are credits.rules, which services.teacher_totals and the ledger use to
 """
 import datetime
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.db.models import F, Max, QuerySet, Sum
@@ -29,8 +29,8 @@ from accounts.models import District, Organisation
 from attendance.models import Teacher
 
 from . import rules as credit_rules
-from .models import CreditEntry, CycleClosure, RuleSet
-from .services import minimums, rule_set_for, teacher_totals, year_rule_set
+from .models import CategoryRequirement, CreditEntry, CycleClosure, RuleSet
+from .services import categories_of, minimums, rule_set_for, teacher_totals, year_rule_set
 
 ZERO = Decimal(0)
 SCHOOL_KINDS = [Organisation.Kind.SCHOOL, Organisation.Kind.KINDERGARTEN]
@@ -63,25 +63,32 @@ class TeacherCredits(credit_rules.Standing):
 
 
 def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int) -> list[TeacherCredits]:
-    """The year's and its cycle's figures for a queryset of teachers, in two queries."""
+    """The year's and its cycle's figures for a queryset of teachers, in two queries
+    (three where the rule set has category minimums, four with the categories' query)."""
     first, last = rule_set.cycle_of(year)
     teacher_pks = teachers.order_by().values("pk")
     teachers = list(teachers.select_related("organisation").order_by("name", "pk"))
     if not teachers:
         return []
+    in_cycle = CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last)).order_by()
     credits, cuts = defaultdict(dict), defaultdict(dict)  # teacher id → {credit year: figure}
-    for row in (CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last))
-                .order_by().values("teacher_id", "credit_year")
+    for row in (in_cycle.values("teacher_id", "credit_year")
                 .annotate(total=Sum("credits"), largest_cut=Max(F("raw_credits") - F("credits")))):
         credits[row["teacher_id"]][row["credit_year"]] = row["total"]
         cuts[row["teacher_id"]][row["credit_year"]] = row["largest_cut"]
+    categories = categories_of(rule_set)
+    by_category = defaultdict(dict)  # teacher id → {category code: credits in the cycle}
+    if categories:
+        for row in in_cycle.exclude(category="").values("teacher_id", "category").annotate(total=Sum("credits")):
+            by_category[row["teacher_id"]][row["category"]] = row["total"]
     year_minimums = minimums(rule_set)
     rows = []
     for teacher in teachers:
         figures = credit_rules.standing(year=year, cycle=(first, last), credits_by_year=credits[teacher.pk],
-                                        minimums=year_minimums, is_new_teacher=teacher.is_new_teacher)
+                                        minimums=year_minimums, is_new_teacher=teacher.is_new_teacher,
+                                        categories=categories, credits_by_category=by_category[teacher.pk])
         rows.append(TeacherCredits(
-            **asdict(figures), teacher=teacher,
+            **{f.name: getattr(figures, f.name) for f in fields(figures)}, teacher=teacher,
             capped_year=credit_rules.is_capped(cuts[teacher.pk].get(year)),
             capped_cycle=any(credit_rules.is_capped(cut) for cut in cuts[teacher.pk].values()),
         ))
@@ -123,6 +130,15 @@ class CreditSummary:
     def capped(self) -> list[TeacherCredits]:
         return [row for row in self.rows if row.capped]
 
+    @property
+    def below_excellent(self) -> list[TeacherCredits]:
+        """Too few credits this year to be rated 优秀 (where the rules set a threshold)."""
+        return [row for row in self.rows if row.below_excellent]
+
+    @property
+    def short_category(self) -> list[TeacherCredits]:
+        return [row for row in self.rows if row.short_category]
+
 
 @dataclass
 class SchoolCredits(CreditSummary):
@@ -133,6 +149,10 @@ class SchoolCredits(CreditSummary):
     @property
     def cycle(self) -> tuple[int, int]:
         return self.rule_set.cycle_of(self.year)
+
+    @property
+    def has_categories(self) -> bool:
+        return any(row.categories for row in self.rows)
 
 
 def school_credits(organisation: Organisation, year: int) -> SchoolCredits:
@@ -205,8 +225,11 @@ def teacher_ledger(teacher: Teacher, year: int) -> TeacherLedger:
     entries = list(CreditEntry.objects.filter(teacher=teacher, credit_year__range=(first, last))
                    .order_by("occurred_on", "pk"))
     by_year = defaultdict(lambda: ZERO)
+    names = {(c.rule_set_id, c.code): c.name for c in CategoryRequirement.objects.filter(
+        rule_set_id__in={entry.rule_set_id for entry in entries if entry.category})}
     for entry in entries:
         entry.capped = credit_rules.is_capped(entry.raw_credits - entry.credits)
+        entry.category_name = names.get((entry.rule_set_id, entry.category), entry.category)
         by_year[entry.credit_year] += entry.credits
     return TeacherLedger(teacher=teacher, totals=totals, entries=entries,
                          years=[(y, by_year[y]) for y in range(first, last + 1)])

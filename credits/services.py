@@ -1,6 +1,6 @@
 """Turning hours into credits by the district's rule set, with caps and bonuses."""
 import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from attendance import services as attendance
 from attendance.models import Attendance, CompletionRules, Enrolment, Teacher
 
 from . import rules as credit_rules
-from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, RuleSet
+from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, RuleSet, Unit
 from .rules import format_number as _number
 
 
@@ -43,28 +43,91 @@ def _conversion(rule: ConversionRule) -> credit_rules.Conversion:
 
 def minimums(rule_set: RuleSet) -> credit_rules.Minimums:
     return credit_rules.Minimums(annual=rule_set.annual_minimum, cycle=rule_set.cycle_minimum,
-                                 new_teacher_extra=rule_set.new_teacher_extra)
+                                 new_teacher_extra=rule_set.new_teacher_extra,
+                                 excellent_rating=rule_set.excellent_rating_minimum)
+
+
+RULE_TEXT_MAX = CreditEntry._meta.get_field("rule_text").max_length
+
+
+class Result:
+    """An attendee's assessment result at the close of a project (合格 / 不合格 / 优秀学员)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    EXCELLENT = "excellent"
+    ALL = (PASS, FAIL, EXCELLENT)
+
+
+def _content_key(content: str) -> str:
+    """The same content, however it is spaced or cased."""
+    return "".join((content or "").split()).casefold()[:200]
+
+
+def categories_of(rule_set: RuleSet) -> list[credit_rules.Category]:
+    return [requirement.rule() for requirement in rule_set.categories.all()]
+
+
+def _category(rule_set: RuleSet, rule: ConversionRule | None, category: str) -> str:
+    """The category a record counts towards: the one given (it must be one of the rule
+    set's), else the conversion rule's."""
+    if category:
+        if not rule_set.categories.filter(code=category).exists():
+            raise ValidationError(_("These rules have no category “%(category)s”.") % {"category": category})
+        return category
+    return rule.category if rule is not None else ""
+
+
+def _hours(rule_set: RuleSet, hours, days) -> tuple[Decimal, str]:
+    """The record's hours, from days where the certificate gives none (and the rules say how)."""
+    if days is None:
+        return Decimal(str(hours or 0)), ""
+    if rule_set.hours_per_day is None:
+        raise ValidationError(_("These rules do not count days without hours: give the hours."))
+    return credit_rules.hours_from_days(days, rule_set.hours_per_day), _(
+        "%(days)s days at %(per_day)s hours a day") % {"days": _number(days), "per_day": _number(rule_set.hours_per_day)}
 
 
 @transaction.atomic
-def ledger_add(*, teacher: Teacher, activity: str, level: str, hours, occurred_on: datetime.date,
+def ledger_add(*, teacher: Teacher, activity: str, level: str, hours=None, occurred_on: datetime.date,
                description: str, source: str, project=None, declaration=None,
-               excellent_trainee: bool = False) -> list[CreditEntry]:
+               excellent_trainee: bool = False, passed: bool = True, category: str = "", content: str = "",
+               subject_credits=None, days=None) -> list[CreditEntry]:
     """Add a record to the ledger: gather what the caps have already counted,
-    convert and cap by credits.rules, write the entries with the explanation."""
+    convert and cap by credits.rules, write the entries with the explanation.
+
+    passed=False: the trainee failed the assessment, a zero entry says so.
+    excellent_trainee: the bonus the rules give (flat by level, or a percentage).
+    category: what the record counts towards (else the conversion rule's category).
+    content: what was taught, where the same content counts once a year.
+    subject_credits: degree study where the rules count subject credits of the course plan.
+    days: a certificate without hours, where the rules give hours a day."""
     Teacher.objects.select_for_update().filter(pk=teacher.pk).exists()  # caps are per teacher: one writer at a time
-    hours = Decimal(str(hours))
+    if excellent_trainee and not passed:
+        raise ValidationError(_("A trainee who failed the assessment cannot be an excellent trainee."))
     rule_set = rule_set_for(teacher.organisation.district, occurred_on)
+    hours, from_days = _hours(rule_set, hours, days)
     year = rule_set.credit_year(occurred_on)
     first, last = rule_set.cycle_of(year)
     rule = conversion_for(rule_set, activity, level)
+    content_key = _content_key(content) if rule is not None and rule.once_per_content else ""
     common = dict(teacher=teacher, credit_year=year, occurred_on=occurred_on, source=source, activity=activity,
                   level=level, description=description, hours=hours, rule_set=rule_set, project=project,
-                  declaration=declaration)
-    if rule is None:
-        refused = credit_rules.award(hours, None)
+                  declaration=declaration, category=_category(rule_set, rule, category), content=content_key)
+    rule_text = f"{rule_set.name}：{rule.text or _describe(rule)}" if rule is not None else str(rule_set)
+    if not passed or rule is None:
+        refused = credit_rules.award(hours, None, passed=passed)
         return [CreditEntry.objects.create(**common, raw_credits=refused.raw, credits=refused.credits,
-                                           rule_text=str(rule_set), note=refused.note)]
+                                           rule_text=rule_text[:RULE_TEXT_MAX], note=refused.note)]
+    quantity = hours
+    if rule.unit == Unit.SUBJECT_CREDIT:
+        if subject_credits is None:
+            raise ValidationError(_("These rules count degree study by the subject credits of the course plan: "
+                                    "give them."))
+        quantity = Decimal(str(subject_credits))
+        rule_text += _(" (%(quantity)s subject credits)") % {"quantity": _number(quantity)}
+    if from_days:
+        rule_text += f" ({from_days})"
     caps = []
     if rule.cap_per_item is not None:
         caps.append(credit_rules.Cap(credit_rules.PER_RECORD, rule.cap_per_item))
@@ -75,15 +138,15 @@ def ledger_add(*, teacher: Teacher, activity: str, level: str, hours, occurred_o
     if rule.cap_per_cycle is not None:
         caps.append(credit_rules.Cap(credit_rules.KIND_CYCLE, rule.cap_per_cycle,
                                      _sum(earlier.filter(credit_year__range=(first, last)))))
+    same_content = _sum(earlier.filter(credit_year=year, content=content_key)) if content_key else None
     year_cap = _year_cap(teacher, rule_set, year)
-    result = credit_rules.award(hours, _conversion(rule), caps + year_cap)
+    result = credit_rules.award(quantity, _conversion(rule), caps + year_cap, same_content=same_content)
     entries = [CreditEntry.objects.create(**common, raw_credits=result.raw, credits=result.credits,
-                                          rule_text=f"{rule_set.name}：{rule.text or _describe(rule)}",
-                                          note=result.note)]
+                                          rule_text=rule_text[:RULE_TEXT_MAX], note=result.note)]
     if excellent_trainee:
         # The bonus comes after the record: the record's credits count against the yearly cap.
         counted = result.credits if source != CreditEntry.Source.EXEMPTION else 0
-        entries.append(_bonus(common, rule_set, level,
+        entries.append(_bonus(common, rule_set, level, result.credits,
                               [credit_rules.Cap(cap.kind, cap.limit, cap.used + counted) for cap in year_cap]))
     return entries
 
@@ -97,14 +160,28 @@ def _year_cap(teacher, rule_set, year) -> list[credit_rules.Cap]:
     return [credit_rules.Cap(credit_rules.YEAR, rule_set.annual_cap, used)]
 
 
-def _bonus(common, rule_set, level, caps):
-    bonus = Bonus.objects.filter(rule_set=rule_set, kind=Bonus.Kind.EXCELLENT_TRAINEE, level=level).first()
-    result = credit_rules.bonus_award(credit_rules.BonusRule(bonus.credits) if bonus else None, caps)
+def bonus_for(rule_set: RuleSet, level: str) -> Bonus | None:
+    """The excellent-trainee bonus at that level, or the one for any level."""
+    bonuses = {b.level: b for b in rule_set.bonuses.filter(kind=Bonus.Kind.EXCELLENT_TRAINEE,
+                                                           level__in=[level, Level.ANY])}
+    return bonuses.get(level) or bonuses.get(Level.ANY)
+
+
+def _bonus(common, rule_set, level, base, caps):
+    bonus = bonus_for(rule_set, level)
+    result = credit_rules.bonus_award(bonus.rule() if bonus else None, caps, base=base)
+    if bonus is not None and bonus.percent is not None:
+        described = _("excellent trainee: %(base)s credits raised by %(percent)s%%, rounded to a whole credit: "
+                      "+%(credits)s") % {"base": _number(base), "percent": _number(bonus.percent),
+                                         "credits": _number(result.raw)}
+    else:
+        described = _("excellent trainee, %(level)s level: +%(credits)s") % {
+            "level": Level(level).label, "credits": _number(result.raw)}
+    if bonus is not None and bonus.text:
+        described = f"{bonus.text}（{described}）"
     return CreditEntry.objects.create(
-        **{**common, "source": CreditEntry.Source.BONUS, "hours": 0},
-        raw_credits=result.raw, credits=result.credits,
-        rule_text=f"{rule_set.name}：" + (_("excellent trainee, %(level)s level: +%(credits)s")
-                                         % {"level": Level(level).label, "credits": _number(result.raw)}),
+        **{**common, "source": CreditEntry.Source.BONUS, "hours": 0, "content": ""},
+        raw_credits=result.raw, credits=result.credits, rule_text=f"{rule_set.name}：{described}"[:RULE_TEXT_MAX],
         note=result.note,
     )
 
@@ -113,21 +190,29 @@ def _describe(rule: ConversionRule) -> str:
     if rule.flat:
         return _("%(activity)s: %(credits)s credits per record") % {
             "activity": Activity(rule.activity).label, "credits": _number(rule.credits)}
-    return _("%(activity)s (%(level)s): %(hours)s hours = %(credits)s credits") % {
+    return _("%(activity)s (%(level)s): %(hours)s %(unit)s = %(credits)s credits") % {
         "activity": Activity(rule.activity).label, "level": Level(rule.level).label,
-        "hours": _number(rule.hours), "credits": _number(rule.credits)}
+        "hours": _number(rule.hours), "unit": Unit(rule.unit).label, "credits": _number(rule.credits)}
 
 
-def exemption_add(*, teacher: Teacher, semester_start: datetime.date, reason: str) -> CreditEntry:
-    """Approved maternity or sick leave: a semester's worth of credits counted towards the minimum."""
+def exemption_add(*, teacher: Teacher, semester_start: datetime.date, reason: str,
+                  months: int | None = None) -> CreditEntry:
+    """Approved maternity or sick leave: a full semester's worth of credits (Hunan), or
+    so many a month (Changsha, give months), counted towards the minimum."""
     rule_set = rule_set_for(teacher.organisation.district, semester_start)
-    credits = rule_set.leave_exemption_per_semester
+    result = credit_rules.leave_exemption(per_semester=rule_set.leave_exemption_per_semester,
+                                          per_month=rule_set.leave_exemption_per_month, months=months)
+    if months is not None:
+        described = _("approved leave exempts %(credits)s credits per month: %(months)s months") % {
+            "credits": _number(rule_set.leave_exemption_per_month), "months": months}
+    else:
+        described = _("approved leave exempts %(credits)s credits per semester") % {
+            "credits": _number(rule_set.leave_exemption_per_semester)}
     return CreditEntry.objects.create(
         teacher=teacher, credit_year=rule_set.credit_year(semester_start), occurred_on=semester_start,
         source=CreditEntry.Source.EXEMPTION, activity=Activity.LEAVE, level=Level.ANY, description=reason,
-        raw_credits=credits, credits=credits, rule_set=rule_set,
-        rule_text=f"{rule_set.name}：" + _("approved leave exempts %(credits)s credits per semester")
-        % {"credits": _number(credits)},
+        raw_credits=result.raw, credits=result.credits, rule_set=rule_set, note=result.note,
+        rule_text=f"{rule_set.name}：{described}",
     )
 
 
@@ -137,19 +222,27 @@ def year_rule_set(district, year: int) -> RuleSet:
 
 
 def teacher_totals(teacher: Teacher, year: int) -> dict:
-    """This year's and this cycle's credits against the minimums, and what is missing."""
+    """This year's and this cycle's credits against the minimums, and what is missing:
+    the cycle's total, each category's minimum, the yearly threshold for an 优秀 rating."""
     rule_set = year_rule_set(teacher.organisation.district, year)
     first, last = rule_set.cycle_of(year)
-    by_year = dict(CreditEntry.objects.filter(teacher=teacher, credit_year__range=(first, last))
-                   .order_by().values_list("credit_year").annotate(total=Sum("credits")))
+    in_cycle = CreditEntry.objects.filter(teacher=teacher, credit_year__range=(first, last)).order_by()
+    by_year = dict(in_cycle.values_list("credit_year").annotate(total=Sum("credits")))
+    categories = categories_of(rule_set)
+    by_category = dict(in_cycle.exclude(category="").values_list("category").annotate(total=Sum("credits"))) \
+        if categories else {}
     figures = credit_rules.standing(year=year, cycle=(first, last), credits_by_year=by_year,
-                                    minimums=minimums(rule_set), is_new_teacher=teacher.is_new_teacher)
+                                    minimums=minimums(rule_set), is_new_teacher=teacher.is_new_teacher,
+                                    categories=categories, credits_by_category=by_category)
     return {
-        "rule_set": rule_set, "year": year, "cycle": (first, last),
+        "rule_set": rule_set, "year": year, "cycle": (first, last), "standing": figures,
         "year_total": figures.year_total, "year_required": figures.year_required,
         "year_missing": figures.year_missing,
         "cycle_total": figures.cycle_total, "cycle_required": figures.cycle_required,
         "cycle_missing": figures.cycle_missing,
+        "categories": figures.categories, "categories_missing": figures.categories_missing,
+        "completes_cycle": figures.completes_cycle,
+        "excellent_minimum": figures.excellent_minimum, "may_be_rated_excellent": figures.may_be_rated_excellent,
     }
 
 
@@ -159,33 +252,56 @@ def _project_activity(project):
     return Activity.ONLINE if project.modes == ["online"] else Activity.CONCENTRATED
 
 
-def credit_finished_project(project) -> list[CreditEntry]:
+def _results(results, enrolled_ids) -> dict:
+    """{teacher id: result}, checked: known results, attendees of the project only."""
+    try:
+        results = {int(teacher_id): value for teacher_id, value in (results or {}).items()}
+    except (TypeError, ValueError):
+        raise ValidationError(_("Assessment results can only be given for the project's confirmed attendees."))
+    unknown = sorted({str(value) for value in results.values() if value not in Result.ALL})
+    if unknown:
+        raise ValidationError(_("Unknown assessment result: %(results)s.") % {"results": "、".join(unknown)})
+    strangers = set(results) - set(enrolled_ids)
+    if strangers:
+        raise ValidationError(_("Assessment results can only be given for the project's confirmed attendees."))
+    return results
+
+
+@transaction.atomic
+def credit_finished_project(project, results: dict | None = None) -> list[CreditEntry]:
     """Every confirmed attendee of a finished project: credits if they completed,
-    a zero entry saying why if they did not. Safe to run twice."""
+    a zero entry saying why if they did not. Safe to run twice.
+
+    results: the organiser's assessment, {teacher id: Result.PASS | FAIL | EXCELLENT};
+    an attendee not named passed. FAIL: a zero entry saying why (成绩不合格者不认定学分);
+    EXCELLENT: the bonus the district's rules give (甘肃 +4/6/8/10 by level, 长沙 +20 %)."""
     created = []
     level = Level.SCHOOL if project.organiser.is_school else Level.COUNTY
     last_day = project.sessions.order_by("-date").values_list("date", flat=True).first() or \
         datetime.date(project.year, project.end_month, 28)
-    enrolments = Enrolment.objects.filter(project=project, status=Enrolment.Status.CONFIRMED).select_related(
-        "teacher__organisation__district")
+    enrolments = list(Enrolment.objects.filter(project=project, status=Enrolment.Status.CONFIRMED).select_related(
+        "teacher__organisation__district"))
+    results = _results(results, [enrolment.teacher_id for enrolment in enrolments])
     for enrolment in enrolments:
         teacher = enrolment.teacher
         if CreditEntry.objects.filter(teacher=teacher, project=project, source=CreditEntry.Source.PROJECT).exists():
             continue
-        result = attendance.project_attendance(project, teacher)
-        if result["completed"]:
+        outcome = results.get(teacher.pk, Result.PASS)
+        attended = attendance.project_attendance(project, teacher)
+        if attended["completed"]:
             created += ledger_add(teacher=teacher, activity=_project_activity(project), level=level,
-                                  hours=result["attended_hours"], occurred_on=last_day, description=project.name,
-                                  source=CreditEntry.Source.PROJECT, project=project)
+                                  hours=attended["attended_hours"], occurred_on=last_day, description=project.name,
+                                  source=CreditEntry.Source.PROJECT, project=project,
+                                  passed=outcome != Result.FAIL, excellent_trainee=outcome == Result.EXCELLENT)
         else:
             rule_set = rule_set_for(teacher.organisation.district, last_day)
             created.append(CreditEntry.objects.create(
                 teacher=teacher, credit_year=rule_set.credit_year(last_day), occurred_on=last_day,
                 source=CreditEntry.Source.PROJECT, activity=_project_activity(project), level=level,
-                description=project.name, hours=result["attended_hours"], raw_credits=0, credits=0,
+                description=project.name, hours=attended["attended_hours"], raw_credits=0, credits=0,
                 rule_set=rule_set, project=project, rule_text=str(rule_set),
                 note=_("Attendance %(share)s%% is below the %(needed)s%% needed to complete: no credits.") % {
-                    "share": _number(result["share"].quantize(Decimal("0.1"))),
+                    "share": _number(attended["share"].quantize(Decimal("0.1"))),
                     "needed": attendance.project_run(project).min_attendance_percent},
             ))
     return created
@@ -228,3 +344,60 @@ def overlapping_entries(teacher: Teacher, start: datetime.date, end: datetime.da
     """Credited declarations whose dates overlap [start, end]."""
     return CreditEntry.objects.filter(
         Q(declaration__start_date__lte=end) & Q(declaration__end_date__gte=start), teacher=teacher)
+
+
+# --- closing a cycle: 准予结业 --------------------------------------------------------
+
+def cycle_fingerprint(rows) -> str:
+    """What the confirming officer saw: each teacher's cycle total, requirement and categories."""
+    import hashlib
+
+    text = ";".join(
+        f"{row.teacher.pk}:{row.cycle_total:.2f}:{row.cycle_required:.1f}:"
+        + ",".join(f"{c.code}={c.counted:.2f}/{c.minimum:.1f}" for c in row.categories)
+        for row in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def closure_missing(row) -> str:
+    """What a teacher lacks to complete the cycle, in words: the total, each category."""
+    parts = []
+    if row.short_cycle:
+        parts.append(_("cycle total: %(missing)s missing") % {"missing": _number(row.cycle_missing)})
+    parts += [_("%(category)s: %(missing)s missing") % {"category": c.name, "missing": _number(c.missing)}
+              for c in row.categories_missing]
+    return "；".join(parts)[:300]
+
+
+def may_confirm_cycle(user, organisation) -> bool:
+    """A bureau officer of the school's district."""
+    return user.is_bureau_officer and user.district_id == organisation.district_id
+
+
+@transaction.atomic
+def cycle_close(*, organisation, year: int, user, figures: str) -> list:
+    """准予结业: the bureau confirms, once per school and cycle, who completed the cycle
+    that holds `year`: the cycle's total and every category minimum of the rules (the
+    rules of its last year). `figures` is the fingerprint of the page the officer saw."""
+    from django.core.exceptions import PermissionDenied
+
+    from . import selectors
+    from .models import CycleClosure
+
+    if not may_confirm_cycle(user, organisation):
+        raise PermissionDenied
+    # One confirmation per school at a time: the school's teachers, locked.
+    list(Teacher.objects.select_for_update().filter(organisation=organisation).values_list("pk", flat=True))
+    _first, last = year_rule_set(organisation.district, year).cycle_of(year)
+    report = selectors.school_credits(organisation, last)
+    first = report.cycle[0]
+    if CycleClosure.objects.filter(teacher__organisation=organisation, first_year=first).exists():
+        raise ValidationError(_("This cycle has already been confirmed for this school."), code="closed")
+    if figures != cycle_fingerprint(report.rows):
+        raise ValidationError(_("The figures changed since the page was shown. Check them and confirm again."),
+                              code="changed")
+    return CycleClosure.objects.bulk_create([
+        CycleClosure(teacher=row.teacher, first_year=first,
+                     total=row.cycle_total.quantize(Decimal("0.1"), ROUND_DOWN), required=row.cycle_required,
+                     passed=row.completes_cycle, missing=closure_missing(row), confirmed_by=user)
+        for row in report.rows])

@@ -344,7 +344,7 @@ def add_exemptions(exemptions, teachers) -> None:
 
 def build() -> None:
     """The whole district, in one go (the caller holds the transaction)."""
-    call_command("loaddata", "credit_rules", verbosity=0)  # Hunan's and Gansu's rule sets
+    call_command("loaddata", "credit_rules", verbosity=0)  # the rule families of seed 002
     district = load("district")
     orgs = create_organisations(district)
     users = create_users(district, orgs)

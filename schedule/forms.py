@@ -6,7 +6,7 @@ from accounts.models import Organisation
 from core.params import MAX_YEAR, MIN_YEAR
 from plans.models import TrainingMode
 
-from .models import ProjectLogEntry
+from .models import MAX_CANCEL_REASON, ProjectLogEntry
 
 MONTHS = [(m, _("Month %(month)s") % {"month": m}) for m in range(1, 13)]
 
@@ -44,3 +44,14 @@ class SpotCheckDrawForm(forms.Form):
 
 class FindingsForm(forms.Form):
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SpotCheckCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=MAX_CANCEL_REASON,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from .services import ERROR_CANCEL_REASON
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = ERROR_CANCEL_REASON

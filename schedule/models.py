@@ -119,8 +119,15 @@ class ProjectLogEntry(models.Model):
         constraints = [check_between("happened_on", limits.MIN_DATE, limits.MAX_DATE, name="log_date_range")]
 
 
+MAX_CANCEL_REASON = 1000
+
+
 class SpotCheck(models.Model):
-    """抽查: a reproducible random sample of a year's projects (seed recorded)."""
+    """抽查: a reproducible random sample of a year's projects (seed recorded).
+
+    One draw a year per district: a second is refused unless the bureau cancels
+    the first, with a reason. A cancelled draw is kept (with its items, findings,
+    seed and reason), so the record shows every draw ever made."""
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="spot_checks")
     year = models.PositiveSmallIntegerField(_("year"), validators=limits.year_range())
@@ -128,8 +135,15 @@ class SpotCheck(models.Model):
         _("share (%)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(100)])
     seed = models.BigIntegerField(_("random seed"))
     population = models.PositiveIntegerField(_("projects in the year"))
+    # The ids the sample was drawn from: projects cancelled or added later do not change
+    # what the seed reproduces (reproduce()). Empty for draws made before it was kept.
+    population_ids = models.JSONField(_("projects drawn from"), default=list, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("cancelled by"))
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, max_length=MAX_CANCEL_REASON)
 
     class Meta:
         verbose_name = _("spot check")
@@ -138,7 +152,23 @@ class SpotCheck(models.Model):
         constraints = [
             check_between("year", limits.MIN_YEAR, limits.MAX_YEAR, name="spot_check_year_range"),
             check_between("share_percent", 1, 100, name="spot_check_share_range"),
+            models.UniqueConstraint(fields=["district", "year"], condition=models.Q(cancelled_at__isnull=True),
+                                    name="one_spot_check_per_year"),
+            models.CheckConstraint(condition=models.Q(cancelled_at__isnull=True) | ~models.Q(cancel_reason=""),
+                                   name="spot_check_cancelled_with_reason"),
         ]
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def reproduce(self) -> list[int] | None:
+        """The sample the seed gives over the recorded population (None if it was not kept)."""
+        from .services import spot_check_sample
+
+        if not self.population_ids:
+            return None
+        return spot_check_sample(self.population_ids, seed=self.seed, share_percent=self.share_percent)
 
 
 class SpotCheckItem(models.Model):

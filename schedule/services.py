@@ -4,16 +4,19 @@ import math
 import random
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import District, User
 from plans.models import ChangeRequest, Document
 from workflow.submission import document_submit
 
 from . import signals
-from .models import ProjectLogEntry, ScheduleChange, ScheduledProject, SpotCheck, SpotCheckItem
+from .models import (
+    MAX_CANCEL_REASON, ProjectLogEntry, ScheduleChange, ScheduledProject, SpotCheck, SpotCheckItem,
+)
 
 ERROR_PROJECT_CLOSED = _("This project is finished or cancelled and can no longer be changed.")
 ERROR_PROJECT_NOT_APPROVED = _("Only projects of approved, filed documents can be changed.")
@@ -155,18 +158,50 @@ def spot_check_sample(project_ids: list[int], *, seed: int, share_percent: int) 
     return sorted(random.Random(seed).sample(population, size))
 
 
+ERROR_SPOT_CHECK_DRAWN = _("The spot check of %(year)s was already drawn on %(date)s by %(name)s. There is one "
+                           "draw a year: to draw again, cancel that draw first, giving the reason.")
+ERROR_SPOT_CHECK_CANCELLED = _("This draw was cancelled: it can no longer be changed.")
+ERROR_CANCEL_REASON = _("Give the reason for cancelling the draw.")
+ERROR_CANCEL_REASON_LONG = _("The reason can be at most %(max)s characters.")
+
+
+def _lock_district_draws(district_id) -> None:
+    """Draws and cancellations of one district wait for each other here (the district's
+    row lock on PostgreSQL; SQLite serialises writers with IMMEDIATE transactions)."""
+    District.objects.select_for_update().filter(pk=district_id).exists()
+
+
+def _already_drawn(check: SpotCheck) -> ValidationError:
+    return ValidationError(ERROR_SPOT_CHECK_DRAWN % {
+        "year": check.year, "date": date_format(timezone.localtime(check.created_at), "DATE_FORMAT"),
+        "name": check.created_by.display_name})
+
+
 @transaction.atomic
 def spot_check_draw(*, user: User, year: int, share_percent: int = 20, seed: int | None = None) -> SpotCheck:
+    """Draw ⌈share⌉ of the district's projects of a year, once a year (see spot_check_cancel)."""
     if not user.is_bureau_officer:
         raise PermissionDenied
     district_id = user.organisation.district_id
-    project_ids = list(ScheduledProject.objects.filter(district_id=district_id, year=year)
-                       .exclude(status=ScheduledProject.Status.CANCELLED).values_list("pk", flat=True))
+    _lock_district_draws(district_id)
+    current = SpotCheck.objects.filter(district_id=district_id, year=year, cancelled_at__isnull=True).select_related(
+        "created_by").first()
+    if current is not None:
+        raise _already_drawn(current)
+    project_ids = sorted(ScheduledProject.objects.filter(district_id=district_id, year=year)
+                         .exclude(status=ScheduledProject.Status.CANCELLED).values_list("pk", flat=True))
     if not project_ids:
         raise ValidationError(_("There are no scheduled projects in %(year)s.") % {"year": year})
     seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**62)
-    check = SpotCheck.objects.create(district_id=district_id, year=year, share_percent=share_percent,
-                                     seed=seed, population=len(project_ids), created_by=user)
+    check = SpotCheck(district_id=district_id, year=year, share_percent=share_percent, seed=seed,
+                      population=len(project_ids), population_ids=project_ids, created_by=user)
+    check.full_clean(validate_constraints=False)  # year and share in range; one a year is checked above
+    try:
+        with transaction.atomic():  # the constraint stands behind the lock
+            check.save()
+    except IntegrityError:
+        raise _already_drawn(SpotCheck.objects.select_related("created_by").get(
+            district_id=district_id, year=year, cancelled_at__isnull=True))
     SpotCheckItem.objects.bulk_create(
         SpotCheckItem(spot_check=check, project_id=pk)
         for pk in spot_check_sample(project_ids, seed=seed, share_percent=share_percent)
@@ -174,9 +209,35 @@ def spot_check_draw(*, user: User, year: int, share_percent: int = 20, seed: int
     return check
 
 
+def may_manage_spot_check(user: User, check: SpotCheck) -> bool:
+    return user.is_bureau_officer and user.district_id == check.district_id
+
+
+@transaction.atomic
+def spot_check_cancel(*, check: SpotCheck, user: User, reason: str) -> SpotCheck:
+    """The bureau cancels a year's draw, with a reason, so that the year can be drawn again.
+    The draw is kept, marked cancelled (who, when, why), with its items and findings."""
+    if not may_manage_spot_check(user, check):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ERROR_CANCEL_REASON})
+    if len(reason) > MAX_CANCEL_REASON:
+        raise ValidationError({"reason": ERROR_CANCEL_REASON_LONG % {"max": MAX_CANCEL_REASON}})
+    _lock_district_draws(check.district_id)
+    check = SpotCheck.objects.get(pk=check.pk)  # as it is now, under the lock
+    if check.cancelled:
+        raise ValidationError(ERROR_SPOT_CHECK_CANCELLED)
+    check.cancelled_at, check.cancelled_by, check.cancel_reason = timezone.now(), user, reason
+    check.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    return check
+
+
 def spot_check_record(*, item: SpotCheckItem, user: User, findings: str) -> SpotCheckItem:
     if not user.is_bureau_officer or user.district_id != item.spot_check.district_id:
         raise PermissionDenied
+    if item.spot_check.cancelled:
+        raise ValidationError(ERROR_SPOT_CHECK_CANCELLED)
     if not findings.strip():
         raise ValidationError({"findings": _("Write down what the check found.")})
     item.findings, item.checked_by, item.checked_at = findings, user, timezone.now()

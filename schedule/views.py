@@ -12,7 +12,7 @@ from core.params import parse_id
 from plans.forms import ChangeRequestForm, add_validation_error
 
 from . import exports, services
-from .forms import FindingsForm, LogEntryForm, ScheduleFilterForm, SpotCheckDrawForm
+from .forms import FindingsForm, LogEntryForm, ScheduleFilterForm, SpotCheckCancelForm, SpotCheckDrawForm
 from .models import SpotCheck, SpotCheckItem
 from .selectors import project_list_for_schedule, project_list_visible
 
@@ -124,21 +124,41 @@ def spot_checks(request):
         else:
             messages.success(request, _("%(count)s projects drawn for spot checks.") % {"count": check.items.count()})
             return redirect("schedule:spot_check", pk=check.pk)
-    checks = SpotCheck.objects.filter(district_id=request.user.organisation.district_id).select_related("created_by")
+    checks = SpotCheck.objects.filter(district_id=request.user.organisation.district_id).select_related(
+        "created_by", "cancelled_by")
     return render(request, "schedule/spot_checks.html", {"form": form, "checks": checks})
 
 
 @login_required
 def spot_check_detail(request, pk):
     _bureau_only(request.user)
-    check = get_object_or_404(SpotCheck, pk=pk, district_id=request.user.organisation.district_id)
-    if request.method == "POST":
+    check = get_object_or_404(SpotCheck.objects.select_related("created_by", "cancelled_by"), pk=pk,
+                              district_id=request.user.organisation.district_id)
+    cancel_form = SpotCheckCancelForm(request.POST if "cancel" in request.POST else None, prefix="cancel")
+    if request.method == "POST" and "cancel" in request.POST:
+        if cancel_form.is_valid():
+            try:
+                services.spot_check_cancel(check=check, user=request.user, reason=cancel_form.cleaned_data["reason"])
+            except ValidationError as error:
+                add_validation_error(cancel_form, error)
+            else:
+                messages.success(request, _("The draw is cancelled; the year can be drawn again."))
+                return redirect("schedule:spot_checks")
+    elif request.method == "POST":
         item = get_object_or_404(SpotCheckItem, pk=parse_id(request.POST.get("item")), spot_check=check)
         form = FindingsForm(request.POST)
         if form.is_valid():
-            services.spot_check_record(item=item, user=request.user, findings=form.cleaned_data["findings"])
-            messages.success(request, _("Findings recorded."))
-            return redirect("schedule:spot_check", pk=check.pk)
-        messages.error(request, _("Write down what the check found."))
+            try:
+                services.spot_check_record(item=item, user=request.user, findings=form.cleaned_data["findings"])
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Findings recorded."))
+                return redirect("schedule:spot_check", pk=check.pk)
+        else:
+            messages.error(request, _("Write down what the check found."))
     items = check.items.select_related("project__organiser", "checked_by")
-    return render(request, "schedule/spot_check_detail.html", {"check": check, "items": items})
+    return render(request, "schedule/spot_check_detail.html", {
+        "check": check, "items": items, "cancel_form": cancel_form, "reproduced": check.reproduce(),
+        "drawn_ids": sorted(item.project_id for item in items),
+    })

@@ -138,7 +138,7 @@ def test_approved_at_every_step_credits_the_ledger(world, client_for, teacher):
     entry = CreditEntry.objects.get(declaration=declaration, source=CreditEntry.Source.DECLARATION)
     assert entry.teacher == teacher and entry.credits == Decimal("40") and entry.hours == Decimal("40")
     assert entry.occurred_on == datetime.date(2024, 7, 5)
-    assert "1学时计1学分" in entry.rule_text
+    assert "每1学时计1个学分" in entry.rule_text   # 湖南 实施办法五、1, quoted as written (issue #12)
     # The declared excellent-trainee title reached ledger_add (Hunan gives no bonus: a zero line says so).
     assert CreditEntry.objects.filter(declaration=declaration, source=CreditEntry.Source.BONUS).exists()
     process = DeclarationProcess.objects.get(declaration=declaration)
@@ -152,7 +152,7 @@ def test_approved_at_every_step_credits_the_ledger(world, client_for, teacher):
     ]
     # The teacher sees the credits on the declaration's page.
     page = client_for(teacher.user).get(reverse("credits:declaration_detail", args=[declaration.pk]))
-    assert page.status_code == 200 and "1学时计1学分" in page.content.decode()
+    assert page.status_code == 200 and "每1学时计1个学分" in page.content.decode()
 
 
 @pytest.mark.parametrize("node", STEPS)
@@ -557,3 +557,52 @@ def test_the_shared_inbox_still_opens_with_declaration_tasks(world, client_for, 
     """The review inbox (workflow.views.inbox) lists every human task of the shared Task table."""
     for user, tab in ((teacher.user, "mine"), (world.training_officer, "queue"), (world.school_officer, "mine")):
         assert client_for(user).get(reverse("workflow:inbox") + f"?tab={tab}").status_code == 200, user
+
+
+# --- issue #12: what a declaration means under the teacher's rules ---------------------------------
+
+def test_hunan_teaching_must_name_where_it_was_taught(world, client_for, teacher):
+    """湖南 实施办法五、4 counts teaching by 本县外校 / 外县学校或县级培训 / … not by county or province."""
+    response = declare(client_for(teacher.user), activity="teaching", level="province", hours="4")
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["level"]
+    assert error.startswith(str(services.ERROR_LEVEL).split("%")[0])
+    assert_nothing_saved()
+    declaration = declared(world, client_for, teacher, activity="teaching", level="xcity", hours="4",
+                           title="新课标解读")
+    for step in STEPS:
+        assert decide(client_for(getattr(world, REVIEWERS[step])), declaration, step).status_code == 302
+    entry = CreditEntry.objects.get(declaration=declaration)
+    assert (entry.credits, entry.content) == (Decimal(20), "新课标解读")   # 外市州或省级 1学时计5学分
+
+
+def test_hunan_degree_study_needs_subject_credits(world, client_for, teacher):
+    """湖南 实施办法五、2: 每1学科学分计5个培训学分."""
+    form = client_for(teacher.user).get(reverse("credits:declaration_create")).context["form"]
+    assert "subject_credits" in form.fields and "category" not in form.fields   # Hunan has no categories
+    response = declare(client_for(teacher.user), activity="degree", level="county", hours="40",
+                       start_date="2024-03-01", end_date="2024-07-05")
+    assert response.status_code == 200 and "subject_credits" in response.context["form"].errors
+    assert_nothing_saved()
+    declaration = declared(world, client_for, teacher, activity="degree", level="county", hours="40",
+                           start_date="2024-03-01", end_date="2024-07-05", subject_credits="6")
+    for step in STEPS:
+        assert decide(client_for(getattr(world, REVIEWERS[step])), declaration, step).status_code == 302
+    assert CreditEntry.objects.get(declaration=declaration).credits == Decimal(30)
+
+
+def test_gansu_teacher_picks_a_category(world, client_for, teacher):
+    """甘肃 第四条: 信息技术应用能力培训 counts towards its own cycle minimum."""
+    world.district.credit_rule_family = "gansu"
+    world.district.save()
+    form = client_for(teacher.user).get(reverse("credits:declaration_create")).context["form"]
+    assert dict(form.fields["category"].widget.choices)["it"] == "信息技术应用能力培训"
+    assert "subject_credits" not in form.fields
+    response = declare(client_for(teacher.user), category="nonsense")
+    assert response.status_code == 200 and "category" in response.context["form"].errors
+    declaration = declared(world, client_for, teacher, category="it", level="city", hours="10",
+                           start_date="2014-07-01", end_date="2014-07-05")
+    for step in STEPS:
+        assert decide(client_for(getattr(world, REVIEWERS[step])), declaration, step).status_code == 302
+    entry = CreditEntry.objects.get(declaration=declaration)
+    assert (entry.category, entry.credits) == ("it", Decimal(20))          # 第七条: 市级 1学时计2学分

@@ -49,9 +49,13 @@ HUNAN_CASES = [
     ("concentrated", "county", 40, D("40")),     # 1学时1学分 at any level
     ("concentrated", "national", 40, D("40")),
     ("school_based", "school", 25, D("25")),
-    ("teaching", "province", 3, D("12")),        # 省级 1学时4学分
-    ("teaching", "national", 3, D("15")),        # 国家级 1学时5学分
-    ("support_teaching", "any", 1, D("72")),
+    # Teaching others' training, by where it is taught (实施办法五、4). These were county 2 / city 3 /
+    # province 4 / national 5 (Gansu's 第九条) before issue #12.
+    ("teaching", "xcounty_tr", 3, D("12")),      # 外县县级培训或市级培训 1学时计4学分
+    ("teaching", "xcity", 3, D("15")),           # 外市州单位或省级培训 1学时计5学分
+    ("teaching", "province", 3, D("0")),         # not a level of Hunan's text: no rule, a zero entry says so
+    # 五、5: a support teacher's school-based lecturing 1学时计2学分 (was 72 a year: Changsha's 三、6).
+    ("support_teaching", "any", 1, D("2")),
 ]
 
 
@@ -226,6 +230,7 @@ def test_admin_refuses_a_rule_set_with_cap_below_minimum(client):
         "leave_exemption_per_semester": "0",
         "conversions-TOTAL_FORMS": "0", "conversions-INITIAL_FORMS": "0",
         "bonuses-TOTAL_FORMS": "0", "bonuses-INITIAL_FORMS": "0",
+        "categories-TOTAL_FORMS": "0", "categories-INITIAL_FORMS": "0",
     }
     response = client.post("/admin/credits/ruleset/add/", data)
     assert response.status_code == 200

@@ -471,3 +471,82 @@ def test_confirmation_refused_when_figures_changed_after_the_page_was_shown(fini
     assert not CycleClosure.objects.exists()
     _confirm(bureau, world)
     assert CycleClosure.objects.get(teacher=finished["li"]).passed is True
+
+
+# --- issue #12: the 优秀 threshold and category minimums on the pages ------------------------------
+
+def test_teacher_and_school_pages_flag_fewer_than_72_credits(school, client_for):
+    """湖南 实施办法七: 一个年度内培训学分少于72学分者，原则上当年年度考核不能评为优秀等第.
+    周芳 has 24 + 25 + 5 = 54 in 2024, 李明 12; 周芳 then reaches 72 exactly."""
+    world, zhou, li = school["world"], school["zhou"], school["li"]
+    [flag] = tagged(client_for(world.teacher).get(url("my_credits", year=YEAR)), "data-allowed")
+    assert flag["data-allowed"] == "false"
+    page = client_for(world.school_officer).get(url("school_credits", year=YEAR))
+    rows = {int(r["data-teacher"]): r["data-below-excellent"] for r in tagged(page, "data-below-excellent")}
+    assert rows[zhou.pk] == rows[li.pk] == "true"
+    assert re.search(r'data-testid="below-excellent-count">(\d+)<', page.content.decode()).group(1) == \
+        str(sum(value == "true" for value in rows.values()))
+    add(zhou, "concentrated", 18, datetime.date(2024, 12, 1))                   # 54 + 18 = 72
+    [flag] = tagged(client_for(world.teacher).get(url("my_credits", year=YEAR)), "data-allowed")
+    assert flag["data-allowed"] == "true"
+    rows = {int(r["data-teacher"]): r["data-below-excellent"] for r in tagged(
+        client_for(world.school_officer).get(url("school_credits", year=YEAR)), "data-below-excellent")}
+    assert (rows[zhou.pk], rows[li.pk]) == ("false", "true")
+    # The xlsx says the same, in its last column.
+    exported = {row[0]: row[-1] for row in xlsx_rows(client_for(world.school_officer).get(
+        url("school_credits", year=YEAR, format="xlsx")))}
+    assert exported["周芳"] in ("", None) and exported["李明"]
+
+
+def test_rules_without_the_threshold_show_no_flag(world, rules, client_for):
+    world.district.credit_rule_family = "gansu"
+    world.district.save()
+    make_teacher(world.school, name="周芳", user=world.teacher)
+    page = client_for(world.teacher).get(url("my_credits", year=2014))
+    assert tagged(page, "data-allowed") == [] and 'data-testid="categories"' in page.content.decode()
+
+
+@pytest.fixture
+def shaanxi(world, rules):
+    """陕西: 齐全 40 + 40 + 50; 缺远程 60 + 0 + 70 (the surplus 30 of concentrated leaves remote 10 short)."""
+    world.district.credit_rule_family = "shaanxi"
+    world.district.save()
+    complete = make_teacher(world.school, name="齐全", user=world.teacher)
+    short = make_teacher(world.school, name="缺远程")
+    when = datetime.date(2016, 5, 10)
+    for teacher, (concentrated, remote, school_based) in ((complete, (80, 80, 800)), (short, (120, 0, 1120))):
+        add(teacher, "concentrated", concentrated, when, level="province")
+        add(teacher, "online", remote, when, level="province")
+        add(teacher, "school_based", school_based, when, level="school")
+    return {"world": world, "complete": complete, "short": short}
+
+
+def test_teacher_page_shows_each_category_and_what_is_missing(shaanxi, client_for):
+    world = shaanxi["world"]
+    rows = {r["data-category"]: r for r in tagged(
+        client_for(world.school_officer).get(url("teacher_credits", shaanxi["short"].pk, year=2016)), "data-category")}
+    assert {code: (D(r["data-earned"]), D(r["data-received"]), D(r["data-missing"]), r["data-met"])
+            for code, r in rows.items()} == {
+        "concentrated": (D(60), D(0), D(0), "true"),
+        "remote": (D(0), D(30), D(10), "false"),
+        "school_based": (D(70), D(0), D(0), "true"),
+    }
+    mine = {r["data-category"]: r["data-met"] for r in tagged(
+        client_for(world.teacher).get(url("my_credits", year=2016)), "data-category")}
+    assert mine == {"concentrated": "true", "remote": "true", "school_based": "true"}
+
+
+def test_cycle_close_page_proposes_by_the_category_minimums_too(shaanxi, client_for):
+    world, complete, short = shaanxi["world"], shaanxi["complete"], shaanxi["short"]
+    bureau = client_for(world.bureau_officer)
+    page = bureau.get(url("cycle_close", organisation=world.school.pk, year=2018))
+    proposal = {int(r["data-teacher"]): (D(r["data-cycle-total"]), r["data-proposed"])
+                for r in tagged(page, "data-proposed")}
+    assert proposal == {complete.pk: (D(130), "true"), short.pk: (D(130), "false")}  # 120 reached by both
+    flags = {int(r["data-teacher"]): r["data-short-category"] for r in tagged(
+        client_for(world.school_officer).get(url("school_credits", year=2018)), "data-short-category")}
+    assert flags == {complete.pk: "false", short.pk: "true"}
+    _confirm(bureau, world, year=2018)
+    closures = {c.teacher_id: (c.passed, c.missing) for c in CycleClosure.objects.all()}
+    assert closures[complete.pk] == (True, "")
+    assert closures[short.pk][0] is False and "远程培训" in closures[short.pk][1]

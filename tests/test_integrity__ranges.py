@@ -82,12 +82,12 @@ def test_absurd_declarations_are_refused(world, client_for, hunan, overrides, er
 
 
 def test_the_largest_declaration_is_confirmed_and_its_pages_show(world, client_for, hunan):
-    """1,000 hours of national-level teaching (5 credits an hour): 5,000 credits fit the ledger,
-    and 200-character provider and title fit the ledger line ("title（provider）")."""
+    """1,000 hours of teaching at Hunan's highest tier (外市州或省级, 5 credits an hour): 5,000 credits
+    fit the ledger, and 200-character provider and title fit the ledger line ("title（provider）")."""
     teacher = make_teacher_with_login(world.school, "t_max")
     provider, title = "省" * 200, "研" * 200
     response = client_for(teacher.user).post(reverse("credits:declaration_create"), {
-        **DEFAULTS, "activity": "teaching", "level": "national", "provider": provider, "title": title,
+        **DEFAULTS, "activity": "teaching", "level": "xcity", "provider": provider, "title": title,
         "start_date": "2024-03-01", "end_date": "2024-07-31", "hours": "1000", "certificate": pdf()})
     assert response.status_code == 302, _errors(response)
     declaration = Declaration.objects.get()

@@ -122,3 +122,37 @@ def test_project_completion(attended, total, needed, share, completed):
 def test_completion_share_is_not_rounded():
     result = rules.project_completion(attended_hours=D(2), total_hours=D(3), needed_percent=67)
     assert D("66.66") < result.share < D("66.67") and not result.completed
+
+
+# --- make-up (补学) counts towards completion ---------------------------------------------------
+
+@pytest.mark.parametrize("attended,made_up,total,needed,counted,share,completed", [
+    (D(9), None, D(15), 80, D(9), D(60), False),          # a 6-hour leave not made up: not completed
+    (D(9), D(6), D(15), 80, D(15), D(100), True),         # the same leave made up
+    (D(9), D(3), D(15), 80, D(12), D(80), True),          # made up to exactly the threshold
+    (D(9), D("2.5"), D(15), 80, D("11.5"), D("76.66666666666666666666666667"), False),  # just short
+    (None, D(12), D(12), 100, D(12), D(100), True),       # every session made up
+    (D(12), D(6), D(12), 80, D(12), D(100), True),        # never more than the project's hours
+    (D(0), D(3), D(0), 80, D(0), D(0), False),            # no sessions: nothing to complete
+    (D(6), D(0), D(12), 50, D(6), D(50), True),           # nothing made up: attendance alone
+])
+def test_project_completion_counts_made_up_hours(attended, made_up, total, needed, counted, share, completed):
+    result = rules.project_completion(attended_hours=attended, made_up_hours=made_up, total_hours=total,
+                                      needed_percent=needed)
+    assert (result.counted_hours, result.share, result.completed) == (counted, share, completed)
+    assert result.attended_hours == D(attended or 0) and result.made_up_hours == D(made_up or 0)
+
+
+def test_completion_without_make_up_is_unchanged():
+    assert rules.project_completion(attended_hours=D(9), total_hours=D(12), needed_percent=75) == \
+        rules.project_completion(attended_hours=D(9), total_hours=D(12), needed_percent=75, made_up_hours=0)
+
+
+@pytest.mark.parametrize("absence,forfeited", [
+    ((D(0), D(0)), False),   # a teacher on approved leave for 10 hours: leave is not absence
+    ((D(4), D(0)), False),   # 4 hours absent (and any hours of leave): below the limit
+    ((D(5), D(0)), True),    # only hours marked absent reach the limit
+])
+def test_forfeiture_counts_only_absence(absence, forfeited):
+    """The rule is given hours absent (缺席) only; callers never pass leave (请假) hours."""
+    assert rules.school_based_forfeiture(absence, 5).forfeited == forfeited

@@ -267,3 +267,60 @@ def test_a_cycle_crossing_a_rule_set_change():
     cycle = rules.cycle_of(2024, 2024)
     assert rules.standing(year=2024, cycle=cycle, credits_by_year=by_year, minimums=new["minimums"],
                           is_new_teacher=False).cycle_total == D(20)
+
+
+# --- issue #12: results, same content, percentage bonuses, category minimums ------------------------
+
+def test_a_failed_assessment_is_a_refusal_not_a_cap():
+    award = rules.award(10, Conversion(D(1)), [Cap(rules.YEAR, D(30))], passed=False)
+    assert (award.raw, award.credits, award.cuts, award.capped) == (D(0), D(0), (), False)
+    assert award.note == gettext("Those who fail the assessment get no credits.")
+
+
+def test_same_content_comes_before_the_other_caps():
+    # 20 by the rule, 12 already for the same content → 8; then the kind's yearly cap leaves 5.
+    award = rules.award(4, Conversion(D(5)), [Cap(rules.KIND_YEAR, D(30), D(25))], same_content=D(12))
+    assert award.credits == D(5)
+    assert [cut.kind for cut in award.cuts] == [rules.SAME_CONTENT, rules.KIND_YEAR]
+    assert [cut.amount for cut in award.cuts] == [D(12), D(3)]
+
+
+@pytest.mark.parametrize("bonus,base,caps,credits", [
+    (rules.BonusRule(percent=D(20)), D(18), [], D(4)),
+    (rules.BonusRule(percent=D(20)), D(18), [Cap(rules.YEAR, D(50), D(48))], D(2)),   # capped like any credits
+    (rules.BonusRule(credits=D(4)), D(18), [], D(4)),                                 # flat: the base does not matter
+    (rules.BonusRule(percent=D(0)), D(18), [], D(0)),
+])
+def test_bonus_on_a_base(bonus, base, caps, credits):
+    assert rules.bonus_award(bonus, caps, base=base).credits == credits
+
+
+def cat(code, minimum, surplus_to="", limit=None):
+    return rules.Category(code, code.upper(), D(minimum), surplus_to=surplus_to, surplus_limit=limit)
+
+
+@pytest.mark.parametrize("categories,credits,expected", [
+    # an offset to an unknown category, or to itself, does nothing
+    ([cat("a", 10, "zzz")], {"a": D(20)}, {"a": (D(20), D(0), D(0))}),
+    ([cat("a", 10, "a")], {"a": D(20)}, {"a": (D(20), D(0), D(0))}),
+    # two sources towards one target: the first fills what it can, the second the rest
+    ([cat("a", 10, "c"), cat("b", 10, "c"), cat("c", 10)], {"a": D(16), "b": D(20), "c": D(0)},
+     {"a": (D(16), D(0), D(6)), "b": (D(20), D(0), D(4)), "c": (D(0), D(10), D(0))}),
+    # a limit of 0 moves nothing
+    ([cat("a", 10, "b", 0), cat("b", 10)], {"a": D(30)}, {"a": (D(30), D(0), D(0)), "b": (D(0), D(0), D(0))}),
+    # what a category received is not its own surplus: no chains
+    ([cat("a", 0, "b"), cat("b", 5, "c"), cat("c", 10)], {"a": D(20)},
+     {"a": (D(20), D(0), D(5)), "b": (D(0), D(5), D(0)), "c": (D(0), D(0), D(0))}),
+    # credits of categories the rules do not know are ignored
+    ([cat("a", 10)], {"a": D(4), "other": D(100)}, {"a": (D(4), D(0), D(0))}),
+])
+def test_category_offsets(categories, credits, expected):
+    progress = {p.code: (p.earned, p.received, p.given) for p in rules.category_progress(categories, credits)}
+    assert progress == expected
+
+
+def test_standing_without_categories_or_threshold():
+    figures = rules.standing(year=2024, cycle=(2021, 2025), credits_by_year={2024: D(400)}, minimums=HUNAN,
+                             is_new_teacher=False)
+    assert figures.categories == () and figures.categories_missing == []
+    assert figures.completes_cycle and figures.may_be_rated_excellent is None and not figures.below_excellent

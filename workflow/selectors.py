@@ -91,11 +91,6 @@ def inbox_kinds() -> list[tuple[str, str]]:
     return [kind for model in kit.process_models() for kind in model.inbox_kinds()]
 
 
-def open_tasks_of(process) -> QuerySet[Task]:
-    """A process's open human tasks (its subject's, in any flow)."""
-    return _human_tasks().filter(process=process, status__in=OPEN_STATUSES)
-
-
 def task_list_visible(*, user: User) -> QuerySet[Task]:
     """All tasks of documents the user may see (for viewflow's own lists)."""
     return Task.objects.filter(

@@ -22,7 +22,7 @@ from schedule.services import document_filed
 from . import signals
 from .calendar import add_working_days
 from .kit import trail_record  # noqa: F401 - the one trail writer, for every subject
-from .models import Decision, ExpertAssignment, ReviewProcess, Step, StepDeadline, TaskDue
+from .models import Decision, ExpertAssignment, ReviewProcess, StepDeadline, TaskDue
 
 ERROR_COMMENT_REQUIRED = _("Please give a comment explaining the return or rejection.")
 ERROR_DECISION = _("Choose a decision.")

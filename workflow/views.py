@@ -17,7 +17,6 @@ from accounts.models import Organisation
 from core.params import parse_id, parse_ids, parse_year
 from plans.models import Document
 from plans.forms import add_validation_error
-from plans.views import document_page_context
 
 from . import kit, selectors, services
 from .forms import (BatchApproveForm, CopyNoteForm, ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm,

@@ -345,3 +345,26 @@ def test_both_flows_build_on_the_kit(world, client_for, teacher):
     assert all(isinstance(node, HumanTask) for flow in (ReviewFlow, DeclarationFlow)
                for node in flow.instance.nodes() if getattr(node, "task_type", "") == "HUMAN")
     assert {name for name, _label in kit.step_choices()} >= human
+
+
+def test_inbox_with_declarations_takes_a_constant_number_of_queries(world, client_for, teacher, colleague,
+                                                                     django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = client_for(world.school_officer)
+    numbers = iter(range(100))
+
+    def claimed(count):
+        for _ in range(count):
+            declaration = declare(client_for, teacher, title=f"网络研修第{next(numbers)}期")
+            officer.post(task_url(open_task(declaration, "school_verify"), "assign"))
+
+    claimed(3)
+    with CaptureQueriesContext(connection) as few:
+        body = page(officer)
+    baseline = len(few.captured_queries)
+    assert tab_label("My tasks", 3) in body and colleague.display_name in body  # hand-over offered on each row
+    claimed(4)
+    with django_assert_max_num_queries(baseline):
+        assert tab_label("My tasks", 7) in page(officer)

@@ -2,13 +2,17 @@
 in NoticesConfig.ready(). workflow knows nothing of notices."""
 from django.urls import reverse
 
+from plans.models import Document
+from workflow import signals
+from workflow.kit import task_process
+from workflow.models import ReviewProcess
+from workflow.services import task_recipients, task_url
+
 from .models import Notice
 from .services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
 
 
 def connect():
-    from workflow import signals
-
     signals.task_created.connect(task_created, dispatch_uid="notices.task_created")
     signals.task_decided.connect(task_decided, dispatch_uid="notices.task_decided")
 
@@ -16,9 +20,6 @@ def connect():
 def task_created(sender, task, node, **kwargs):
     """Tell the owner of a new task (or, while it waits in a queue, everyone
     who may claim it), in any flow on the kit, unless its node is not announced."""
-    from workflow.kit import task_process
-    from workflow.services import task_recipients, task_url
-
     if not node.announce:
         return
     title = district_text(TITLE_TASK_CREATED, step=node.task_title, title=task_process(task).subject_title)
@@ -28,8 +29,6 @@ def task_created(sender, task, node, **kwargs):
 
 def task_decided(sender, process, **kwargs):
     """A document returned, filed or rejected: its author hears of it."""
-    from workflow.models import ReviewProcess
-
     if isinstance(process, ReviewProcess):
         document_outcome_notify(document=process.document)
 
@@ -37,8 +36,6 @@ def task_decided(sender, process, **kwargs):
 def document_outcome_notify(*, document) -> None:
     """Tell the author (and the last submitter) a document was returned, filed or
     rejected; once per version (its dedup key), however many decisions follow."""
-    from plans.models import Document
-
     kinds = {
         Document.Status.RETURNED: (Notice.Kind.RETURNED, TITLE_RETURNED),
         Document.Status.APPROVED: (Notice.Kind.APPROVED, TITLE_APPROVED),

@@ -24,6 +24,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
@@ -180,8 +181,6 @@ def register_node(node) -> None:
 
 @functools.cache
 def _discover_flows() -> None:
-    from django.utils.module_loading import autodiscover_modules
-
     autodiscover_modules("flows")
 
 

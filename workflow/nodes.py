@@ -3,10 +3,13 @@ and the decision gateway they share."""
 from types import SimpleNamespace
 
 from django.db.models import Q
+from guardian.shortcuts import get_users_with_perms
 from viewflow.workflow import flow
 from viewflow.workflow.nodes.view import ViewActivation
 
-from . import kit, signals, views
+from accounts.models import Organisation
+
+from . import kit, services, signals, views
 from .kit import Decision
 
 
@@ -89,9 +92,7 @@ class HumanTask(AssignedTaskMixin, flow.View):
         kit.register_node(self)
 
     def on_created(self, activation) -> None:
-        from .services import task_set_due_date
-
-        task_set_due_date(task=activation.task, step=self.name)
+        services.task_set_due_date(task=activation.task, step=self.name)
         signals.task_created.send(sender=self.flow_class, task=activation.task, node=self)
 
     # Who may take this step ---------------------------------------------------------
@@ -109,10 +110,6 @@ class HumanTask(AssignedTaskMixin, flow.View):
     def candidates(self, task) -> list:
         """Everyone who may take this step (claim it from the queue, or receive it
         in a hand-over): holders of the owner permission at its organisation."""
-        from guardian.shortcuts import get_users_with_perms
-
-        from accounts.models import Organisation
-
         if not task.owner_permission or not task.owner_permission_obj_pk:
             return []
         organisation = Organisation.objects.get(pk=int(task.owner_permission_obj_pk))

@@ -6,7 +6,7 @@ from plans.selectors import document_list_visible
 
 from .flows import ReviewFlow
 from .scoped_viewset import FlowScope, ScopedFlowViewset
-from .selectors import task_list_visible
+from .selectors import task_list_visible, task_queue
 
 
 class ReviewScope(FlowScope):
@@ -17,6 +17,9 @@ class ReviewScope(FlowScope):
 
     def tasks(self, user):
         return task_list_visible(user=user)
+
+    def queue(self, user):
+        return task_queue(user=user)  # the one inbox's queue, not viewflow's permission scan
 
 
 def _site():

@@ -1,0 +1,15 @@
+"""What the review kit tells the apps above it (connected in their AppConfig.ready()).
+
+workflow imports none of its listeners: notices, for one, hears of new tasks
+and decisions here and decides itself whom to tell.
+"""
+from django.dispatch import Signal
+
+# A human task of any flow built on the kit was created (its due date is set).
+# sender: the flow class; task: the viewflow Task; node: its HumanTask node.
+task_created = Signal()
+
+# A human task was completed through workflow.services.task_decide, inside its
+# transaction (the subject's new status, the trail entry and process.decision
+# are saved). sender: the process class; process, task, decision, actor.
+task_decided = Signal()

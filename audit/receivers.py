@@ -21,6 +21,8 @@ USERNAME_MAX = 150
 
 def connect():
     from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+    from accounts.signals import people_changed
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from attendance.models import Attendance, Enrolment, LeaveRequest
@@ -38,6 +40,7 @@ def connect():
     post_save.connect(enrolment_saved, sender=Enrolment, dispatch_uid="audit.enrolment")
     post_save.connect(leave_request_saved, sender=LeaveRequest, dispatch_uid="audit.leave_request")
     post_save.connect(attendance_saved, sender=Attendance, dispatch_uid="audit.attendance")
+    people_changed.connect(people_event, dispatch_uid="audit.people")
     user_logged_in.connect(logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
 
@@ -241,6 +244,64 @@ def attendance_saved(sender, instance, created, raw=False, **kwargs):
             "status": instance.get_status_display(), "source": instance.get_source_display(),
         },
     )
+
+
+# --- people and accounts (accounts.signals.people_changed) --------------------------
+
+def _people_summaries():
+    from accounts.signals import PeopleAction as P
+
+    return {
+        P.ORGANISATION_CREATED: _("%(actor)s added the organisation “%(object)s”"),
+        P.ORGANISATION_CHANGED: _("%(actor)s changed the organisation “%(object)s”: %(fields)s"),
+        P.ACCOUNT_CREATED: _("%(actor)s created the account %(username)s of %(object)s (%(role)s, %(organisation)s)"),
+        P.ACCOUNT_CHANGED: _("%(actor)s changed the account %(username)s of %(object)s: %(fields)s"),
+        P.ACCOUNT_DEACTIVATED: _("%(actor)s deactivated the account %(username)s of %(object)s"),
+        P.ACCOUNT_ACTIVATED: _("%(actor)s reactivated the account %(username)s of %(object)s"),
+        P.PASSWORD_CHANGED: _("%(actor)s changed their password"),
+        P.PASSWORD_RESET: _("%(actor)s reset the password of %(object)s (%(username)s); "
+                            "it must be changed at the next login"),
+        P.PASSWORD_RESET_EMAIL: _("A password reset link was emailed for the account %(username)s of %(object)s"),
+        P.PASSWORD_RESET_DONE: _("%(object)s set a new password through the emailed link"),
+        P.TEACHER_CREATED: _("%(actor)s added the teacher %(object)s to the roster of %(organisation)s"),
+        P.TEACHER_CHANGED: _("%(actor)s changed the teacher %(object)s (%(organisation)s): %(fields)s"),
+        P.TEACHER_LEFT: _("%(actor)s: the teacher %(object)s (%(organisation)s) left the post on %(left_on)s "
+                          "%(reason)s"),
+        P.TEACHER_REINSTATED: _("%(actor)s: the teacher %(object)s (%(organisation)s) is back in post"),
+        P.TEACHER_TRANSFERRED: _("%(actor)s transferred the teacher %(object)s from %(from_school)s "
+                                 "to %(to_school)s"),
+    }
+
+
+def _field_labels(obj, names) -> str:
+    labels = []
+    for name in names or []:
+        try:
+            labels.append(str(obj._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    return "、".join(labels)
+
+
+@official_language
+def people_event(sender, action, obj, actor=None, details=None, **kwargs):
+    details = dict(details or {})
+    template = _people_summaries().get(action)
+    if template is None:
+        return
+    organisation = obj if hasattr(obj, "kind") else _related(obj, "organisation")
+    params = {
+        "actor": _name(actor), "object": getattr(obj, "display_name", None) or str(obj),
+        "username": getattr(obj, "username", ""),
+        "role": obj.get_role_display() if hasattr(obj, "get_role_display") else "",
+        "organisation": str(organisation) if organisation is not None else "—",
+        "fields": _field_labels(obj, details.get("fields")),
+        "left_on": details.get("left_on", ""),
+        "reason": f"（{details['reason']}）" if details.get("reason") else "",
+        "from_school": details.get("from_school", ""), "to_school": details.get("to_school", ""),
+    }
+    audit_record(action=Action.PEOPLE_PREFIX + action, actor=actor, obj=obj, district_id=district_id_of(obj),
+                 summary=template % params)
 
 
 # --- sign-in ---------------------------------------------------------------------

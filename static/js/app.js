@@ -8,3 +8,10 @@ document.addEventListener("change", function (event) {
     target.form.submit();
   }
 });
+
+// <button data-print> prints the page (first-password sheets).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

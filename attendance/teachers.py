@@ -34,7 +34,7 @@ def _check_school(actor, teacher_or_school):
 
 
 def _locked(teacher: Teacher) -> Teacher:
-    return Teacher.objects.select_for_update().select_related("organisation", "user").get(pk=teacher.pk)
+    return Teacher.objects.select_for_update(of=("self",)).select_related("organisation", "user").get(pk=teacher.pk)
 
 
 def teacher_add(*, actor: User, school: Organisation, **values) -> Teacher:

@@ -111,13 +111,12 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @login_required
 def organisation_list(request):
     bureau = _bureau(request)
-    organisations = Organisation.objects.filter(district_id=bureau.district_id).order_by("kind", "name")
-    kinds = dict(Organisation.Kind.choices)
-    groups = {}
+    organisations = Organisation.objects.filter(district_id=bureau.district_id).order_by("name", "pk")
+    groups = {kind: [] for kind in Organisation.Kind}  # in the order the kinds are declared
     for organisation in organisations:
-        groups.setdefault(organisation.kind, []).append(organisation)
+        groups[organisation.kind].append(organisation)
     return render(request, "accounts/organisation_list.html", {
-        "groups": [(kinds[kind], members) for kind, members in groups.items()],
+        "groups": [(kind.label, members) for kind, members in groups.items() if members],
         "school_kinds": services.SCHOOL_KINDS,
     })
 

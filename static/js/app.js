@@ -15,3 +15,11 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// <form data-confirm="question"> asks before submitting (resetting a password, deactivating an account).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+    event.preventDefault();
+  }
+});

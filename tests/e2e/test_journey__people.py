@@ -45,6 +45,9 @@ def test_bulk_logins_sheet_first_login_forced_change(page, browser, live_server)
     page.goto("/attendance/teachers/")
     expect(page.locator("[data-testid=teacher-login]", has_text=username)).to_have_count(1)
     page.screenshot(path="test-artifacts/people-roster.png", full_page=True)
+    page.click("text=郑国强")
+    expect(page.locator("[data-testid=transfer-card]")).to_be_visible()
+    page.screenshot(path="test-artifacts/people-teacher-edit.png", full_page=True)
 
     # The teacher's first login, on a phone: the password change page, whatever was asked for.
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN",

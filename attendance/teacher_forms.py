@@ -22,6 +22,7 @@ class TeacherForm(forms.ModelForm):
     class Meta:
         model = Teacher
         fields = ["name", "id_number", "stage", "subject", "title", "is_new_teacher"]
+        labels = {"name": _("Name")}  # a person's (姓名), not the model's shared "name" (名称)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

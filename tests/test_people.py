@@ -641,9 +641,13 @@ def test_bulk_logins_as_pdf(world, client_for):
 
     from pypdf import PdfReader
 
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    reader = PdfReader(BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
     teacher.refresh_from_db()
-    assert teacher.user.username in text
+    assert teacher.user.username in text and "丁老师" in text
+    fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert fonts and all("CJK" in font and "JP" not in font for font in fonts), fonts
 
 
 def test_bulk_logins_bad_input(world, client_for, settings):

@@ -265,6 +265,8 @@ def account_update(*, actor, account: User, **values) -> list[str]:
     role = values.get("role", account.role)
     if role != account.role and role not in account_roles(actor, account.organisation):
         raise PermissionDenied
+    if role != account.role and actor.pk == account.pk:  # nobody takes away their own management rights
+        raise ValidationError(_("You cannot change your own role: ask another officer."))
     with transaction.atomic():
         account = User.objects.select_for_update().get(pk=account.pk)
         changed = _changed(account, ACCOUNT_FIELDS, values)

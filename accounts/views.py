@@ -97,8 +97,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("people:password_reset_complete")
 
     def form_valid(self, form):
+        from axes.utils import reset as axes_reset
+
         response = super().form_valid(form)
         services.password_changed(user=form.user, action=PeopleAction.PASSWORD_RESET_DONE)
+        axes_reset(username=form.user.get_username())  # a new password lifts a lockout
         return response
 
 
@@ -235,9 +238,13 @@ def account_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in services.ACCOUNT_FIELDS}
         account.refresh_from_db()  # the form wrote its values onto the instance
-        if services.account_update(actor=manager, account=account, **values):
-            messages.success(request, _("The account of %(name)s was saved.") % {"name": account.display_name})
-        return redirect(_back(request, account))
+        try:
+            if services.account_update(actor=manager, account=account, **values):
+                messages.success(request, _("The account of %(name)s was saved.") % {"name": account.display_name})
+        except ValidationError as error:
+            form.add_error("role", error)
+        else:
+            return redirect(_back(request, account))
     return render(request, "accounts/account_form.html", {"form": form, "account": account})
 
 

@@ -381,6 +381,36 @@ def test_nobody_deactivates_or_resets_themselves(world, client_for):
         assert snapshot() == before
 
 
+def test_nobody_changes_their_own_role(world, client_for):
+    response = client_for(world.school_officer).post(url("people:account_edit", world.school_officer.pk), {
+        "role": "principal", "full_name": "张晓梅", "email": "", "title": "", "expertise": ""})
+    assert_form_error(response, "You cannot change your own role: ask another officer.")
+    world.school_officer.refresh_from_db()
+    assert world.school_officer.role == "school_officer"
+    # Their name, though, they may correct.
+    response = client_for(world.school_officer).post(url("people:account_edit", world.school_officer.pk), {
+        "role": "school_officer", "full_name": "张晓玫", "email": "", "title": "", "expertise": ""})
+    assert response.status_code == 302
+    world.school_officer.refresh_from_db()
+    assert world.school_officer.full_name == "张晓玫"
+
+
+def test_bureau_creates_a_new_schools_first_officer(world, client_for):
+    client = client_for(world.bureau_officer)
+    client.post(url("people:organisation_add"), {"name": "建安区第三小学", "kind": "school", "stage": "primary"})
+    school = Organisation.objects.get(name="建安区第三小学")
+    response = client.post(url("people:account_add"), {
+        "organisation": school.pk, "role": "school_officer", "username": "sanxiao_zhuangan", "full_name": "冯立"})
+    officer = User.objects.get(username="sanxiao_zhuangan")
+    new = password_login("sanxiao_zhuangan", first_password_of(response))
+    new.post(url("people:password_change"), {"old_password": first_password_of(response),
+                                             "new_password1": "sanxiao-2026!", "new_password2": "sanxiao-2026!"})
+    # The new school's officer keeps its roster from now on.
+    assert new.get(url("attendance:teacher_add")).status_code == 200
+    officer.refresh_from_db()
+    assert officer.organisation == school and not officer.must_change_password
+
+
 def test_bureau_resets_an_officers_password(world, client_for):
     response = client_for(world.bureau_officer).post(url("people:account_reset_password", world.school_officer.pk))
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]

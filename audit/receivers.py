@@ -21,8 +21,6 @@ USERNAME_MAX = 150
 
 def connect():
     from django.contrib.auth.signals import user_logged_in, user_login_failed
-
-    from accounts.signals import people_changed
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from attendance.models import Attendance, Enrolment, LeaveRequest
@@ -40,9 +38,15 @@ def connect():
     post_save.connect(enrolment_saved, sender=Enrolment, dispatch_uid="audit.enrolment")
     post_save.connect(leave_request_saved, sender=LeaveRequest, dispatch_uid="audit.leave_request")
     post_save.connect(attendance_saved, sender=Attendance, dispatch_uid="audit.attendance")
-    people_changed.connect(people_event, dispatch_uid="audit.people")
     user_logged_in.connect(logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
+    connect_people()
+
+
+def connect_people():
+    from accounts.signals import people_changed
+
+    people_changed.connect(people_event, dispatch_uid="audit.people")
 
 
 # --- helpers ---------------------------------------------------------------------

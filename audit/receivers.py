@@ -250,6 +250,27 @@ def attendance_saved(sender, instance, created, raw=False, **kwargs):
     )
 
 
+# --- sign-in ---------------------------------------------------------------------
+
+@official_language
+def logged_in(sender, request, user, **kwargs):
+    audit_record(action=Action.LOGIN, actor=user, obj=user, district_id=district_id_of(user), request=request,
+                 summary=_("%(user)s logged in") % {"user": _name(user)})
+
+
+@official_language
+def login_failed(sender, credentials, request=None, **kwargs):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    username = str(credentials.get(User.USERNAME_FIELD, ""))[:USERNAME_MAX]
+    target = User.objects.filter(**{User.USERNAME_FIELD: username}).select_related("organisation").first() \
+        if username else None
+    audit_record(action=Action.LOGIN_FAILED, actor=None, obj=target, district_id=district_id_of(target),
+                 request=request,
+                 summary=_("Failed login for the user name “%(username)s”") % {"username": username})
+
+
 # --- people and accounts (accounts.signals.people_changed) --------------------------
 
 def _people_summaries():
@@ -306,24 +327,3 @@ def people_event(sender, action, obj, actor=None, details=None, **kwargs):
     }
     audit_record(action=Action.PEOPLE_PREFIX + action, actor=actor, obj=obj, district_id=district_id_of(obj),
                  summary=template % params)
-
-
-# --- sign-in ---------------------------------------------------------------------
-
-@official_language
-def logged_in(sender, request, user, **kwargs):
-    audit_record(action=Action.LOGIN, actor=user, obj=user, district_id=district_id_of(user), request=request,
-                 summary=_("%(user)s logged in") % {"user": _name(user)})
-
-
-@official_language
-def login_failed(sender, credentials, request=None, **kwargs):
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    username = str(credentials.get(User.USERNAME_FIELD, ""))[:USERNAME_MAX]
-    target = User.objects.filter(**{User.USERNAME_FIELD: username}).select_related("organisation").first() \
-        if username else None
-    audit_record(action=Action.LOGIN_FAILED, actor=None, obj=target, district_id=district_id_of(target),
-                 request=request,
-                 summary=_("Failed login for the user name “%(username)s”") % {"username": username})

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_h14_must_change_password'),
-        ('attendance', '0003_h5_ranges'),
+        ('attendance', '0004_h11_make_up'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

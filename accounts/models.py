@@ -86,6 +86,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     title = models.CharField(_("professional title"), max_length=50, blank=True)
     expertise = models.CharField(_("expertise"), max_length=200, blank=True)
+    # Set when someone else chose the password (a printed first password, a reset by an officer);
+    # accounts.middleware sends the user to the password change page until they choose their own.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

@@ -55,6 +55,9 @@ class Teacher(models.Model):
     title = models.CharField(_("professional title"), max_length=50, blank=True)
     is_new_teacher = models.BooleanField(_("new teacher"), default=False)
     active = models.BooleanField(_("in post"), default=True)
+    # 离岗: off the school's active lists; attendance, credits and declarations stay with the row.
+    left_on = models.DateField(_("left the post on"), null=True, blank=True, validators=limits.date_range())
+    left_reason = models.CharField(_("reason for leaving"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("teacher")
@@ -63,6 +66,10 @@ class Teacher(models.Model):
         constraints = [
             # "At least 16 today" is the validator's; the database keeps the fixed outer bounds.
             check_between("birth_date", limits.MIN_BIRTH_DATE, limits.MAX_BIRTH_DATE, name="teacher_birth_date_range"),
+            check_between("left_on", limits.MIN_DATE, limits.MAX_DATE, nullable=True, name="teacher_left_on_range"),
+            # A teacher in post has no leaving date.
+            models.CheckConstraint(condition=models.Q(active=False) | models.Q(left_on__isnull=True),
+                                   name="teacher_in_post_has_not_left"),
         ]
 
     def __str__(self):

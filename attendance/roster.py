@@ -59,7 +59,7 @@ def roster_parse(*, organisation: Organisation, file) -> tuple[list[Teacher], li
         name = str(row["name"] or "").strip()
         if not name:
             reasons.append(_("the name is missing"))
-        id_number = str(row["id_number"] or "").strip().upper()
+        id_number = idcard.normalise(str(row["id_number"] or ""))
         if not idcard.is_valid(id_number):
             reasons.append(_("the ID number %(id)s is not valid (check digit or date)") % {"id": id_number or "—"})
         elif id_number in seen:

@@ -66,7 +66,8 @@ def _list_page(request, school, *, form=None, row_errors=None):
     )
     if query:
         teachers = teachers.filter(name__icontains=query)
-    page = Paginator(teachers.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(teachers.select_related("user").order_by("name", "pk"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
     may_import = request.user.is_school_officer
     if may_import and form is None:
         form = RosterUploadForm()
@@ -80,6 +81,7 @@ def _list_page(request, school, *, form=None, row_errors=None):
         "form": form if may_import else None,
         "row_errors": row_errors or [],
         "import_max_mb": IMPORT_MAX_MB,
+        "may_manage": may_import,  # add, edit, leave, transfer, logins (attendance.teacher_views)
     })
 
 

@@ -20,6 +20,8 @@ class Action:
     SPOT_CHECK_CANCEL = "spot_check.cancel"
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
+    # People and accounts: "people.<accounts.signals.PeopleAction>", e.g. people.teacher.transferred.
+    PEOPLE_PREFIX = "people."
 
 
 def action_choices():
@@ -38,7 +40,25 @@ def action_choices():
                                         (Action.SPOT_CHECK_DRAW, _("Spot check drawn")),
                                         (Action.SPOT_CHECK_CANCEL, _("Spot check cancelled"))]),
         (_("Sign-in"), [(Action.LOGIN, _("Logged in")), (Action.LOGIN_FAILED, _("Failed login"))]),
+        (_("People and accounts"), people_action_choices()),
     ]
+
+
+def people_action_choices():
+    from accounts.signals import PeopleAction as P
+
+    labels = {
+        P.ORGANISATION_CREATED: _("Organisation added"), P.ORGANISATION_CHANGED: _("Organisation changed"),
+        P.ACCOUNT_CREATED: _("Account created"), P.ACCOUNT_CHANGED: _("Account changed"),
+        P.ACCOUNT_DEACTIVATED: _("Account deactivated"), P.ACCOUNT_ACTIVATED: _("Account reactivated"),
+        P.PASSWORD_CHANGED: _("Password changed"), P.PASSWORD_RESET: _("Password reset by an officer"),
+        P.PASSWORD_RESET_EMAIL: _("Password reset link emailed"),
+        P.PASSWORD_RESET_DONE: _("Password set through the emailed link"),
+        P.TEACHER_CREATED: _("Teacher added"), P.TEACHER_CHANGED: _("Teacher changed"),
+        P.TEACHER_LEFT: _("Teacher left the post"), P.TEACHER_REINSTATED: _("Teacher back in post"),
+        P.TEACHER_TRANSFERRED: _("Teacher transferred"),
+    }
+    return [(Action.PEOPLE_PREFIX + code, label) for code, label in labels.items()]
 
 
 def action_labels() -> dict:

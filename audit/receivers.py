@@ -42,6 +42,13 @@ def connect():
     post_save.connect(spot_check_saved, sender=SpotCheck, dispatch_uid="audit.spot_check")
     user_logged_in.connect(logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
+    connect_people()
+
+
+def connect_people():
+    from accounts.signals import people_changed
+
+    people_changed.connect(people_event, dispatch_uid="audit.people")
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -309,3 +316,61 @@ def login_failed(sender, credentials, request=None, **kwargs):
     audit_record(action=Action.LOGIN_FAILED, actor=None, obj=target, district_id=district_id_of(target),
                  request=request,
                  summary=_("Failed login for the user name “%(username)s”") % {"username": username})
+
+
+# --- people and accounts (accounts.signals.people_changed) --------------------------
+
+def _people_summaries():
+    from accounts.signals import PeopleAction as P
+
+    return {
+        P.ORGANISATION_CREATED: _("%(actor)s added the organisation “%(object)s”"),
+        P.ORGANISATION_CHANGED: _("%(actor)s changed the organisation “%(object)s”: %(fields)s"),
+        P.ACCOUNT_CREATED: _("%(actor)s created the account %(username)s of %(object)s (%(role)s, %(organisation)s)"),
+        P.ACCOUNT_CHANGED: _("%(actor)s changed the account %(username)s of %(object)s: %(fields)s"),
+        P.ACCOUNT_DEACTIVATED: _("%(actor)s deactivated the account %(username)s of %(object)s"),
+        P.ACCOUNT_ACTIVATED: _("%(actor)s reactivated the account %(username)s of %(object)s"),
+        P.PASSWORD_CHANGED: _("%(actor)s changed their password"),
+        P.PASSWORD_RESET: _("%(actor)s reset the password of %(object)s (%(username)s); "
+                            "it must be changed at the next login"),
+        P.PASSWORD_RESET_EMAIL: _("A password reset link was emailed for the account %(username)s of %(object)s"),
+        P.PASSWORD_RESET_DONE: _("%(object)s set a new password through the emailed link"),
+        P.TEACHER_CREATED: _("%(actor)s added the teacher %(object)s to the roster of %(organisation)s"),
+        P.TEACHER_CHANGED: _("%(actor)s changed the teacher %(object)s (%(organisation)s): %(fields)s"),
+        P.TEACHER_LEFT: _("%(actor)s: the teacher %(object)s (%(organisation)s) left the post on %(left_on)s "
+                          "%(reason)s"),
+        P.TEACHER_REINSTATED: _("%(actor)s: the teacher %(object)s (%(organisation)s) is back in post"),
+        P.TEACHER_TRANSFERRED: _("%(actor)s transferred the teacher %(object)s from %(from_school)s "
+                                 "to %(to_school)s"),
+    }
+
+
+def _field_labels(obj, names) -> str:
+    labels = []
+    for name in names or []:
+        try:
+            labels.append(str(obj._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    return "、".join(labels)
+
+
+@official_language
+def people_event(sender, action, obj, actor=None, details=None, **kwargs):
+    details = dict(details or {})
+    template = _people_summaries().get(action)
+    if template is None:
+        return
+    organisation = obj if hasattr(obj, "kind") else _related(obj, "organisation")
+    params = {
+        "actor": _name(actor), "object": getattr(obj, "display_name", None) or str(obj),
+        "username": getattr(obj, "username", ""),
+        "role": obj.get_role_display() if hasattr(obj, "get_role_display") else "",
+        "organisation": str(organisation) if organisation is not None else "—",
+        "fields": _field_labels(obj, details.get("fields")),
+        "left_on": details.get("left_on", ""),
+        "reason": f"（{details['reason']}）" if details.get("reason") else "",
+        "from_school": details.get("from_school", ""), "to_school": details.get("to_school", ""),
+    }
+    audit_record(action=Action.PEOPLE_PREFIX + action, actor=actor, obj=obj, district_id=district_id_of(obj),
+                 summary=template % params)

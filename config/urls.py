@@ -25,6 +25,7 @@ urlpatterns = [
     path("credits/", include("credits.urls")),
     path("notices/", include("notices.urls")),
     path("audit/", include("audit.urls")),
+    path("people/", include("accounts.urls")),
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]

@@ -2,9 +2,10 @@
 
 teacher submits → school verifies → training school registers → bureau
 confirms (credits go to the ledger). Every review step can approve, return
-to the teacher for revision, or reject. Task views and the batch action call
-these inside viewflow's lock, then complete the task; the flow's gateways
-read process.decision.
+to the teacher for revision, or reject. Each step's service ends in the
+review kit's workflow.services.task_decide (trail entry, process.decision for
+the flow's gateways, completion of the task, all or nothing, in the lock);
+the task pages, the inbox's batch approval and scripts call them alike.
 """
 from decimal import Decimal
 
@@ -14,7 +15,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.core import ObjectPermissionChecker
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -22,7 +22,8 @@ from accounts.models import User
 from attendance.models import Teacher
 from core import limits
 from core.uploads import check_upload
-from workflow.services import task_perform
+from workflow.kit import trail_record
+from workflow.services import ERROR_COMMENT_REQUIRED, ERROR_DECISION, task_decide  # noqa: F401 (the kit's messages)
 
 from .models import (MAX_SUBJECT_CREDITS, Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess,
                      Level, Unit)
@@ -52,13 +53,7 @@ ERROR_HOURS_POSITIVE = _("Enter more than 0 hours.")
 ERROR_HOURS_TOO_MANY = _("At most %(per_day)s hours a day can be declared: these dates allow at most %(max)s hours.")
 ERROR_OVERLAP = _("Training already credited to you overlaps these dates.")
 ERROR_DUPLICATE = _("You have already declared this training (same provider, title and dates).")
-ERROR_COMMENT_REQUIRED = _("Please give a comment explaining the return or rejection.")
-ERROR_DECISION = _("Choose a decision.")
-ERROR_BATCH_EMPTY = _("Choose at least one declaration.")
-ERROR_BATCH_NOT_WAITING = _(
-    "Some of the chosen declarations are no longer waiting for your school's verification: none was approved.")
 
-OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
 Step = DeclarationDecision.Step
 Decision = DeclarationDecision.Decision
@@ -210,12 +205,6 @@ def _teacher_of(user) -> Teacher:
     return teacher
 
 
-def trail_record(*, declaration: Declaration, step: str, decision: str, actor: User,
-                 comment: str = "") -> DeclarationDecision:
-    return DeclarationDecision.objects.create(declaration=declaration, step=step, decision=decision,
-                                              actor=actor, comment=comment)
-
-
 def _set_status(declaration: Declaration, status: str) -> None:
     declaration.status = status
     declaration.save(update_fields=["status"])
@@ -234,7 +223,7 @@ def declaration_submit(teacher_user, data, certificate) -> Declaration:
     cleaned = declaration_validate(teacher=teacher, data=data, certificate=certificate)
     declaration = Declaration.objects.create(teacher=teacher, certificate=certificate,
                                              status=Declaration.Status.SCHOOL, **cleaned)
-    trail_record(declaration=declaration, step=Step.SUBMIT, decision=Decision.SUBMIT, actor=teacher_user)
+    trail_record(subject=declaration, step=Step.SUBMIT, decision=Decision.SUBMIT, actor=teacher_user)
     DeclarationFlow.start.run(declaration=declaration)
     return declaration
 
@@ -245,22 +234,25 @@ def declaration_decide(*, activation, user: User, decision: str, comment: str = 
     declaration = Declaration.objects.select_related("teacher__organisation__district").get(
         pk=process.declaration_id)
     step, approved_status = REVIEW_STEPS[activation.flow_task.name]
-    comment = (comment or "").strip()
-    if decision in (Decision.RETURN, Decision.REJECT) and not comment:
-        raise ValidationError({"comment": ERROR_COMMENT_REQUIRED})
-    if decision == Decision.APPROVE:
-        if step == Step.BUREAU_CONFIRM:
-            _credit(declaration)
-        _set_status(declaration, approved_status)
-    elif decision == Decision.RETURN:
-        _set_status(declaration, Declaration.Status.RETURNED)
-    elif decision == Decision.REJECT:
-        _set_status(declaration, Declaration.Status.REJECTED)
-    else:
-        raise ValidationError({"decision": ERROR_DECISION})
-    trail_record(declaration=declaration, step=step, decision=decision, actor=user, comment=comment)
-    process.decision = decision
-    process.save(update_fields=["decision"])
+
+    def effect(comment):
+        if decision == Decision.APPROVE:
+            if step == Step.BUREAU_CONFIRM:
+                _credit(declaration)
+            _set_status(declaration, approved_status)
+        elif decision == Decision.RETURN:
+            _set_status(declaration, Declaration.Status.RETURNED)
+        elif decision == Decision.REJECT:
+            _set_status(declaration, Declaration.Status.REJECTED)
+        else:
+            raise ValidationError({"decision": ERROR_DECISION})
+
+    task_decide(activation=activation, user=user, decision=decision, comment=comment, effect=effect)
+
+
+def declaration_approve(*, activation, user: User, comment: str = "", **options) -> None:
+    """Batch approval from the inbox (any of the three review steps)."""
+    declaration_decide(activation=activation, user=user, decision=Decision.APPROVE, comment=comment)
 
 
 def _credit(declaration: Declaration) -> list[CreditEntry]:
@@ -277,57 +269,36 @@ def _credit(declaration: Declaration) -> list[CreditEntry]:
     )
 
 
-def declaration_resubmit(*, activation, user: User, data, certificate=None, comment: str = "") -> Declaration:
+def declaration_resubmit(*, activation, user: User, data, certificate=None, comment: str = "") -> None:
     """The teacher edits a returned declaration (a new certificate is optional) and sends it to the school again."""
     declaration = Declaration.objects.select_related("teacher").get(pk=activation.process.declaration_id)
     if user is None or declaration.teacher.user_id != user.pk:
         raise PermissionDenied
-    Teacher.objects.select_for_update().filter(pk=declaration.teacher_id).exists()
-    cleaned = declaration_validate(teacher=declaration.teacher, data=data, certificate=certificate,
-                                   certificate_required=False, instance=declaration)
-    for name, value in cleaned.items():
-        setattr(declaration, name, value)
-    if certificate:
-        declaration.certificate = certificate
-    declaration.status = Declaration.Status.SCHOOL
-    declaration.save()
-    trail_record(declaration=declaration, step=Step.REVISE, decision=Decision.RESUBMIT, actor=user,
-                 comment=(comment or "").strip())
-    return declaration
+
+    def effect(comment):
+        Teacher.objects.select_for_update().filter(pk=declaration.teacher_id).exists()
+        cleaned = declaration_validate(teacher=declaration.teacher, data=data, certificate=certificate,
+                                       certificate_required=False, instance=declaration)
+        for name, value in cleaned.items():
+            setattr(declaration, name, value)
+        if certificate:
+            declaration.certificate = certificate
+        declaration.status = Declaration.Status.SCHOOL
+        declaration.save()
+
+    task_decide(activation=activation, user=user, decision=Decision.RESUBMIT, comment=comment, effect=effect)
 
 
-@transaction.atomic
-def declarations_batch_verify(user: User, ids, comment: str = "") -> list[Declaration]:
-    """A school officer approves several declarations waiting in their school's queue, all or none."""
-    from .flows import DeclarationFlow
+def declaration_page_context(declaration: Declaration) -> dict:
+    """A declaration, its trail and credits: its own page and its tasks' pages."""
+    from django.urls import reverse
 
-    try:
-        wanted = {int(pk) for pk in ids}
-    except (TypeError, ValueError):
-        raise PermissionDenied
-    if not wanted:
-        raise ValidationError(ERROR_BATCH_EMPTY)
-    if user.role != User.Role.SCHOOL_OFFICER or not user.organisation_id:
-        raise PermissionDenied
-    own = set(Declaration.objects.filter(pk__in=wanted, teacher__organisation_id=user.organisation_id)
-              .values_list("pk", flat=True))
-    if wanted - own:
-        raise PermissionDenied  # another school's declaration, or none at all
-    tasks = {
-        task.process.declarationprocess.declaration_id: task
-        for task in Task.objects.filter(
-            flow_task=DeclarationFlow.school_verify,
-            process__declarationprocess__declaration_id__in=wanted,
-        ).filter(Q(status=STATUS.NEW) | Q(status=STATUS.ASSIGNED, owner=user)).select_related(
-            "process__declarationprocess")
+    return {
+        "declaration": declaration,
+        "trail": DeclarationDecision.objects.filter(declaration=declaration).select_related("actor"),
+        "entries": declaration.entries.order_by("pk"),
+        "certificate_url": reverse("credits:declaration_certificate", args=[declaration.pk]),
     }
-    if set(tasks) != wanted:
-        raise ValidationError(ERROR_BATCH_NOT_WAITING)
-    for pk in sorted(wanted):
-        task_perform(task=tasks[pk], user=user, decide=declaration_decide, decision=Decision.APPROVE,
-                     comment=comment, record_claim=lambda task, user: None,  # decisions only in this trail
-                     held_elsewhere=ValidationError(ERROR_BATCH_NOT_WAITING))
-    return list(Declaration.objects.filter(pk__in=wanted).order_by("pk"))
 
 
 # --- who sees what ---------------------------------------------------------------------------
@@ -342,30 +313,6 @@ def school_may_verify(user, declaration: Declaration) -> bool:
 def _declaration_tasks() -> QuerySet[Task]:
     return Task.objects.filter(flow_task_type="HUMAN", process__declarationprocess__isnull=False).select_related(
         "process__declarationprocess__declaration__teacher__organisation", "owner")
-
-
-def declaration_task_queue(*, user) -> QuerySet[Task]:
-    """Unclaimed declaration tasks the user may claim: their school's verifications, and the
-    training-school / bureau steps keyed on the guardian grants viewflow checks on claim."""
-    from .flows import DeclarationFlow
-
-    if not user.is_authenticated or not user.organisation_id:
-        return Task.objects.none()
-    scope = Q(pk__in=[])
-    if user.role == User.Role.SCHOOL_OFFICER:
-        scope |= Q(flow_task=DeclarationFlow.school_verify,
-                   process__declarationprocess__declaration__teacher__organisation_id=user.organisation_id)
-    perms = ObjectPermissionChecker(user).get_perms(user.organisation)
-    if perms:
-        scope |= Q(owner_permission__in=[f"accounts.{codename}" for codename in perms],
-                   owner_permission_obj_pk=str(user.organisation_id))
-    return _declaration_tasks().filter(scope, status=STATUS.NEW)
-
-
-def declaration_task_inbox(*, user) -> QuerySet[Task]:
-    if not user.is_authenticated:
-        return Task.objects.none()
-    return _declaration_tasks().filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
 
 
 def declaration_tasks_visible(*, user) -> QuerySet[Task]:

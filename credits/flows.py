@@ -6,30 +6,20 @@ review step: approve, return to the teacher (who edits and resubmits, back to
 the school), or reject. Declaration.status follows every transition (the
 services in credits.declarations set it).
 """
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from workflow.nodes import AssignedTaskMixin
-from workflow.views import TaskIndexView
+from accounts.models import User
+from workflow.nodes import HumanTask, decision_switch
 
 from . import registration_views as views
-from .declarations import school_may_verify
-from .models import DeclarationDecision, DeclarationProcess
-
-Decision = DeclarationDecision.Decision
+from .declarations import declaration_approve, school_may_verify
+from .models import DeclarationProcess
 
 
-class DeclarationTask(AssignedTaskMixin, flow.View):
-    """A human step, claimed and released through our own pages. A task the flow
-    assigns (the teacher's revise) cannot be released, and only its assignee may claim it."""
-
-    index_view_class = TaskIndexView
-    assign_view_class = views.ClaimTaskView
-    unassign_view_class = views.ReleaseTaskView
-
-
-class SchoolVerifyTask(DeclarationTask):
+class SchoolVerifyTask(HumanTask):
     """学校审核: no organisation permission exists for it, so the rule is here: a school
     training officer of the teacher's own school may claim it (no owner_permission)."""
 
@@ -41,10 +31,18 @@ class SchoolVerifyTask(DeclarationTask):
     def can_execute(self, user, task):
         return super().can_execute(user, task) and school_may_verify(user, task.process.coerced.declaration)
 
+    def queue_filter(self, user):
+        if not user.is_school_officer:
+            return None
+        return Q(process__declarationprocess__declaration__teacher__organisation_id=user.organisation_id)
 
-class ReviseTask(DeclarationTask):
-    """Only the declaring teacher, even if the task ever lost its owner
-    (AssignedTaskMixin asks .Assign(_teacher_user) again)."""
+    def candidates_key(self, task):
+        return (self.flow_class, self.name, task.process.declarationprocess.declaration.teacher.organisation_id)
+
+    def candidates(self, task):
+        organisation_id = task.process.declarationprocess.declaration.teacher.organisation_id
+        return list(User.objects.filter(role=User.Role.SCHOOL_OFFICER, organisation_id=organisation_id,
+                                        is_active=True).order_by("full_name", "pk"))
 
 
 # What viewflow's lists show for a task or process: whose declaration, which training.
@@ -53,10 +51,6 @@ SUMMARY = "{{ process.declaration.teacher.name }} · {{ process.declaration.titl
 
 def _teacher_user(activation):
     return activation.process.declaration.teacher.user
-
-
-def _decided(decision):
-    return lambda activation: activation.process.decision == decision
 
 
 class DeclarationFlow(flow.Flow):
@@ -79,50 +73,40 @@ class DeclarationFlow(flow.Flow):
     school_verify = (
         SchoolVerifyTask(views.DeclarationReviewView.as_view())
         .Annotation(title=_("School verification"), summary_template=SUMMARY)
+        .Batch(declaration_approve)
         .Next(this.after_school_verify)
     )
 
-    after_school_verify = (
-        flow.Switch()
-        .Annotation(title=_("School verification outcome"))
-        .Case(this.training_school_register, _decided(Decision.APPROVE))
-        .Case(this.revise, _decided(Decision.RETURN))
-        .Default(this.rejected)
-    )
+    after_school_verify = decision_switch(
+        _("School verification outcome"), approve=this.training_school_register, revise=this.revise,
+        reject=this.rejected)
 
     training_school_register = (
-        DeclarationTask(views.DeclarationReviewView.as_view())
+        HumanTask(views.DeclarationReviewView.as_view())
         .Annotation(title=_("Registration by the training school"), summary_template=SUMMARY)
         .Permission("accounts.review_initial", obj=lambda process: process.coerced.training_school_org)
+        .Batch(declaration_approve)
         .Next(this.after_training_school_register)
     )
 
-    after_training_school_register = (
-        flow.Switch()
-        .Annotation(title=_("Registration outcome"))
-        .Case(this.bureau_confirm, _decided(Decision.APPROVE))
-        .Case(this.revise, _decided(Decision.RETURN))
-        .Default(this.rejected)
-    )
+    after_training_school_register = decision_switch(
+        _("Registration outcome"), approve=this.bureau_confirm, revise=this.revise, reject=this.rejected)
 
     bureau_confirm = (
-        DeclarationTask(views.DeclarationReviewView.as_view())
+        HumanTask(views.DeclarationReviewView.as_view())
         .Annotation(title=_("Bureau confirmation"), summary_template=SUMMARY)
         .Permission("accounts.file_document", obj=lambda process: process.coerced.bureau_org)
+        .Batch(declaration_approve)
         .Next(this.after_bureau_confirm)
     )
 
-    after_bureau_confirm = (
-        flow.Switch()
-        .Annotation(title=_("Confirmation outcome"))
-        .Case(this.confirmed, _decided(Decision.APPROVE))
-        .Case(this.revise, _decided(Decision.RETURN))
-        .Default(this.rejected)
-    )
+    after_bureau_confirm = decision_switch(
+        _("Confirmation outcome"), approve=this.confirmed, revise=this.revise, reject=this.rejected)
 
-    # Back to the declaring teacher: edit, then resubmit to the school.
+    # Back to the declaring teacher: edit, then resubmit to the school. Announced
+    # (task_created): the teacher hears of the return through it.
     revise = (
-        ReviseTask(views.DeclarationReviseView.as_view())
+        HumanTask(views.DeclarationReviseView.as_view())
         .Annotation(title=_("Revise and resubmit"), summary_template=SUMMARY)
         .Assign(_teacher_user)
         .Next(this.school_verify)

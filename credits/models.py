@@ -7,13 +7,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Process
 
 from accounts.models import Organisation
 from attendance.models import Teacher
 from core import limits
 from core.limits import Between, check_between
+from workflow.kit import Decision, ReviewProcessBase, TrailEntryBase
 
 CREDITS_RANGE = [Between(0, limits.MAX_RULE_CREDITS, limits.ERROR_CREDITS)]
 YEARS_RANGE = [Between(1, limits.MAX_RULE_YEARS)]
@@ -396,13 +398,18 @@ class CycleClosure(models.Model):
 
 # --- registering declared training (seed 002: teacher → school → training school → bureau) ---
 
-class DeclarationProcess(Process):
+class DeclarationProcess(ReviewProcessBase):
     """One declaration's way through registration; it survives returns and resubmissions."""
 
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="processes",
                                     verbose_name=_("declared training"))
-    # Outcome of the latest review step, read by the flow's gateways.
-    decision = models.CharField(_("decision"), max_length=20, blank=True)
+
+    subject_field = "declaration"
+    subject_template = "credits/declarations/_subject.html"
+    subject_related = ["declaration__teacher__organisation"]
+    records_claims = False  # a declaration's trail holds decisions (and hand-overs) only
+
+    INBOX_KIND = "declaration"
 
     class Meta:
         verbose_name = _("declaration registration process")
@@ -418,8 +425,49 @@ class DeclarationProcess(Process):
         return Organisation.objects.get(district_id=self.declaration.teacher.organisation.district_id,
                                         kind=Organisation.Kind.BUREAU)
 
+    # The review kit's subject protocol (workflow.kit).
+    @property
+    def subject_title(self) -> str:
+        return f"{self.declaration.title}（{self.declaration.teacher.name}）"
 
-class DeclarationDecision(models.Model):
+    @property
+    def subject_organisation(self):
+        return self.declaration.teacher.organisation
+
+    @property
+    def subject_url(self) -> str:
+        return reverse("credits:declaration_detail", args=[self.declaration_id])
+
+    @property
+    def subject_year(self) -> int:
+        return self.declaration.end_date.year
+
+    @property
+    def subject_kind_label(self) -> str:
+        return str(self._meta.get_field("declaration").verbose_name)
+
+    def subject_context(self) -> dict:
+        from .declarations import declaration_page_context
+
+        return declaration_page_context(self.declaration)
+
+    @classmethod
+    def inbox_kinds(cls):
+        return [(cls.INBOX_KIND, cls._meta.get_field("declaration").verbose_name)]
+
+    @classmethod
+    def subject_filter(cls, prefix, *, kind="", organisation_id=None, year=None):
+        if kind and kind != cls.INBOX_KIND:
+            return None
+        condition = Q(**{f"{prefix}__isnull": False})
+        if organisation_id:
+            condition &= Q(**{f"{prefix}__declaration__teacher__organisation_id": organisation_id})
+        if year:
+            condition &= Q(**{f"{prefix}__declaration__end_date__year": year})
+        return condition
+
+
+class DeclarationDecision(TrailEntryBase):
     """The trail of one declaration: who did what at which step, and why."""
 
     class Step(models.TextChoices):
@@ -429,22 +477,13 @@ class DeclarationDecision(models.Model):
         BUREAU_CONFIRM = "bureau_confirm", _("Bureau confirmation")
         REVISE = "revise", _("Revision")
 
-    class Decision(models.TextChoices):
-        SUBMIT = "submit", _("Submitted")
-        RESUBMIT = "resubmit", _("Resubmitted")
-        APPROVE = "approve", _("Approved")
-        RETURN = "return", _("Returned for revision")
-        REJECT = "reject", _("Rejected")
+    Decision = Decision  # the kit's: one set of decisions for every trail
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="decisions")
     step = models.CharField(_("step"), max_length=30, choices=Step.choices)
-    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("by"))
-    comment = models.TextField(_("comment"), blank=True)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    subject_field = "declaration"
+
+    class Meta(TrailEntryBase.Meta):
         verbose_name = _("declaration decision")
         verbose_name_plural = _("declaration decisions")
-        ordering = ["created_at", "pk"]

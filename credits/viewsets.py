@@ -4,8 +4,9 @@ teachers', the training school and bureau their district's; the queue holds
 only tasks the user may claim (the school step has no owner permission, so
 viewflow alone would offer it to everyone)."""
 from workflow.scoped_viewset import FlowScope, ScopedFlowViewset
+from workflow.selectors import task_queue
 
-from .declarations import declaration_processes_visible, declaration_task_queue, declaration_tasks_visible
+from .declarations import declaration_processes_visible, declaration_tasks_visible
 from .flows import DeclarationFlow
 
 
@@ -17,7 +18,7 @@ class DeclarationScope(FlowScope):
         return declaration_tasks_visible(user=user)
 
     def queue(self, user):
-        return declaration_task_queue(user=user)
+        return task_queue(user=user)  # the one inbox's queue: every flow's, by each node's rule
 
 
 def declaration_viewset():

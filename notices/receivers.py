@@ -1,8 +1,11 @@
-"""Notices about review events, received from workflow's signals (workflow.signals),
-connected in NoticesConfig.ready(): workflow sits below notices and never calls it."""
+"""What the review kit's signals (workflow.signals) mean for notices; connected
+in NoticesConfig.ready(). workflow knows nothing of notices."""
 from django.urls import reverse
 
 from plans.models import Document
+from workflow import signals
+from workflow.kit import task_process
+from workflow.models import ReviewProcess
 from workflow.services import task_recipients, task_url
 
 from .models import Notice
@@ -10,30 +13,29 @@ from .services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK
 
 
 def connect():
-    from workflow import signals
-
     signals.task_created.connect(task_created, dispatch_uid="notices.task_created")
-    for signal, name in ((signals.document_filed, "filed"), (signals.document_returned, "returned"),
-                         (signals.document_rejected, "rejected")):
-        signal.connect(document_decided, sender=Document, dispatch_uid=f"notices.document_{name}")
+    signals.task_decided.connect(task_decided, dispatch_uid="notices.task_decided")
 
 
-def task_created(sender, task, **kwargs) -> None:
-    """Tell the owner (or the queue) about a new review task.
-
-    A revise task is not announced: its author has just been told the
-    document was returned (document_decided).
-    """
-    if task.flow_task.name == "revise":
+def task_created(sender, task, node, **kwargs):
+    """Tell the owner of a new task (or, while it waits in a queue, everyone
+    who may claim it), in any flow on the kit, unless its node is not announced."""
+    if not node.announce:
         return
-    title = district_text(TITLE_TASK_CREATED, step=task.flow_task.task_title,
-                          title=task.process.coerced.document.title)
+    title = district_text(TITLE_TASK_CREATED, step=node.task_title, title=task_process(task).subject_title)
     notify(users=task_recipients(task), kind=Notice.Kind.TASK_CREATED, title=title, url=task_url(task),
            dedup_key=f"task-created:{task.pk}")
 
 
-def document_decided(sender, document, **kwargs) -> None:
-    """Tell the author (and the last submitter) a document was returned, filed or rejected."""
+def task_decided(sender, process, **kwargs):
+    """A document returned, filed or rejected: its author hears of it."""
+    if isinstance(process, ReviewProcess):
+        document_outcome_notify(document=process.document)
+
+
+def document_outcome_notify(*, document) -> None:
+    """Tell the author (and the last submitter) a document was returned, filed or
+    rejected; once per version (its dedup key), however many decisions follow."""
     kinds = {
         Document.Status.RETURNED: (Notice.Kind.RETURNED, TITLE_RETURNED),
         Document.Status.APPROVED: (Notice.Kind.APPROVED, TITLE_APPROVED),

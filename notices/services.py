@@ -93,19 +93,21 @@ def _send_emails(addresses: list[str], title: str, url: str) -> None:
 # Due-date reminders ------------------------------------------------------------
 
 def due_reminders_send(*, today: datetime.date | None = None) -> int:
-    """Remind the people on open human tasks due by the next working day or
-    overdue: once per task, due date and stage. Returns the notices sent."""
+    """Remind the people on open human tasks of every flow (documents,
+    declarations) due by the next working day or overdue: once per task, due
+    date and stage. Returns the notices sent."""
     from viewflow.workflow.models import Task
 
     from workflow.calendar import add_working_days
-    from workflow.selectors import OPEN_STATUSES
+    from workflow.kit import task_process
+    from workflow.selectors import OPEN_STATUSES, task_related
     from workflow.services import task_recipients, task_url
 
     today = today or timezone.localdate()
     horizon = add_working_days(today, 1)
     tasks = (
         Task.objects.filter(flow_task_type="HUMAN", status__in=OPEN_STATUSES, due__due_date__lte=horizon)
-        .select_related("due", "owner", "process__reviewprocess__document").order_by("due__due_date", "pk")
+        .select_related(*task_related()).order_by("due__due_date", "pk")
     )
     sent = 0
     for task in tasks:
@@ -115,7 +117,7 @@ def due_reminders_send(*, today: datetime.date | None = None) -> int:
         with translation.override(settings.LANGUAGE_CODE):
             title = district_text(
                 TITLE_OVERDUE if overdue else TITLE_DUE_SOON,
-                step=task.flow_task.task_title, title=task.process.reviewprocess.document.title,
+                step=task.flow_task.task_title, title=task_process(task).subject_title,
                 date=formats.date_format(due_date, "DATE_FORMAT"),
             )
         sent += len(notify(users=task_recipients(task), kind=kind, title=title, url=task_url(task),

@@ -398,3 +398,36 @@ def test_other_roles_are_refused(world, client_for, who):
 def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get(reverse("attendance:teachers"))
     assert response.status_code == 302 and reverse("login") in response.url
+
+
+# ID numbers as typed or pasted ------------------------------------------------
+
+def test_a_look_alike_id_number_is_the_same_teacher(world, client_for):
+    """Full-width digits, a zero-width space or a lower-case x are the same number (issue #10, 12)."""
+    number = id_number("19800101", "123")
+    existing = make_teacher(world.school, number=number)
+    fullwidth = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    row = ["钱多多", None, None, fullwidth[:9] + "\u200b" + fullwidth[9:], None, "maths", None, None]
+    response = client_for(world.school_officer).post(reverse("attendance:teachers_import"),
+                                                     {"file": xlsx_file([row])})
+    assert response.status_code == 200
+    assert list(error_rows(response)) == [2]
+    assert Teacher.objects.get() == existing
+
+
+@pytest.mark.parametrize("bad", ["41052319800101²23X", "٤١٠٥٢٣١٩٨٠٠١٠١١٢٣X"])
+def test_an_id_number_with_other_digits_is_a_row_error_not_a_500(world, client_for, bad):
+    row = ["钱多多", None, None, bad, None, "maths", None, None]
+    response = client_for(world.school_officer).post(reverse("attendance:teachers_import"),
+                                                     {"file": xlsx_file([row])})
+    assert response.status_code == 200
+    assert list(error_rows(response)) == [2]
+    assert not Teacher.objects.exists()
+
+
+def test_a_full_width_id_number_is_stored_in_ascii(world, client_for):
+    number = id_number("19800101", "124")
+    fullwidth = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+    row = ["钱多多", None, None, fullwidth, None, "maths", None, None]
+    client_for(world.school_officer).post(reverse("attendance:teachers_import"), {"file": xlsx_file([row])})
+    assert Teacher.objects.get().id_number == number

@@ -238,7 +238,24 @@ def test_confirmation_refused_when_overlapping_training_was_credited_meanwhile(w
     assert not CreditEntry.objects.filter(declaration=second).exists()
 
 
-# --- batch verification by the school -------------------------------------------------------
+# --- batch verification by the school, from the one task inbox ----------------------------------
+
+INBOX = reverse("workflow:inbox")
+
+
+def batch_approve(client, declarations, **data):
+    tasks = [_open_or_done_task(d, "school_verify").pk for d in declarations]
+    return client.post(INBOX, {"action": "batch_approve", "tasks": tasks, **data}, follow=True)
+
+
+def _open_or_done_task(declaration, node):
+    return Task.objects.filter(process__declarationprocess__declaration=declaration,
+                               flow_task=getattr(DeclarationFlow, node)).latest("pk")
+
+
+def _messages(response):
+    return [str(m) for m in response.context["messages"]]
+
 
 @pytest.fixture
 def colleague(world):
@@ -255,62 +272,70 @@ def test_school_officer_verifies_several_at_once(world, client_for, teacher, col
     foreign = declared(world, client_for, stranger)
     officer = client_for(world.school_officer)
 
-    page = officer.get(reverse("credits:declaration_queue"))
+    # The former queue page leads to the inbox's declarations waiting to be claimed.
+    page = officer.get(reverse("credits:declaration_queue"), follow=True)
+    assert page.redirect_chain[-1][0] == INBOX + "?tab=queue&kind=declaration"
     body = page.content.decode()
-    assert page.status_code == 200 and 'data-testid="batch-verify"' in body
-    assert all(f'value="{d.pk}"' in body for d in mine) and f'value="{foreign.pk}"' not in body
+    assert page.status_code == 200 and 'data-testid="batch-approve"' in body
+    assert all(f'name="tasks" value="{open_task(d, "school_verify").pk}"' in body for d in mine)
+    assert f'name="tasks" value="{open_task(foreign, "school_verify").pk}"' not in body
 
-    response = officer.post(reverse("credits:declaration_batch_verify"),
-                            {"declarations": [d.pk for d in mine], "comment": "经核实，情况属实。"})
-    assert response.status_code == 302
+    response = batch_approve(officer, mine, comment="经核实，情况属实。")
+    assert response.status_code == 200 and _messages(response)
     for declaration in mine:
         assert status_of(declaration) == Declaration.Status.TRAINING_SCHOOL
         open_task(declaration, "training_school_register")
         assert declaration.decisions.get(step="school_verify").comment == "经核实，情况属实。"
     assert status_of(foreign) == Declaration.Status.SCHOOL
     # Now in the training school's queue.
-    queue = client_for(world.training_officer).get(reverse("credits:declaration_queue")).content.decode()
-    assert all(d.title in queue for d in mine)
+    queue = client_for(world.training_officer).get(reverse("credits:declaration_queue"), follow=True)
+    assert all(d.title in queue.content.decode() for d in mine)
 
 
 def test_batch_with_another_schools_declaration_approves_none(world, client_for, teacher, stranger):
+    from workflow.inbox_actions import ERROR_NOT_IN_QUEUE, tasks_batch_approve
+
     own = declared(world, client_for, teacher)
     foreign = declared(world, client_for, stranger)
-    response = client_for(world.school_officer).post(
-        reverse("credits:declaration_batch_verify"), {"declarations": [own.pk, foreign.pk]})
-    assert response.status_code == 403
+    response = batch_approve(client_for(world.school_officer), [own, foreign])
+    assert _messages(response) == [str(ERROR_NOT_IN_QUEUE)]
     assert status_of(own) == Declaration.Status.SCHOOL and status_of(foreign) == Declaration.Status.SCHOOL
     assert DeclarationDecision.objects.exclude(decision="submit").count() == 0
     # The other school's officer cannot verify ours either.
-    assert client_for(world.other_school_officer).post(
-        reverse("credits:declaration_batch_verify"), {"declarations": [own.pk]}).status_code == 403
-    with pytest.raises(PermissionDenied):
-        services.declarations_batch_verify(world.other_school_officer, [own.pk])
+    response = batch_approve(client_for(world.other_school_officer), [own])
+    assert _messages(response) == [str(ERROR_NOT_IN_QUEUE)]
+    with pytest.raises(ValidationError):
+        tasks_batch_approve(user=world.other_school_officer, task_ids=[open_task(own, "school_verify").pk])
     assert status_of(own) == Declaration.Status.SCHOOL
+    assert Task.objects.get(pk=open_task(own, "school_verify").pk).owner is None
 
 
 def test_batch_with_one_no_longer_waiting_approves_none(world, client_for, teacher, colleague):
+    from workflow.inbox_actions import ERROR_NOT_IN_QUEUE, tasks_batch_approve
+
     first = declared(world, client_for, teacher)
     second = declared(world, client_for, colleague)
     decide(client_for(world.school_officer), first, "school_verify", "return", "请补充证书。")
+    ids = [_open_or_done_task(d, "school_verify").pk for d in (first, second)]
     with pytest.raises(ValidationError) as refused:
-        services.declarations_batch_verify(world.school_officer, [first.pk, second.pk])
-    assert refused.value.messages == [str(services.ERROR_BATCH_NOT_WAITING)]
-    response = client_for(world.school_officer).post(
-        reverse("credits:declaration_batch_verify"), {"declarations": [first.pk, second.pk]}, follow=True)
-    assert str(services.ERROR_BATCH_NOT_WAITING) in [str(m) for m in response.context["messages"]]
+        tasks_batch_approve(user=world.school_officer, task_ids=ids)
+    assert refused.value.messages == [str(ERROR_NOT_IN_QUEUE)]
+    response = batch_approve(client_for(world.school_officer), [first, second])
+    assert _messages(response) == [str(ERROR_NOT_IN_QUEUE)]
     assert status_of(first) == Declaration.Status.RETURNED and status_of(second) == Declaration.Status.SCHOOL
     with pytest.raises(ValidationError):
-        services.declarations_batch_verify(world.school_officer, [])
+        tasks_batch_approve(user=world.school_officer, task_ids=[])
 
 
 def test_only_school_officers_batch_verify(world, client_for, teacher):
+    from workflow.inbox_actions import ERROR_NOT_IN_QUEUE
+
     declaration = declared(world, client_for, teacher)
     for user in (world.principal, world.training_officer, world.bureau_officer, teacher.user):
-        response = client_for(user).post(reverse("credits:declaration_batch_verify"),
-                                         {"declarations": [declaration.pk]})
-        assert response.status_code == 403, user
+        response = batch_approve(client_for(user), [declaration])
+        assert _messages(response) == [str(ERROR_NOT_IN_QUEUE)], user
     assert status_of(declaration) == Declaration.Status.SCHOOL
+    assert list(declaration.decisions.values_list("decision", flat=True)) == ["submit"]
 
 
 # --- what a declaration must be ---------------------------------------------------------------
@@ -480,8 +505,11 @@ def test_outsiders_are_refused_on_every_url(world, client_for, in_review, outsid
             response = client.get(listing)
             assert response.status_code in (200, 403), listing
             assert declaration.title not in response.content.decode(), listing
-        queue = client.get(reverse("credits:declaration_queue"))
-        assert queue.status_code in (200, 403) and declaration.title not in queue.content.decode()
+        for tab in ("mine", "queue", "done"):
+            inbox = client.get(INBOX + f"?tab={tab}")
+            assert inbox.status_code == 200 and declaration.title not in inbox.content.decode(), tab
+        queue = client.get(reverse("credits:declaration_queue"), follow=True)
+        assert queue.status_code == 200 and declaration.title not in queue.content.decode()
     statuses = sorted(Declaration.objects.values_list("status", flat=True))
     assert statuses == ["returned", "school", "training_school"]
     assert DeclarationDecision.objects.exclude(decision="submit").count() == 2
@@ -500,7 +528,11 @@ def test_teacher_sees_own_declarations_and_certificate(world, client_for, teache
     # ...but no reviewer's task.
     task = in_review[declaration]
     assert client.post(task_url(task, "assign")).status_code in REFUSED
-    assert client.get(reverse("credits:declaration_queue")).status_code == 403
+    # Nothing to claim in the inbox's queue; the returned one is in their own tasks.
+    queue = client.get(reverse("credits:declaration_queue"), follow=True).content.decode()
+    assert not any(d.title in queue for d in in_review)
+    returned = next(d for d, t in in_review.items() if t.flow_task.name == "revise")
+    assert returned.title in client.get(INBOX + "?tab=mine").content.decode()
 
 
 def test_school_staff_and_district_see_declarations_in_their_scope(world, client_for, teacher, in_review):
@@ -518,7 +550,7 @@ def test_school_staff_and_district_see_declarations_in_their_scope(world, client
     # The school's officer: its verification in both queues, not the training school's step.
     officer = client_for(world.school_officer)
     for url in (reverse("declaration:queue"), reverse("credits:declaration_queue")):
-        body = officer.get(url).content.decode()
+        body = officer.get(url, follow=True).content.decode()
         assert at_school.title in body and at_training_school.title not in body, url
     assert officer.post(task_url(in_review[at_training_school], "assign")).status_code in REFUSED
     # Only the teacher revises.

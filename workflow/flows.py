@@ -13,10 +13,9 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.split import SplitActivation
 
-from . import views
-from .nodes import AssignedTaskMixin
-from .models import Decision, ReviewProcess, Step
-from .services import task_created_notify, task_set_due_date
+from . import services, views
+from .models import Decision, ReviewProcess
+from .nodes import HumanTask, decided, decision_switch
 
 
 class ExpertSplitActivation(SplitActivation):
@@ -35,15 +34,6 @@ class ExpertSplit(flow.Split):
     activation_class = ExpertSplitActivation
 
 
-class ReviewTask(AssignedTaskMixin, flow.View):
-    """A human review step, claimed and released through our own pages.
-    Tasks the flow assigns (expert review, revise) stay with their assignee."""
-
-    index_view_class = views.TaskIndexView
-    assign_view_class = views.ClaimTaskView
-    unassign_view_class = views.ReleaseTaskView
-
-
 def _assigned_expert(activation):
     return get_user_model().objects.get(pk=activation.task.data["expert_id"])
 
@@ -52,13 +42,9 @@ def _last_submitter(activation):
     return activation.process.document.versions.order_by("-number").first().submitted_by
 
 
-def _decided(decision):
-    return lambda activation: activation.process.decision == decision
-
-
 def _approved_for_experts(activation):
     """Approved, and this district sends this kind of document to experts."""
-    return _decided(Decision.APPROVE)(activation) and activation.process.needs_expert_review()
+    return decided(Decision.APPROVE)(activation) and activation.process.needs_expert_review()
 
 
 class ReviewFlow(flow.Flow):
@@ -78,30 +64,26 @@ class ReviewFlow(flow.Flow):
 
     # Training school (or bureau, for the training school's own documents).
     initial_review = (
-        ReviewTask(views.InitialReviewView.as_view())
+        HumanTask(views.InitialReviewView.as_view())
         .Annotation(title=_("Initial review"))
         .Permission("accounts.review_initial", obj=lambda process: process.coerced.initial_reviewer_org)
-        .onCreate(this.on_task_created)
+        .Batch(services.initial_review_approve)
         .Next(this.after_initial_review)
     )
 
-    after_initial_review = (
-        flow.Switch()
-        .Annotation(title=_("Initial review outcome"))
-        .Case(this.expert_split, _approved_for_experts)
-        .Case(this.filing, _decided(Decision.APPROVE))  # the district skips experts for this kind
-        .Case(this.revise, _decided(Decision.RETURN))
-        .Default(this.rejected)
+    # Approved: to the experts, or straight to filing where the district skips them for this kind.
+    after_initial_review = decision_switch(
+        _("Initial review outcome"), approve=this.filing, revise=this.revise, reject=this.rejected,
+        cases=[(this.expert_split, _approved_for_experts)],
     )
 
     expert_split = ExpertSplit().Annotation(title=_("Assign experts")).Next(this.expert_review)
 
     # Each assigned expert, in their own inbox.
     expert_review = (
-        ReviewTask(views.ExpertReviewView.as_view())
+        HumanTask(views.ExpertReviewView.as_view())
         .Annotation(title=_("Expert review"))
         .Assign(_assigned_expert)
-        .onCreate(this.on_task_created)
         .Next(this.expert_join)
     )
 
@@ -116,27 +98,22 @@ class ReviewFlow(flow.Flow):
 
     # Bureau officer files the document with a filing number.
     filing = (
-        ReviewTask(views.FilingView.as_view())
+        HumanTask(views.FilingView.as_view())
         .Annotation(title=_("Filing"))
         .Permission("accounts.file_document", obj=lambda process: process.coerced.filing_org)
-        .onCreate(this.on_task_created)
+        .Batch(services.filing_approve)
         .Next(this.after_filing)
     )
 
-    after_filing = (
-        flow.Switch()
-        .Annotation(title=_("Filing outcome"))
-        .Case(this.approved, _decided(Decision.APPROVE))
-        .Case(this.revise, _decided(Decision.RETURN))
-        .Default(this.rejected)
-    )
+    after_filing = decision_switch(_("Filing outcome"), approve=this.approved, revise=this.revise,
+                                   reject=this.rejected)
 
-    # Back to whoever submitted last: edit, then resubmit.
+    # Back to whoever submitted last: edit, then resubmit. Not announced as a new
+    # task: the author has just been told the document was returned.
     revise = (
-        ReviewTask(views.ReviseView.as_view())
+        HumanTask(views.ReviseView.as_view(), announce=False)
         .Annotation(title=_("Revise and resubmit"))
         .Assign(_last_submitter)
-        .onCreate(this.on_task_created)
         .Next(this.initial_review)
     )
 
@@ -146,11 +123,6 @@ class ReviewFlow(flow.Flow):
     def start_review(self, activation, document):
         activation.process.document = document
         return activation.process
-
-    def on_task_created(self, activation):
-        """onCreate of every review task: its due date, then its notices."""
-        task_set_due_date(task=activation.task, step=activation.flow_task.name)
-        task_created_notify(task=activation.task)
 
     def has_view_permission(self, user, obj=None):
         """Scope every viewflow page: the app for reviewers and authors, a
@@ -166,10 +138,3 @@ class ReviewFlow(flow.Flow):
     def has_manage_permission(self, user, obj=None):
         return user.is_authenticated and user.is_superuser
 
-
-STEP_OF_NODE = {
-    "initial_review": Step.INITIAL_REVIEW,
-    "expert_review": Step.EXPERT_REVIEW,
-    "filing": Step.FILING,
-    "revise": Step.REVISE,
-}

@@ -62,3 +62,8 @@ class SavedFilterForm(forms.Form):
 
 class CopyNoteForm(forms.Form):
     note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class BatchApproveForm(forms.Form):
+    """The inbox's batch approval: one opinion recorded with every approval."""
+    comment = forms.CharField(label=_("Opinion"), max_length=500, required=False)

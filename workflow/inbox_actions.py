@@ -23,47 +23,23 @@ ERROR_ALREADY_COPIED = _("%(name)s already has a copy.")
 ERROR_COPY_RECIPIENT = _("Copies go to staff of the same district who cannot already see the document.")
 
 
-def eligible_for(task) -> "list[User]":
-    """Who else could take this queue task: holders of its permission at its organisation."""
-    return eligible_users(task.owner_permission, task.owner_permission_obj_pk)
-
-
-def eligible_users(owner_permission: str | None, organisation_pk) -> "list[User]":
-    from guardian.shortcuts import get_users_with_perms
-
-    from accounts.models import Organisation
-
-    if not owner_permission:
-        return []
-    organisation = Organisation(pk=int(organisation_pk))
-    codename = owner_permission.split(".", 1)[1]
-    return list(get_users_with_perms(organisation, only_with_perms_in=[codename], with_group_users=True)
-                .filter(is_active=True).order_by("full_name"))
-
-
 @transaction.atomic
 def task_hand_over(*, task: Task, user, to) -> Task:
-    """Reassign (转办) a claimed task to a colleague who may take the same step."""
+    """Reassign (转办) a claimed task, of any flow, to a colleague who may take the same step."""
     flow_task = task.flow_task
     with flow_task.flow_class.lock(task.process_id):
         task = Task.objects.get(pk=task.pk)
         if task.owner_id != user.pk or task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
             raise PermissionDenied(ERROR_NOT_YOURS)
-        if to.pk == user.pk or to not in eligible_for(task):
+        if not flow_task.may_hand_over() or to.pk == user.pk or to not in flow_task.candidates(task):
             raise ValidationError(ERROR_NOT_ELIGIBLE % {"name": to.display_name})
         task.owner = to
         task.status = STATUS.ASSIGNED
         task.save(update_fields=["owner", "status"])
-        document = task.process.coerced.document
-        services.trail_record(document=document, step=_step(task), decision=Decision.REASSIGN, actor=user,
-                              comment=str(_("Handed over to %(name)s") % {"name": to.display_name}), task=task)
+        task.process.coerced.trail_record(
+            step=flow_task.name, decision=Decision.REASSIGN, actor=user, task=task,
+            comment=str(_("Handed over to %(name)s") % {"name": to.display_name}))
     return task
-
-
-def _step(task):
-    from .flows import STEP_OF_NODE
-
-    return STEP_OF_NODE.get(task.flow_task.name, Step.INITIAL_REVIEW)
 
 
 COPY_SENDER_ROLES = (User.Role.TRAINING_OFFICER, User.Role.BUREAU_OFFICER)
@@ -120,28 +96,26 @@ def _current_step(document):
     }.get(document.status, Step.FILING)
 
 
-def tasks_batch_approve(*, user, task_ids: list[int], experts=()) -> int:
-    """Approve several tasks of one step (初审 or 备案) together; all or none."""
+def tasks_batch_approve(*, user, task_ids: list[int], comment: str = "", experts=()) -> int:
+    """Approve several tasks of one step together, all or none: any flow's step
+    with .Batch() (初审, 备案, the declarations' three steps). Each is decided as
+    its own task page would (services.task_perform → the step's approval)."""
     tasks = list(Task.objects.filter(pk__in=task_ids, flow_task_type="HUMAN").select_related("process"))
     if not tasks or len(tasks) != len(set(task_ids)):
         raise ValidationError(ERROR_NOT_IN_QUEUE)
-    if len({t.flow_task.name for t in tasks}) != 1:
+    nodes = {task.flow_task for task in tasks}
+    if len(nodes) != 1:
         raise ValidationError(ERROR_MIXED_STEPS)
-    step = tasks[0].flow_task.name
-    if step not in ("initial_review", "filing"):
+    node = nodes.pop()
+    if getattr(node, "batch_approve", None) is None:
         raise ValidationError(ERROR_MIXED_STEPS)
     for task in tasks:
         allowed = (task.owner_id == user.pk and task.status in (STATUS.ASSIGNED, STATUS.STARTED)) or (
-            task.status == STATUS.NEW and task.flow_task.can_assign(user, task))
+            task.status == STATUS.NEW and node.can_assign(user, task))
         if not allowed:
             raise ValidationError(ERROR_NOT_IN_QUEUE)
     with transaction.atomic():
-        for task in tasks:
-            if step == "filing":
-                document = task.process.coerced.document
-                services.task_perform(task=task, user=user, decide=services.filing_decide, decision=Decision.APPROVE,
-                                      filing_number=services.filing_number_suggest(document=document))
-            else:
-                services.task_perform(task=task, user=user, decide=services.initial_review_decide,
-                                      decision=Decision.APPROVE, experts=list(experts))
+        for task in sorted(tasks, key=lambda t: t.pk):
+            services.task_perform(task=task, user=user, decide=node.batch_approve, comment=comment,
+                                  experts=list(experts), held_elsewhere=ValidationError(ERROR_NOT_IN_QUEUE))
     return len(tasks)

@@ -2,12 +2,16 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Process, Task
+from django.db.models import Q
+from django.urls import reverse
+from viewflow.workflow.models import Task
 
 from accounts.models import Organisation
 from core import limits
 from core.limits import check_between
 from plans.models import Document
+
+from .kit import Decision, ReviewProcessBase, TrailEntryBase, step_choices
 
 
 class Step(models.TextChoices):
@@ -18,37 +22,63 @@ class Step(models.TextChoices):
     REVISE = "revise", _("Revision")
 
 
-class Decision(models.TextChoices):
-    SUBMIT = "submit", _("Submitted")
-    RESUBMIT = "resubmit", _("Resubmitted")
-    CLAIM = "claim", _("Claimed")
-    RELEASE = "release", _("Released")
-    REASSIGN = "reassign", _("Handed over")
-    COPY = "copy", _("Copied for information")
-    APPROVE = "approve", _("Approved")
-    RETURN = "return", _("Returned for revision")
-    REJECT = "reject", _("Rejected")
-    AGREE = "agree", _("Agree")
-    AGREE_WITH_CHANGES = "agree_with_changes", _("Agree after changes")
-    DISAGREE = "disagree", _("Disagree")
-
-
 EXPERT_OPINIONS = (Decision.AGREE, Decision.AGREE_WITH_CHANGES, Decision.DISAGREE)
 
 
-class ReviewProcess(Process):
+class ReviewProcess(ReviewProcessBase):
     """One document's way through review; it survives returns and resubmissions."""
 
     document = models.ForeignKey(
         Document, on_delete=models.PROTECT, related_name="review_processes",
         verbose_name=_("document"),
     )
-    # Outcome of the latest review step, read by the flow's gateways.
-    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+
+    subject_field = "document"
+    subject_template = "workflow/_document_subject.html"
+    subject_related = ["document__organisation"]
 
     class Meta:
         verbose_name = _("review process")
         verbose_name_plural = _("review processes")
+
+    # The kit's subject protocol (workflow.kit).
+    @property
+    def subject_organisation(self) -> Organisation:
+        return self.document.organisation
+
+    @property
+    def subject_url(self) -> str:
+        return reverse("plans:detail", args=[self.document_id])
+
+    @property
+    def subject_year(self) -> int:
+        return self.document.year
+
+    @property
+    def subject_kind_label(self) -> str:
+        return self.document.get_kind_display()
+
+    def subject_context(self) -> dict:
+        from plans.views import document_page_context
+
+        return document_page_context(self.document)
+
+    @classmethod
+    def inbox_kinds(cls):
+        return list(Document.Kind.choices)
+
+    @classmethod
+    def subject_filter(cls, prefix, *, kind="", organisation_id=None, year=None):
+        if kind and kind not in Document.Kind.values:
+            return None
+        condition = Q(**{f"{prefix}__isnull": False})
+        if kind:
+            condition &= Q(**{f"{prefix}__document__kind": kind})
+        if organisation_id:
+            condition &= Q(**{f"{prefix}__document__organisation_id": organisation_id})
+        if year:
+            condition &= Q(**{f"{prefix}__document__year": year})
+        return condition
 
     @property
     def initial_reviewer_org(self) -> Organisation:
@@ -139,30 +169,31 @@ class ExpertAssignment(models.Model):
         ]
 
 
-class TrailEntry(models.Model):
+class TrailEntry(TrailEntryBase):
     """Every state change of a document: who, when, what, and their comment."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="trail")
     version = models.PositiveIntegerField(_("version"))
-    step = models.CharField(_("step"), max_length=20, choices=Step.choices)
-    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
-    comment = models.TextField(_("comment"), blank=True)
+    step = models.CharField(_("step"), max_length=30, choices=Step.choices)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
-    task = models.ForeignKey(Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    subject_field = "document"
+
+    class Meta(TrailEntryBase.Meta):
         verbose_name = _("trail entry")
         verbose_name_plural = _("trail entries")
-        ordering = ["created_at", "pk"]
         constraints = [check_between("score", 0, 100, nullable=True, name="trail_score_range")]
+
+    @classmethod
+    def subject_fields(cls, subject) -> dict:
+        return {"version": subject.version}
 
 
 class StepDeadline(models.Model):
     """How many days a step may take; overrides settings.REVIEW_STEP_DAYS."""
 
-    step = models.CharField(_("step"), max_length=20, choices=Step.choices, unique=True)
+    # Any flow's human step (workflow.kit.step_choices): documents' and declarations'.
+    step = models.CharField(_("step"), max_length=30, choices=step_choices, unique=True)
     days = models.PositiveSmallIntegerField(_("days"), validators=[
         MinValueValidator(1), MaxValueValidator(limits.MAX_DEADLINE_DAYS)])
 

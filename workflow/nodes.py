@@ -1,5 +1,16 @@
-"""Human-node rules shared by every flow of the project."""
+"""The review kit's nodes: one human-task node for every flow's human steps,
+and the decision gateway they share."""
 from types import SimpleNamespace
+
+from django.db.models import Q
+from guardian.shortcuts import get_users_with_perms
+from viewflow.workflow import flow
+from viewflow.workflow.nodes.view import ViewActivation
+
+from accounts.models import Organisation
+
+from . import kit, services, signals, views
+from .kit import Decision
 
 
 class AssignedTaskMixin:
@@ -34,3 +45,94 @@ class AssignedTaskMixin:
         if self.assigned_by_flow():
             return False
         return super().can_unassign(user, task)
+
+
+class HumanTaskActivation(ViewActivation):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        flow_task.on_created(activation)
+        return activation
+
+
+class HumanTask(AssignedTaskMixin, flow.View):
+    """A human step of any flow built on the kit.
+
+    On creation (its onCreate hook, after any .onCreate() of the flow's own):
+    a due date from StepDeadline or settings.REVIEW_STEP_DAYS, then the
+    workflow.signals.task_created signal (notices tells the owner, or everyone
+    who may claim it). Claimed, released and opened through the kit's pages;
+    handed over (转办) to another candidate; batch-approved from the inbox
+    when the flow gives it .Batch(approve).
+
+    announce=False: no task_created notice is wanted (the document's author has
+    just been told it was returned).
+    """
+
+    activation_class = HumanTaskActivation
+
+    def __init__(self, view, *, announce: bool = True, **kwargs):
+        super().__init__(view, **kwargs)
+        self.announce = announce
+        self.batch_approve = None
+
+    # viewflow's task pages, in the kit's layout.
+    index_view_class = views.TaskIndexView
+    assign_view_class = views.ClaimTaskView
+    unassign_view_class = views.ReleaseTaskView
+
+    def Batch(self, approve):
+        """Tasks of this step can be approved several at once from the inbox:
+        approve(activation=, user=, comment=, experts=) decides one of them."""
+        self.batch_approve = approve
+        return self
+
+    def _ready(self):
+        super()._ready()
+        kit.register_node(self)
+
+    def on_created(self, activation) -> None:
+        services.task_set_due_date(task=activation.task, step=self.name)
+        signals.task_created.send(sender=self.flow_class, task=activation.task, node=self)
+
+    # Who may take this step ---------------------------------------------------------
+
+    def queue_filter(self, user) -> Q | None:
+        """Unclaimed tasks of this step the user may claim, where the owner
+        permission (matched for every node by workflow.selectors.task_queue)
+        does not say it: None unless a node claims by a rule of its own."""
+        return None
+
+    def candidates_key(self, task):
+        """Tasks with the same key have the same candidates (one look-up per key on a page)."""
+        return (self.flow_class, self.name, task.owner_permission, task.owner_permission_obj_pk)
+
+    def candidates(self, task) -> list:
+        """Everyone who may take this step (claim it from the queue, or receive it
+        in a hand-over): holders of the owner permission at its organisation."""
+        if not task.owner_permission or not task.owner_permission_obj_pk:
+            return []
+        organisation = Organisation.objects.get(pk=int(task.owner_permission_obj_pk))
+        codename = task.owner_permission.split(".", 1)[-1]
+        return list(
+            get_users_with_perms(organisation, only_with_perms_in=[codename], with_group_users=True)
+            .filter(is_active=True, organisation=organisation).order_by("full_name", "pk")
+        )
+
+    def may_hand_over(self) -> bool:
+        """Queue steps may change hands; a task the flow assigns to one person may not."""
+        return not self.assigned_by_flow()
+
+
+def decided(decision):
+    """A gateway condition: the decision just taken was this one."""
+    return lambda activation: activation.process.decision == decision
+
+
+def decision_switch(title, *, approve, revise, reject, cases=()):
+    """The gateway after a review step: approved → approve, returned → revise,
+    anything else (rejected) → reject. cases: (node, condition) pairs tried first."""
+    switch = flow.Switch().Annotation(title=title)
+    for node, condition in cases:
+        switch = switch.Case(node, condition)
+    return switch.Case(approve, decided(Decision.APPROVE)).Case(revise, decided(Decision.RETURN)).Default(reject)

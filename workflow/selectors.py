@@ -1,4 +1,8 @@
-from django.db.models import QuerySet
+"""A user's tasks in every flow built on the review kit (documents, declarations, …):
+the one inbox's tabs, counts and filters, and the reminders' and lists' queries."""
+import functools
+
+from django.db.models import Q, QuerySet
 from guardian.core import ObjectPermissionChecker
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -6,35 +10,52 @@ from viewflow.workflow.status import STATUS
 from accounts.models import User
 from plans.selectors import document_list_visible
 
+from . import kit
+
 OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
-TASK_RELATED = [
-    "process__reviewprocess__document__organisation",
-    "owner",
-    "due",
-]
+
+def _prefix(model) -> str:
+    """The path from Task to a kit process model (multi-table inheritance: a reverse one-to-one)."""
+    return f"process__{model._meta.model_name}"
+
+
+@functools.cache
+def task_related() -> list[str]:
+    """select_related for task lists: each flow's process and its subject, so a
+    row's process (kit.task_process) and subject cost no query."""
+    related = ["owner", "due"]
+    for model in kit.process_models():
+        related += [f"{_prefix(model)}__{path}" for path in model.subject_related] or [_prefix(model)]
+    return related
 
 
 def _human_tasks() -> QuerySet[Task]:
-    # The document review flow's tasks; declarations have their own queue page.
-    return Task.objects.filter(flow_task_type="HUMAN", process__reviewprocess__isnull=False).select_related(
-        *TASK_RELATED)
+    """The human tasks of every flow on the kit."""
+    of_a_kit_flow = Q(pk__in=[])
+    for model in kit.process_models():
+        of_a_kit_flow |= Q(**{f"{_prefix(model)}__isnull": False})
+    return Task.objects.filter(of_a_kit_flow, flow_task_type="HUMAN").select_related(*task_related())
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
-    """Unclaimed tasks of the steps the user's role may take at their organisation.
-
-    Keyed on the same guardian grants viewflow checks on claim, but filtered
-    by organisation here rather than by every permission the user holds.
+    """Unclaimed tasks the user may claim, in every flow: the steps the user's
+    role may take at their organisation (keyed on the same guardian grants
+    viewflow checks on claim, filtered by organisation here rather than by every
+    permission the user holds), and steps whose nodes claim by a rule of their
+    own (a school's verification of its teachers' declarations).
     """
-    if not user.organisation_id:
+    if not user.is_authenticated or not user.organisation_id:
         return Task.objects.none()
+    claimable = Q(pk__in=[])
     owner_perms = _organisation_perms(user)
-    return _human_tasks().filter(
-        status=STATUS.NEW,
-        owner_permission__in=owner_perms,
-        owner_permission_obj_pk=str(user.organisation_id),
-    )
+    if owner_perms:
+        claimable |= Q(owner_permission__in=owner_perms, owner_permission_obj_pk=str(user.organisation_id))
+    for node in kit.human_nodes():
+        condition = node.queue_filter(user)
+        if condition is not None:
+            claimable |= Q(flow_task=node) & condition
+    return _human_tasks().filter(claimable, status=STATUS.NEW)
 
 
 def _organisation_perms(user: User) -> list[str]:
@@ -54,14 +75,20 @@ def task_done(*, user: User) -> QuerySet[Task]:
 
 
 def task_filter(tasks: QuerySet[Task], *, kind="", organisation_id=None, year=None) -> QuerySet[Task]:
-    prefix = "process__reviewprocess__document__"
-    if kind:
-        tasks = tasks.filter(**{prefix + "kind": kind})
-    if organisation_id:
-        tasks = tasks.filter(**{prefix + "organisation_id": organisation_id})
-    if year:
-        tasks = tasks.filter(**{prefix + "year": year})
-    return tasks
+    """The inbox filters, each flow answering for its subjects (kit.ReviewProcessBase.subject_filter)."""
+    if not (kind or organisation_id or year):
+        return tasks
+    matching = Q(pk__in=[])
+    for model in kit.process_models():
+        condition = model.subject_filter(_prefix(model), kind=kind, organisation_id=organisation_id, year=year)
+        if condition is not None:
+            matching |= condition
+    return tasks.filter(matching)
+
+
+def inbox_kinds() -> list[tuple[str, str]]:
+    """The inbox's kind filter: document kinds, declared training, …"""
+    return [kind for model in kit.process_models() for kind in model.inbox_kinds()]
 
 
 def task_list_visible(*, user: User) -> QuerySet[Task]:

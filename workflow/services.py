@@ -1,5 +1,10 @@
-"""Review decisions. Task views call these inside viewflow's lock, then
-complete the task; the flow's gateways read process.decision."""
+"""Review decisions, for every flow built on the kit (workflow.kit).
+
+Each human step ends in task_decide: the step's own effect (statuses, experts,
+filing number, credits…), one trail entry, process.decision for the flow's
+gateways, and completion of the task, all or nothing, under the flow's lock.
+Task pages, batch approval and scripts (task_perform) all come through it.
+"""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,23 +20,21 @@ from plans.services import document_assert_editable, document_check_complete, do
 
 from . import signals
 from .calendar import add_working_days
-from .models import Decision, ExpertAssignment, ReviewProcess, Step, StepDeadline, TaskDue, TrailEntry
+from .kit import trail_record  # noqa: F401 - the one trail writer, for every subject
+from .models import Decision, ExpertAssignment, ReviewProcess, StepDeadline, TaskDue
 
 ERROR_COMMENT_REQUIRED = _("Please give a comment explaining the return or rejection.")
+ERROR_DECISION = _("Choose a decision.")
 ERROR_EXPERTS_REQUIRED = _("Choose at least one expert for the expert review.")
 ERROR_EXPERT_NOT_IN_POOL = _("Experts must come from this district's expert pool.")
 ERROR_FILING_NUMBER_REQUIRED = _("Enter the filing number.")
 ERROR_FILING_NUMBER_TAKEN = _("This filing number is already used by another document.")
 ERROR_SCORE_RANGE = _("The score must be between 0 and 100.")
 
+REVIEW_DECISIONS = (Decision.APPROVE, Decision.RETURN, Decision.REJECT)
 
-def trail_record(*, document: Document, step: str, decision: str, actor: User,
-                 comment: str = "", score: int | None = None, task=None) -> TrailEntry:
-    return TrailEntry.objects.create(
-        document=document, version=document.version, step=step, decision=decision,
-        actor=actor, comment=comment, score=score, task=task,
-    )
 
+# --- due dates, links and people of a task -------------------------------------------------
 
 def step_days(step: str) -> int:
     configured = StepDeadline.objects.filter(step=step).values_list("days", flat=True).first()
@@ -56,34 +59,47 @@ def task_url(task) -> str:
 
 def task_recipients(task) -> list[User]:
     """Who should hear about a task: its owner, or, while it waits in a queue,
-    everyone who may claim it (the queue's permission at its organisation, as
-    selectors.task_queue lists them)."""
-    from guardian.shortcuts import get_users_with_perms
-
+    everyone who may claim it (its node's candidates)."""
     if task.owner_id:
         return [task.owner] if task.owner.is_active else []
-    if not task.owner_permission or not task.owner_permission_obj_pk:
-        return []
-    organisation = Organisation.objects.get(pk=int(task.owner_permission_obj_pk))
-    codename = task.owner_permission.split(".", 1)[-1]
-    return list(
-        get_users_with_perms(organisation, only_with_perms_in=[codename], with_group_users=True)
-        .filter(is_active=True, organisation=organisation).order_by("pk")
-    )
+    return task.flow_task.candidates(task)
 
 
-def task_created_notify(*, task) -> None:
-    """Announce a new review task: notices (receivers.task_created) tells its owner or queue."""
-    signals.task_created.send(sender=task.flow_task.flow_class, task=task)
+# --- the one way a human step ends ------------------------------------------------------------
+
+def task_decide(*, activation, user: User, decision: str, comment: str = "", score: int | None = None,
+                effect=None) -> None:
+    """Complete a human task with a decision, for any flow on the kit.
+
+    Under the flow's lock (re-entered when the task page already holds it) and
+    in a savepoint: a refused decision (ValidationError from the checks or the
+    effect) leaves nothing half-written. effect(comment) does what the step
+    means for its subject and may return the comment to record (with a note
+    added); then the trail entry, process.decision, the task's completion and
+    the task_decided signal.
+    """
+    process = activation.process
+    task = activation.task
+    comment = (comment or "").strip()
+    with activation.flow_class.lock(task.process_id), transaction.atomic():
+        if decision in (Decision.RETURN, Decision.REJECT) and not comment:
+            raise ValidationError({"comment": ERROR_COMMENT_REQUIRED})
+        if effect is not None:
+            comment = effect(comment) or comment
+        extra = {"score": score} if score is not None else {}  # only experts score
+        process.trail_record(step=activation.flow_task.name, decision=decision, actor=user,
+                             comment=comment, task=task, **extra)
+        process.decision = decision
+        process.save(update_fields=["decision"])
+        activation.execute()
+        signals.task_decided.send(sender=type(process), process=process, task=task, decision=decision,
+                                  actor=user)
 
 
-def document_outcome_notify(*, document: Document) -> None:
-    """Announce a return or a rejection (notices tells the author). A filing
-    is announced where it happens (signals.document_filed in filing_decide)."""
-    signal = {Document.Status.RETURNED: signals.document_returned,
-              Document.Status.REJECTED: signals.document_rejected}.get(document.status)
-    if signal is not None:
-        signal.send(sender=Document, document=document)
+def _review_outcome(decision: str):
+    """Check a decision at a review step (approve, return or reject)."""
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationError({"decision": ERROR_DECISION})
 
 
 def expert_pool(*, document: Document):
@@ -107,44 +123,45 @@ def _append_note(comment: str, note, **params) -> str:
     return f"{comment}\n{note}" if comment else note
 
 
-def _require_comment(decision: str, comment: str) -> None:
-    if decision in (Decision.RETURN, Decision.REJECT) and not comment.strip():
-        raise ValidationError({"comment": ERROR_COMMENT_REQUIRED})
-
+# --- the review flow's steps (workflow.flows.ReviewFlow) ---------------------------------------
 
 def initial_review_decide(*, activation, user: User, decision: str, comment: str = "",
                           experts=()) -> None:
     process: ReviewProcess = activation.process
     document = process.document
-    _require_comment(decision, comment)
-    if decision == Decision.APPROVE and not process.needs_expert_review():
-        _set_status(document, Document.Status.FILING)
-    elif decision == Decision.APPROVE:
-        experts = list(experts)
-        if not experts:
-            raise ValidationError({"experts": ERROR_EXPERTS_REQUIRED})
-        pool = set(expert_pool(document=document).values_list("pk", flat=True))
-        if any(e.pk not in pool for e in experts):
-            raise ValidationError({"experts": ERROR_EXPERT_NOT_IN_POOL})
-        for expert in experts:
-            ExpertAssignment.objects.create(process=process, version=document.version,
-                                            expert=expert, assigned_by=user)
-            # The one per-object grant: an expert sees the documents assigned to them.
-            assign_perm("plans.view_document", expert, document)
-        names = "、".join(e.display_name for e in experts)
-        comment = _append_note(comment, _("Experts assigned: %(names)s"), names=names)
-        _set_status(document, Document.Status.EXPERT_REVIEW)
-    elif decision == Decision.RETURN:
-        _set_status(document, Document.Status.RETURNED)
-    elif decision == Decision.REJECT:
-        _set_status(document, Document.Status.REJECTED)
-    else:
-        raise ValidationError({"decision": _("Choose a decision.")})
-    trail_record(document=document, step=Step.INITIAL_REVIEW, decision=decision, actor=user,
-                 comment=comment, task=activation.task)
-    process.decision = decision
-    process.save(update_fields=["decision"])
-    document_outcome_notify(document=document)
+
+    def effect(comment):
+        _review_outcome(decision)
+        if decision == Decision.APPROVE and not process.needs_expert_review():
+            _set_status(document, Document.Status.FILING)
+        elif decision == Decision.APPROVE:
+            chosen = list(experts)
+            if not chosen:
+                raise ValidationError({"experts": ERROR_EXPERTS_REQUIRED})
+            pool = set(expert_pool(document=document).values_list("pk", flat=True))
+            if any(e.pk not in pool for e in chosen):
+                raise ValidationError({"experts": ERROR_EXPERT_NOT_IN_POOL})
+            for expert in chosen:
+                ExpertAssignment.objects.create(process=process, version=document.version,
+                                                expert=expert, assigned_by=user)
+                # The one per-object grant: an expert sees the documents assigned to them.
+                assign_perm("plans.view_document", expert, document)
+            _set_status(document, Document.Status.EXPERT_REVIEW)
+            names = "、".join(e.display_name for e in chosen)
+            return _append_note(comment, _("Experts assigned: %(names)s"), names=names)
+        elif decision == Decision.RETURN:
+            _set_status(document, Document.Status.RETURNED)
+        else:
+            _set_status(document, Document.Status.REJECTED)
+        return comment
+
+    task_decide(activation=activation, user=user, decision=decision, comment=comment, effect=effect)
+
+
+def initial_review_approve(*, activation, user: User, comment: str = "", experts=(), **options) -> None:
+    """Batch approval of an initial review (inbox): to the experts chosen for the batch."""
+    initial_review_decide(activation=activation, user=user, decision=Decision.APPROVE, comment=comment,
+                          experts=experts)
 
 
 def expert_review_give(*, activation, user: User, opinion: str, score: int, comment: str) -> None:
@@ -154,15 +171,17 @@ def expert_review_give(*, activation, user: User, opinion: str, score: int, comm
         raise ValidationError({"opinion": _("Choose an opinion.")})
     if score is None or not 0 <= score <= 100:
         raise ValidationError({"score": ERROR_SCORE_RANGE})
-    trail_record(document=document, step=Step.EXPERT_REVIEW, decision=opinion, actor=user,
-                 comment=comment, score=score, task=activation.task)
-    if not expert_tasks_open(process=process, besides=activation.task):
-        # Last expert of the round (as the flow's Join sees it): any 不同意 returns the document.
-        if process.experts_all_agree():
-            _set_status(document, Document.Status.FILING)
-        else:
-            _set_status(document, Document.Status.RETURNED)
-            document_outcome_notify(document=document)
+
+    def effect(comment):
+        if not expert_tasks_open(process=process, besides=activation.task):
+            # Last expert of the round (as the flow's Join sees it): any 不同意,
+            # this one's included, returns the document.
+            if opinion != Decision.DISAGREE and process.experts_all_agree():
+                _set_status(document, Document.Status.FILING)
+            else:
+                _set_status(document, Document.Status.RETURNED)
+
+    task_decide(activation=activation, user=user, decision=opinion, comment=comment, score=score, effect=effect)
 
 
 def expert_tasks_open(*, process: ReviewProcess, besides=None) -> bool:
@@ -211,59 +230,62 @@ def document_file(*, document: Document, filing_number: str) -> None:
 
 def filing_decide(*, activation, user: User, decision: str, filing_number: str = "",
                   comment: str = "") -> None:
-    process: ReviewProcess = activation.process
-    document = process.document
-    _require_comment(decision, comment)
-    if decision == Decision.APPROVE:
-        # A look-alike (full-width digits, a zero-width space) is the same number.
-        filing_number = normalise_identifier(filing_number)
-        if not filing_number:
-            raise ValidationError({"filing_number": ERROR_FILING_NUMBER_REQUIRED})
-        if _filing_number_taken(filing_number, document):
-            raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN})
-        document_file(document=document, filing_number=filing_number)
-        signals.document_filed.send(sender=Document, document=document)  # schedule, notices
-        comment = _append_note(comment, _("Filing number: %(number)s"), number=filing_number)
-    elif decision == Decision.RETURN:
-        _set_status(document, Document.Status.RETURNED)
-    elif decision == Decision.REJECT:
-        _set_status(document, Document.Status.REJECTED)
-    else:
-        raise ValidationError({"decision": _("Choose a decision.")})
-    trail_record(document=document, step=Step.FILING, decision=decision, actor=user,
-                 comment=comment, task=activation.task)
-    process.decision = decision
-    process.save(update_fields=["decision"])
-    document_outcome_notify(document=document)
+    document = activation.process.document
+
+    def effect(comment):
+        _review_outcome(decision)
+        if decision == Decision.APPROVE:
+            # A look-alike (full-width digits, a zero-width space) is the same number.
+            number = normalise_identifier(filing_number)
+            if not number:
+                raise ValidationError({"filing_number": ERROR_FILING_NUMBER_REQUIRED})
+            if _filing_number_taken(number, document):
+                raise ValidationError({"filing_number": ERROR_FILING_NUMBER_TAKEN})
+            document_file(document=document, filing_number=number)
+            signals.document_filed.send(sender=Document, document=document)  # schedule
+            return _append_note(comment, _("Filing number: %(number)s"), number=number)
+        _set_status(document, Document.Status.RETURNED if decision == Decision.RETURN
+                    else Document.Status.REJECTED)
+        return comment
+
+    task_decide(activation=activation, user=user, decision=decision, comment=comment, effect=effect)
+
+
+def filing_approve(*, activation, user: User, comment: str = "", **options) -> None:
+    """Batch approval of a filing (inbox): each document gets the next filing number."""
+    filing_decide(activation=activation, user=user, decision=Decision.APPROVE, comment=comment,
+                  filing_number=filing_number_suggest(document=activation.process.document))
 
 
 def document_resubmit(*, activation, user: User, comment: str = "") -> None:
     document = activation.process.document
-    document_assert_editable(document=document, user=user)
-    document_check_complete(document=document)
-    document_freeze_version(document=document, user=user)
-    _set_status(document, Document.Status.INITIAL_REVIEW)
-    trail_record(document=document, step=Step.REVISE, decision=Decision.RESUBMIT, actor=user,
-                 comment=comment, task=activation.task)
 
+    def effect(comment):
+        document_assert_editable(document=document, user=user)
+        document_check_complete(document=document)
+        document_freeze_version(document=document, user=user)  # the trail entry carries the new version
+        _set_status(document, Document.Status.INITIAL_REVIEW)
+
+    task_decide(activation=activation, user=user, decision=Decision.RESUBMIT, comment=comment, effect=effect)
+
+
+# --- claiming, for every flow ------------------------------------------------------------------
 
 def task_record_claim(*, task, user: User, claimed: bool) -> None:
-    from .flows import STEP_OF_NODE
+    """A claim or a release in the subject's trail, where its flow records them."""
+    process = task.process.coerced
+    if process.records_claims:
+        process.trail_record(step=task.flow_task.name, decision=Decision.CLAIM if claimed else Decision.RELEASE,
+                             actor=user, task=task)
 
-    document = task.process.coerced.document
-    trail_record(document=document, step=STEP_OF_NODE.get(task.flow_task.name, Step.INITIAL_REVIEW),
-                 decision=Decision.CLAIM if claimed else Decision.RELEASE, actor=user, task=task)
 
-
-def task_claim(*, task, user: User, record_claim=None) -> None:
+def task_claim(*, task, user: User) -> None:
     """Take a queued task into the user's inbox: the claim page and scripts (any flow).
 
     Under the flow's lock (re-entered when the claim page already holds it);
     a task already taken, or one the user may not claim, is PermissionDenied.
-    record_claim(task, user) as in task_perform.
     """
     from django.core.exceptions import PermissionDenied
-    from django.db import transaction
     from viewflow.workflow.status import STATUS
 
     flow_task = task.flow_task
@@ -272,24 +294,18 @@ def task_claim(*, task, user: User, record_claim=None) -> None:
         if task.status != STATUS.NEW or not flow_task.can_assign(user, task):
             raise PermissionDenied
         flow_task.activation_class(task).assign(user)
-        if record_claim is None:
-            task_record_claim(task=task, user=user, claimed=True)
-        else:
-            record_claim(task, user)
+        task_record_claim(task=task, user=user, claimed=True)
 
 
-
-def task_perform(*, task, user: User, decide, record_claim=None, held_elsewhere=None, **decision) -> None:
+def task_perform(*, task, user: User, decide, held_elsewhere=None, **decision) -> None:
     """Claim (if needed) and complete a task outside a web request, as the
     task pages do: for the demo data, batch approval and scripts. Any flow.
 
-    decide is one of the flow's decision services (here the *_decide/_give/
-    resubmit ones). record_claim(task, user) records a claim (default: in the
-    document trail); held_elsewhere is raised, if given, for a task another
-    user holds (otherwise the refusal is PermissionDenied).
+    decide is one of the flows' decision services (they end in task_decide,
+    which completes the task). held_elsewhere is raised, if given, for a task
+    another user holds (otherwise the refusal is PermissionDenied).
     """
     from django.core.exceptions import PermissionDenied
-    from django.db import transaction
     from viewflow.workflow.status import STATUS
 
     flow_task = task.flow_task
@@ -298,16 +314,12 @@ def task_perform(*, task, user: User, decide, record_claim=None, held_elsewhere=
         activation = flow_task.activation_class(task)
         if task.status == STATUS.NEW:
             if not flow_task.can_assign(user, task):
-                raise PermissionDenied
+                raise held_elsewhere or PermissionDenied
             activation.assign(user)
-            if record_claim is None:
-                task_record_claim(task=task, user=user, claimed=True)
-            else:
-                record_claim(task, user)
+            task_record_claim(task=task, user=user, claimed=True)
         elif held_elsewhere is not None and (task.status != STATUS.ASSIGNED or task.owner_id != user.pk):
             raise held_elsewhere
         if not flow_task.can_execute(user, task):
             raise PermissionDenied
         activation.start(None)
         decide(activation=activation, user=user, **decision)
-        activation.execute()

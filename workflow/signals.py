@@ -1,18 +1,21 @@
-"""What the review flow tells the apps above it (schedule, notices, …).
+"""What the review kit tells the apps above it (connected in their AppConfig.ready()).
 
-workflow sits below them (.importlinter), so it never calls them: it sends
-these signals, and each higher app connects its receivers in its
-AppConfig.ready(). Receivers run inside the decision's transaction: one that
-raises refuses the decision (the task view's savepoint rolls back everything).
-Every signal is sent with sender=Document and the keyword arguments named.
+workflow imports none of its listeners: notices, for one, hears of new tasks
+and decisions here and decides itself whom to tell.
 """
 from django.dispatch import Signal
 
-# document: approved and filed (备案), its filing number set (schedule: schedule its projects).
-document_filed = Signal()
-# document: returned to its author for revision.
-document_returned = Signal()
-# document: rejected for good.
-document_rejected = Signal()
-# task: a review task was created and has its due date (sender: the flow class).
+# A human task of any flow built on the kit was created (its due date is set).
+# sender: the flow class; task: the viewflow Task; node: its HumanTask node.
 task_created = Signal()
+
+# A human task was completed through workflow.services.task_decide, inside its
+# transaction (the subject's new status, the trail entry and process.decision
+# are saved). sender: the process class; process, task, decision, actor.
+task_decided = Signal()
+
+# A document was filed (备案): approved, its filing number set, inside the filing
+# decision's transaction, before its trail entry (a receiver that raises refuses
+# the filing). sender: Document; document. schedule schedules its projects or
+# applies the change request.
+document_filed = Signal()

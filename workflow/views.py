@@ -4,11 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
@@ -18,49 +17,68 @@ from accounts.models import Organisation
 from core.params import parse_id, parse_ids, parse_year
 from plans.models import Document
 from plans.forms import add_validation_error
-from plans.views import document_page_context
 
-from . import selectors, services
-from .forms import CopyNoteForm, ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm, SavedFilterForm
+from . import kit, selectors, services
+from .forms import (BatchApproveForm, CopyNoteForm, ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm,
+                    SavedFilterForm)
 
 
 
 class TaskFormView(generic.FormView):
-    """A review step's page: the document, its trail, and the decision form.
+    """A human step's page, for every flow on the kit: the decision form, then the
+    subject (the process's subject partial: a document, a declaration) with its trail.
 
     viewflow's wrapper has already checked the user owns the task, taken the
-    process lock and opened the transaction (for POST).
+    process lock and opened the transaction (for POST). decide() calls the
+    flow's decision service, which ends in services.task_decide.
     """
 
     template_name = "workflow/task_form.html"
     success_message = ""
+    intro = ""  # a paragraph above the form
+    submit_label = gettext_lazy("Submit decision")
 
     @property
     def activation(self):
         return self.request.activation
 
     @property
+    def process(self):
+        return self.activation.process
+
+    @property
+    def subject(self):
+        return self.process.subject
+
+    @property
     def document(self) -> Document:
-        return self.activation.process.document
+        return self.process.document
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(document_page_context(self.document))
-        context["task"] = self.activation.task
-        context["step_title"] = self.activation.flow_task.task_title
+        context.update(self.process.subject_context())
+        context.update({
+            "task": self.activation.task, "step_title": self.activation.flow_task.task_title,
+            "process": self.process, "subject": self.subject, "subject_template": self.process.subject_template,
+            "intro": self.intro, "submit_label": self.submit_label, "edit_url": self.edit_url(),
+        })
         return context
+
+    def edit_url(self) -> str | None:
+        """A page to change the subject before deciding (the document editor), if any."""
+        return None
 
     def form_valid(self, form):
         try:
-            # A savepoint: a refused decision leaves nothing half-written.
-            with transaction.atomic():
-                self.decide(form)
-                self.activation.execute()
+            self.decide(form)
         except ValidationError as error:
             add_validation_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, self.success_message % {"title": self.document.title})
-        return redirect("workflow:inbox")
+        messages.success(self.request, self.success_message % {"title": self.subject.title})
+        return redirect(self.get_success_url())
+
+    def get_success_url(self):
+        return reverse("workflow:inbox")
 
     def decide(self, form):
         raise NotImplementedError
@@ -118,8 +136,13 @@ class FilingView(TaskFormView):
 
 class ReviseView(TaskFormView):
     form_class = ResubmitForm
-    template_name = "workflow/task_revise.html"
     success_message = gettext_lazy("“%(title)s” was resubmitted and goes to initial review again.")
+    intro = gettext_lazy("The document was returned for revision. Read the opinions in the review trail "
+                         "below, edit the document, then resubmit it.")
+    submit_label = gettext_lazy("Resubmit")
+
+    def edit_url(self):
+        return reverse("plans:edit", args=[self.document.pk])
 
     def decide(self, form):
         services.document_resubmit(
@@ -138,24 +161,18 @@ class TaskIndexView(flow_views.UserIndexTaskView):
 
 
 class ClaimTaskView(flow_views.AssignTaskView):
-    """viewflow's claim, recorded in the trail and shown in our own layout.
-
-    Other flows reuse it by naming what the task is about (subject) and how a
-    claim is recorded.
-    """
+    """viewflow's claim, for every flow on the kit: recorded in the trail where the
+    flow records claims, and shown in our own layout."""
 
     template_name = "workflow/task_claim.html"
     released_url = "workflow:inbox"  # where "back" and a release lead
 
-    def subject(self):
-        return self.request.activation.process.coerced.document
-
-    def record_claim(self, claimed: bool):
-        services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=claimed)
+    def subject_title(self):
+        return self.request.activation.process.subject_title
 
     def form_valid(self, form):
-        services.task_claim(task=self.request.activation.task, user=self.request.user,
-                            record_claim=lambda task, user: self.record_claim(True))
+        services.task_claim(task=self.request.activation.task, user=self.request.user)
+        # True for every flow: the one inbox lists each flow's tasks (workflow.selectors).
         messages.success(self.request, _("Task claimed: it is now in your inbox."))
         return redirect(self.get_success_url())
 
@@ -166,7 +183,7 @@ class ClaimTaskView(flow_views.AssignTaskView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["task"] = self.request.activation.task
-        context["subject"] = self.subject()
+        context["subject_title"] = self.subject_title()
         context["back_url"] = reverse(self.released_url)
         return context
 
@@ -176,18 +193,20 @@ class ReleaseTaskView(ClaimTaskView):
 
     def form_valid(self, form):
         self.request.activation.unassign()
-        self.record_claim(False)
+        services.task_record_claim(task=self.request.activation.task, user=self.request.user, claimed=False)
         messages.success(self.request, _("Task released back to the queue."))
         return redirect(self.released_url)
 
 
 @login_required
 def inbox(request):
+    """The one task inbox: every flow's tasks (documents, declarations) by tab."""
     if request.method == "POST":
         return _inbox_post(request)
     tab = request.GET.get("tab") if request.GET.get("tab") in selectors.INBOX_TABS else "mine"
+    kinds = selectors.inbox_kinds()
     kind = request.GET.get("kind", "")
-    kind = kind if kind in Document.Kind.values else ""
+    kind = kind if kind in {code for code, _label in kinds} else ""
     # Optional filters: a malformed value is ignored (core.params).
     organisation_id = parse_id(request.GET.get("organisation"), required=False)
     year = parse_year(request.GET.get("year"))
@@ -198,18 +217,21 @@ def inbox(request):
     tasks = tasks.order_by("-finished" if tab == "done" else "due__due_date", "-pk")
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    eligible = {}  # one look-up per (permission, organisation) on the page, not per row
-    rows = [_task_row(task, today, eligible) for task in page]
+    candidates = {}  # one look-up per group of tasks with the same candidates on the page, not per row
+    rows = [_task_row(task, today, candidates) for task in page]
     user = request.user
     schools = Organisation.objects.none()
-    if user.organisation_id and user.role in ("training_officer", "bureau_officer"):
+    if user.is_district_reviewer:
         schools = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
             kind__in=[Organisation.Kind.EXPERT_POOL]).order_by("kind", "name")
+    filters = {name: value for name, value in (("kind", kind), ("organisation", organisation_id), ("year", year))
+               if value}
     return render(request, "workflow/inbox.html", {
         "saved_filters": request.user.saved_filters.all(), "query": request.GET.urlencode(),
+        "filter_query": urlencode(filters),  # kept when switching tabs
         "batch_experts": _batch_experts(request.user),
         "tab": tab, "counts": counts, "rows": rows, "page": page,
-        "kinds": Document.Kind.choices, "kind": kind, "organisation_id": organisation_id,
+        "kinds": kinds, "kind": kind, "organisation_id": organisation_id,
         "year": year, "schools": schools, "years": range(today.year + 1, today.year - 5, -1),
     })
 
@@ -217,7 +239,7 @@ def inbox(request):
 def _batch_experts(user):
     from accounts.models import User
 
-    if not user.organisation_id or user.role not in ("training_officer", "bureau_officer"):
+    if not user.is_district_reviewer:
         return User.objects.none()
     return User.objects.filter(role=User.Role.EXPERT, is_active=True,
                                organisation__district_id=user.organisation.district_id).order_by("full_name")
@@ -235,8 +257,12 @@ def _inbox_post(request):
     # Ids typed into a form are parsed first: a malformed one is a 400 (core.params).
     try:
         if action == "batch_approve":
+            form = BatchApproveForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([message for errors in form.errors.values() for message in errors])
             count = inbox_actions.tasks_batch_approve(
                 user=request.user, task_ids=parse_ids(request.POST.getlist("tasks")),
+                comment=form.cleaned_data["comment"],
                 experts=_batch_experts(request.user).filter(pk__in=parse_ids(request.POST.getlist("experts"))))
             messages.success(request, _("%(count)s tasks approved.") % {"count": count})
         elif action == "hand_over":
@@ -300,31 +326,33 @@ def _safe_back(request) -> str:
     return inbox_url
 
 
-def _task_row(task, today: datetime.date, eligible: dict) -> dict:
-    document = task.process.reviewprocess.document
+def _task_row(task, today: datetime.date, candidates: dict) -> dict:
+    process = kit.task_process(task)
+    node = task.flow_task
     due = getattr(task, "due", None)
     due_date = due.due_date if due else None
-    url_name = "execute" if task.owner_id and not task.finished else "assign"
-    action_url = None if task.finished else task.flow_task.reverse(url_name, args=[task.process_id, task.pk])
-    from . import inbox_actions
-
+    open_ = not task.finished
+    url_name = "execute" if task.owner_id and open_ else "assign"
+    action_url = node.reverse(url_name, args=[task.process_id, task.pk]) if open_ else None
+    changes_hands = bool(task.owner_id and open_ and node.may_hand_over())
     hand_over_to = []
-    if task.owner_id and not task.finished and task.owner_permission:
-        key = (task.owner_permission, task.owner_permission_obj_pk)
-        if key not in eligible:
-            eligible[key] = inbox_actions.eligible_users(*key)
-        hand_over_to = [u for u in eligible[key] if u.pk != task.owner_id]
+    if changes_hands:
+        key = node.candidates_key(task)
+        if key not in candidates:
+            candidates[key] = node.candidates(task)
+        hand_over_to = [u for u in candidates[key] if u.pk != task.owner_id]
     return {
         "task": task,
-        "document": document,
+        "title": process.subject_title,
+        "subject_url": process.subject_url,
+        "kind": process.subject_kind_label,
+        "organisation": process.subject_organisation,
+        "year": process.subject_year,
         "hand_over_to": hand_over_to,
-        "step": task.flow_task.task_title,
+        "step": node.task_title,
+        "batch": open_ and node.batch_approve is not None,
         "due_date": due_date,
-        "overdue": bool(due_date and not task.finished and due_date < today),
+        "overdue": bool(due_date and open_ and due_date < today),
         "action_url": action_url,
-        "release_url": (
-            task.flow_task.reverse("unassign", args=[task.process_id, task.pk])
-            if task.owner_id and not task.finished and task.owner_permission else None
-        ),
-        "document_url": reverse("plans:detail", args=[document.pk]),
+        "release_url": node.reverse("unassign", args=[task.process_id, task.pk]) if changes_hands else None,
     }

@@ -4,7 +4,7 @@ from plans.scopes import document_list_visible
 
 from .flows import ReviewFlow
 from .scoped_viewset import FlowScope, ScopedFlowViewset
-from .selectors import task_list_visible
+from .selectors import task_list_visible, task_queue
 
 
 class ReviewScope(FlowScope):
@@ -15,6 +15,9 @@ class ReviewScope(FlowScope):
 
     def tasks(self, user):
         return task_list_visible(user=user)
+
+    def queue(self, user):
+        return task_queue(user=user)  # the one inbox's queue, not viewflow's permission scan
 
 
 def review_viewset():

@@ -45,6 +45,8 @@ MIDDLEWARE = [
     # Who acts and from which address, for the audit trail (audit/middleware.py).
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A first password printed or reset by an officer is changed before anything else.
+    "accounts.middleware.MustChangePasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every response: Content-Security-Policy (CONTENT_SECURITY_POLICY below).
     "config.middleware.ContentSecurityPolicyMiddleware",

@@ -8,3 +8,18 @@ document.addEventListener("change", function (event) {
     target.form.submit();
   }
 });
+
+// <button data-print> prints the page (first-password sheets).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
+
+// <form data-confirm="question"> asks before submitting (resetting a password, deactivating an account).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+    event.preventDefault();
+  }
+});

@@ -27,8 +27,7 @@ from workflow.services import ERROR_COMMENT_REQUIRED, ERROR_DECISION, task_decid
 
 from .models import (MAX_SUBJECT_CREDITS, Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess,
                      Level, Unit)
-# Who sees which declarations (credits/scopes.py); credits.flows and registration_views ask here.
-from .scopes import declaration_may_view, declarations_visible, may_use_declarations  # noqa: F401
+from .scopes import declarations_visible
 from .services import ledger_add, overlapping_entries
 
 CERTIFICATE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
@@ -306,8 +305,8 @@ def declaration_page_context(declaration: Declaration) -> dict:
 
 def school_may_verify(user, declaration: Declaration) -> bool:
     """The school step: a training officer of the teacher's own school."""
-    return (user is not None and user.is_authenticated and user.role == User.Role.SCHOOL_OFFICER
-            and user.organisation_id is not None and user.organisation_id == declaration.teacher.organisation_id)
+    return (user is not None and user.is_authenticated and user.is_school_officer
+            and user.organisation_id == declaration.teacher.organisation_id)
 
 
 def _declaration_tasks() -> QuerySet[Task]:

@@ -17,6 +17,7 @@ from workflow.nodes import HumanTask, decision_switch
 from . import registration_views as views
 from .declarations import declaration_approve, school_may_verify
 from .models import DeclarationProcess
+from .scopes import may_use_declarations
 
 
 class SchoolVerifyTask(HumanTask):
@@ -122,13 +123,11 @@ class DeclarationFlow(flow.Flow):
     def has_view_permission(self, user, obj=None):
         """Scope every viewflow page: the app for teachers, school and district staff;
         a process only for those who may see its declaration."""
-        from .declarations import declaration_may_view, may_use_declarations
-
         if not user.is_authenticated:
             return False
         if obj is None:
             return may_use_declarations(user)
-        return declaration_may_view(user, obj.coerced.declaration)
+        return user.has_perm("credits.view_declaration", obj.coerced.declaration)
 
     def has_manage_permission(self, user, obj=None):
         return user.is_authenticated and user.is_superuser

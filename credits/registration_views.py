@@ -28,6 +28,7 @@ from workflow import views as workflow_views
 from workflow.forms import REVIEW_DECISIONS
 
 from . import declarations as services
+from .scopes import declarations_visible
 from .models import Declaration, DeclarationProcess
 
 
@@ -81,7 +82,7 @@ class DecisionForm(forms.Form):
 
 @login_required
 def declaration_list(request):
-    declarations = services.declarations_visible(request.user).order_by("-created_at", "-pk")
+    declarations = declarations_visible(request.user).order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
     if status in Declaration.Status.values:
         declarations = declarations.filter(status=status)
@@ -115,7 +116,7 @@ def declaration_create(request):
 
 @login_required
 def declaration_detail(request, pk):
-    declaration = get_object_or_404(services.declarations_visible(request.user), pk=pk)
+    declaration = get_object_or_404(declarations_visible(request.user), pk=pk)
     task, action = services.declaration_open_task_for(request.user, declaration)
     context = services.declaration_page_context(declaration)
     context["task_url"] = task.flow_task.reverse(action, args=[task.process_id, task.pk]) if task else None
@@ -125,7 +126,7 @@ def declaration_detail(request, pk):
 
 @login_required
 def declaration_certificate(request, pk):
-    declaration = get_object_or_404(services.declarations_visible(request.user), pk=pk)
+    declaration = get_object_or_404(declarations_visible(request.user), pk=pk)
     try:
         handle = declaration.certificate.open("rb")
     except (FileNotFoundError, ValueError):

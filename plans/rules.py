@@ -23,10 +23,3 @@ def authorable_kinds(user) -> list[str]:
 def may_use_review_pages(user) -> bool:
     return user.is_district_reviewer or user.is_school_staff or user.is_expert
 
-
-def may_view(user, document: Document) -> bool:
-    """The organisation's rule alone, without one-by-one grants (workflow.inbox_actions
-    asks it): defined once, in plans.scopes."""
-    from .scopes import document_may_view
-
-    return document_may_view(user, document)

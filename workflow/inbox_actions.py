@@ -42,15 +42,11 @@ def task_hand_over(*, task: Task, user, to) -> Task:
     return task
 
 
-COPY_SENDER_ROLES = (User.Role.TRAINING_OFFICER, User.Role.BUREAU_OFFICER)
-
-
 def may_copy(user, document: Document) -> bool:
     """抄送 is the district's reviewers' (training school and bureau of the document's
     district): not the author's school, not experts or principals."""
     return bool(
-        user.is_authenticated and user.is_active and user.role in COPY_SENDER_ROLES
-        and user.organisation_id and user.organisation.district_id == document.organisation.district_id
+        user.is_authenticated and user.is_active and user.is_district_reviewer_of(document.organisation.district_id)
         and user.has_perm("plans.view_document", document)
     )
 
@@ -59,7 +55,7 @@ def copy_recipients(document: Document, sender) -> "list[User]":
     """District staff who cannot see the document yet (two queries); none for
     a user who may not copy."""
     from plans.models import DocumentUserObjectPermission
-    from plans.rules import may_view
+    from plans.scopes import document_may_view
 
     if not may_copy(sender, document):
         return []
@@ -68,7 +64,7 @@ def copy_recipients(document: Document, sender) -> "list[User]":
                                      is_active=True).exclude(role__in=["", User.Role.TEACHER]).exclude(
         pk=sender.pk).exclude(pk__in=granted).select_related("organisation").order_by("organisation__name",
                                                                                         "full_name")
-    return [user for user in candidates if not may_view(user, document)]
+    return [user for user in candidates if not document_may_view(user, document)]
 
 
 @transaction.atomic

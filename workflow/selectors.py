@@ -8,7 +8,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import User
-from plans.selectors import document_list_visible
+from plans.scopes import document_list_visible
 
 from . import kit
 

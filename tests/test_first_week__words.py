@@ -1,0 +1,60 @@
+"""Issue #13, small points: date inputs show their value, filing numbers, no raw codes, iCalendar."""
+import datetime
+import importlib
+import pkgutil
+import re
+
+import pytest
+from django import forms
+from django.urls import reverse
+
+from tests.attendance_helpers import make_project, make_session
+
+PROJECT_APPS = ["accounts", "plans", "workflow", "printing", "schedule", "attendance", "credits", "notices",
+                "audit", "demo", "core"]
+DAY = datetime.date(2026, 12, 10)
+
+
+def _project_forms():
+    for app in PROJECT_APPS:
+        package = importlib.import_module(app)
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name in ("migrations", "tests", "management"):
+                continue
+            importlib.import_module(f"{app}.{info.name}")
+    seen, todo = set(), [forms.BaseForm]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return [cls for cls in seen if cls.__module__.split(".")[0] in PROJECT_APPS]
+
+
+def _value(html):
+    match = re.search(r'value="([^"]*)"', html)
+    return match and match.group(1)
+
+
+def test_every_date_field_of_every_form_renders_an_iso_value():
+    """<input type="date"> accepts only YYYY-MM-DD; zh-hans would render 2026/12/10 (an empty field)."""
+    from credits.declarations import FIELDS
+
+    fields = [(f"{cls.__module__}.{cls.__name__}.{name}", field) for cls in _project_forms()
+              for name, field in getattr(cls, "base_fields", {}).items()]
+    fields += [(f"credits.declarations.FIELDS.{name}", field) for name, field in FIELDS.items()]
+    dates = [(label, field) for label, field in fields if isinstance(field, forms.DateField)]
+    assert len(dates) >= 6  # session, log entry, audit filter (2), teacher leave, declaration (2)
+    for label, field in dates:
+        html = field.widget.render("d", DAY)
+        assert 'type="date"' in html, label
+        assert _value(html) == "2026-12-10", label
+
+
+def test_session_edit_page_shows_the_date_and_times(world, client_for):
+    session = make_session(make_project(world), date=DAY, start=datetime.time(9, 5), end=datetime.time(11, 30))
+    html = client_for(world.training_officer).get(reverse("attendance:session_edit", args=[session.pk])).content.decode()
+    assert re.search(r'<input type="date" name="session-date" value="2026-12-10"', html)
+    assert re.search(r'<input type="time" name="session-start_time" value="09:05"', html)
+    assert re.search(r'<input type="time" name="session-end_time" value="11:30"', html)

@@ -7,6 +7,7 @@ import re
 import pytest
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.attendance_helpers import make_project, make_session
 
@@ -58,3 +59,19 @@ def test_session_edit_page_shows_the_date_and_times(world, client_for):
     assert re.search(r'<input type="date" name="session-date" value="2026-12-10"', html)
     assert re.search(r'<input type="time" name="session-start_time" value="09:05"', html)
     assert re.search(r'<input type="time" name="session-end_time" value="11:30"', html)
+
+
+def test_filing_number_carries_the_year_of_filing(world):
+    from plans.models import Document
+    from tests.factories import make_school_plan
+    from workflow.services import filing_number_suggest
+
+    this_year = timezone.localdate().year
+    plan = make_school_plan(world, year=this_year - 1)  # last year's plan, filed today
+    assert filing_number_suggest(document=plan) == f"建教师备〔{this_year}〕1号"
+    # Numbering runs per filing year, whatever the year of the plans already filed.
+    other = make_school_plan(world, school=world.other_school, author=world.other_school_officer, year=this_year)
+    Document.objects.filter(pk=other.pk).update(filing_number=f"建教师备〔{this_year}〕5号")
+    older = make_school_plan(world, year=this_year - 2)
+    Document.objects.filter(pk=older.pk).update(filing_number=f"建教师备〔{this_year - 1}〕9号")
+    assert filing_number_suggest(document=plan) == f"建教师备〔{this_year}〕6号"

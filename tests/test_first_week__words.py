@@ -75,3 +75,24 @@ def test_filing_number_carries_the_year_of_filing(world):
     older = make_school_plan(world, year=this_year - 2)
     Document.objects.filter(pk=older.pk).update(filing_number=f"建教师备〔{this_year - 1}〕9号")
     assert filing_number_suggest(document=plan) == f"建教师备〔{this_year}〕6号"
+
+
+def test_ics_carries_each_session_and_the_month_only_without_sessions(world, client_for):
+    from icalendar import Calendar
+
+    with_sessions = make_project(world, name="班主任培训", year=2026, month=12)
+    make_session(with_sessions, date=DAY, start=datetime.time(9, 0), end=datetime.time(11, 30))
+    make_session(with_sessions, date=DAY + datetime.timedelta(days=7), start=datetime.time(14, 0),
+                 end=datetime.time(17, 0))
+    make_project(world, name="新教师培训", year=2026, month=11)  # no sessions yet
+    response = client_for(world.training_officer).get(reverse("schedule:export", args=["ics"]), {"year": 2026})
+    events = list(Calendar.from_ical(response.content).walk("VEVENT"))
+    sessions = sorted((e.decoded("dtstart"), e.decoded("dtend")) for e in events if "班主任培训" in str(e["summary"]))
+    assert [(start.isoformat(), end.isoformat()) for start, end in sessions] == [
+        ("2026-12-10T09:00:00+08:00", "2026-12-10T11:30:00+08:00"),
+        ("2026-12-17T14:00:00+08:00", "2026-12-17T17:00:00+08:00"),
+    ]
+    month = [e for e in events if str(e["summary"]) == "新教师培训"]
+    assert len(month) == 1 and month[0].decoded("dtstart") == datetime.date(2026, 11, 1)
+    assert month[0].decoded("dtend") == datetime.date(2026, 12, 1)
+    assert len(events) == 3

@@ -96,3 +96,26 @@ def test_ics_carries_each_session_and_the_month_only_without_sessions(world, cli
     assert len(month) == 1 and month[0].decoded("dtstart") == datetime.date(2026, 11, 1)
     assert month[0].decoded("dtend") == datetime.date(2026, 12, 1)
     assert len(events) == 3
+
+
+def test_version_page_shows_choice_labels_not_codes(world, client_for):
+    from plans.models import SchoolTrainingForm, SchoolTrainingTopic, TrainingMode
+    from tests.factories import make_annual_plan, make_school_plan
+    from tests.flow_helpers import submit
+
+    school_plan = make_school_plan(world)
+    school_plan.school_plan.__class__.objects.filter(pk=school_plan.pk).update(
+        forms=["lecture", "case_study"], topics=["teaching_methods", "education_technology"])
+    submit(client_for(world.school_officer), school_plan)
+    html = client_for(world.school_officer).get(reverse("plans:version", args=[school_plan.pk, 1])).content.decode()
+    for code in ("case_study", "teaching_methods", "education_technology", "lecture"):
+        assert code not in html
+    for label in (SchoolTrainingForm.CASE_STUDY.label, SchoolTrainingTopic.TEACHING_METHODS.label,
+                  SchoolTrainingTopic.EDUCATION_TECHNOLOGY.label):
+        assert str(label) in html
+
+    annual = make_annual_plan(world)
+    submit(client_for(world.training_officer), annual)
+    html = client_for(world.training_officer).get(reverse("plans:version", args=[annual.pk, 1])).content.decode()
+    assert str(TrainingMode.CONCENTRATED.label) in html and ">concentrated<" not in html
+    assert ">False<" not in html and ">True<" not in html

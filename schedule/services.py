@@ -101,7 +101,7 @@ def change_request_submit(*, project: ScheduledProject, user: User, reason: str,
     document = Document.objects.create(
         kind=Document.Kind.CHANGE_REQUEST, organisation=project.organiser, year=project.year,
         # A 200-character project name must not overflow the title column.
-        title=str(_("Change request: %(name)s") % {"name": project.name})[:Document._meta.get_field("title").max_length],
+        title=str(_("Change request for %(name)s") % {"name": project.name})[:Document._meta.get_field("title").max_length],
         created_by=user,
     )
     request.document = document

@@ -119,3 +119,35 @@ def test_version_page_shows_choice_labels_not_codes(world, client_for):
     html = client_for(world.training_officer).get(reverse("plans:version", args=[annual.pk, 1])).content.decode()
     assert str(TrainingMode.CONCENTRATED.label) in html and ">concentrated<" not in html
     assert ">False<" not in html and ">True<" not in html
+
+
+def test_change_request_one_month_and_change_log_read_as_words(world, client_for):
+    from django.utils.translation import gettext
+
+    from plans.models import Document
+    from schedule.models import ScheduleChange, ScheduledProject
+    from schedule.services import change_request_submit
+    from tests.flow_helpers import open_task, task_url
+
+    project = make_project(world, name="班主任培训", year=2026, month=11)
+    one_month = gettext("Month %(month)s") % {"month": 11}
+    both = gettext("Month %(start)s to month %(end)s") % {"start": 11, "end": 11}
+    trainer = client_for(world.training_officer)
+    page = trainer.get(reverse("schedule:project", args=[project.pk])).content.decode()
+    assert one_month in page and both not in page
+
+    request = change_request_submit(project=project, user=world.training_officer, reason="与考试冲突。",
+                                    new_location="区电教中心")
+    request = Document.objects.get(kind="change_request")
+    assert request.title == gettext("Change request for %(name)s") % {"name": "班主任培训"}
+    detail = trainer.get(reverse("plans:detail", args=[request.pk])).content.decode()
+    assert one_month in detail and both not in detail
+    bureau = client_for(world.bureau_officer)
+    claim = bureau.get(task_url(open_task(request, "initial_review"), "assign")).content.decode()
+    assert request.title in claim and "《《" not in claim and "》》" not in claim
+
+    ScheduleChange.objects.create(project=project, change_request=request, field="start_month",
+                                  old_value="11", new_value="12")
+    page = trainer.get(reverse("schedule:project", args=[project.pk])).content.decode()
+    assert ">start_month<" not in page
+    assert f">{ScheduledProject._meta.get_field('start_month').verbose_name}<" in page

@@ -151,3 +151,20 @@ def test_change_request_one_month_and_change_log_read_as_words(world, client_for
     page = trainer.get(reverse("schedule:project", args=[project.pk])).content.decode()
     assert ">start_month<" not in page
     assert f">{ScheduledProject._meta.get_field('start_month').verbose_name}<" in page
+
+
+def test_expert_task_pages_hide_the_raw_task_data(world, client_for):
+    from tests.factories import make_school_plan
+    from tests.flow_helpers import claim_and_decide, open_task, submit, task_url
+
+    document = make_school_plan(world)
+    submit(client_for(world.school_officer), document)
+    claim_and_decide(client_for(world.training_officer), document, "initial_review",
+                     {"decision": "approve", "experts": [world.expert1.pk]})
+    task = open_task(document, "expert_review", owner=world.expert1)
+    assert task.data == {"expert_id": world.expert1.pk}
+    expert = client_for(world.expert1)
+    for action in ("detail", "execute"):
+        response = expert.get(task_url(task, action))
+        assert response.status_code == 200, action
+        assert "expert_id" not in response.content.decode(), action

@@ -168,3 +168,24 @@ def test_expert_task_pages_hide_the_raw_task_data(world, client_for):
         response = expert.get(task_url(task, action))
         assert response.status_code == 200, action
         assert "expert_id" not in response.content.decode(), action
+
+
+def test_audit_export_names_objects_not_model_ids(world, client_for):
+    import csv
+    import io
+
+    from django.utils.translation import gettext
+
+    from attendance.models import Session
+    from audit.models import AuditEvent
+
+    session = make_session(make_project(world))
+    for obj_type, obj_id in (("attendance.session", str(session.pk)), ("attendance.session", "999999")):
+        AuditEvent.objects.create(action="attendance.session", actor=world.training_officer, summary="x",
+                                  district=world.district, object_type=obj_type, object_id=obj_id)
+    response = client_for(world.bureau_officer).get(reverse("audit:export", args=["csv"]))
+    cells = {row[4] for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
+    name = Session._meta.verbose_name
+    assert gettext("%(type)s: %(object)s") % {"type": name, "object": session} in cells
+    assert gettext("%(type)s no. %(id)s (deleted)") % {"type": name, "id": "999999"} in cells
+    assert not any("attendance.session" in cell for cell in cells)

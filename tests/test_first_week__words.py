@@ -189,3 +189,13 @@ def test_audit_export_names_objects_not_model_ids(world, client_for):
     assert gettext("%(type)s: %(object)s") % {"type": name, "object": session} in cells
     assert gettext("%(type)s no. %(id)s (deleted)") % {"type": name, "id": "999999"} in cells
     assert not any("attendance.session" in cell for cell in cells)
+
+
+def test_language_menu_names_each_language_in_its_own_name(world, client_for):
+    client = client_for(world.school_officer)
+    for language in ("zh-hans", "en"):
+        client.post(reverse("set_language"), {"language": language, "next": "/"})
+        html = client.get(reverse("plans:list")).content.decode()
+        menu = html[html.index('name="language"'):]
+        menu = menu[:menu.index("</select>")]
+        assert ">简体中文</option>" in menu and ">English</option>" in menu, language

@@ -102,7 +102,8 @@ def _result_words() -> dict[str, str]:
                 words[str(label).strip().casefold()] = value
     for value in Result.values:
         words[value] = value
-    words["优秀"] = Result.EXCELLENT
+    # The words of the seeds, whatever the catalog says.
+    words.update({"合格": Result.PASS, "不合格": Result.FAIL, "优秀学员": Result.EXCELLENT, "优秀": Result.EXCELLENT})
     return words
 
 

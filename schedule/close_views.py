@@ -85,10 +85,9 @@ def close_page(request, pk):
     if request.method == "POST":
         if not organiser:
             raise PermissionDenied
-        if closed:
+        if closed:  # the page again, saying so: a refusal, never a second close
             messages.error(request, ERROR_ALREADY_CLOSED)
-            return redirect("schedule:close", pk=project.pk)
-        if "import" in request.POST:
+        elif "import" in request.POST:
             chosen, import_errors = _import(request, project, import_form)
         elif "close" in request.POST:
             chosen = _posted_results(request.POST)

@@ -137,8 +137,8 @@ class AssessmentResult(models.Model):
                                      verbose_name=_("enrolment"))
     result = models.CharField(_("assessment result"), max_length=10, choices=Result.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("recorded by"))
-    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+                                    verbose_name=_("result recorded by"))
+    recorded_at = models.DateTimeField(_("result recorded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("assessment result")

@@ -415,3 +415,37 @@ def test_bad_input_is_refused_with_a_chinese_message_and_nothing_saved(world, cl
                                                        "date": date_format(shared.valid_from, "DATE_FORMAT")})
     if message:
         assert message in errors, errors
+
+
+# --- racing saves ---------------------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_saves_of_the_same_day_make_one_version():
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+
+    from credits.rule_forms import RuleEditor
+    from tests.race_helpers import race_calls
+
+    call_command("loaddata", "credit_rules", verbosity=0)
+    world = make_district()
+    world.district.credit_rule_family = "gansu"
+    world.district.save()
+    client = Client()
+    client.force_login(world.bureau_officer)
+    data = form_data(shown(client), valid_from=day(1, 1, YEAR + 1))
+
+    def save():
+        editor = RuleEditor(data)
+        assert editor.is_valid()
+        rule_set, conversions, bonuses, categories = editor.objects()
+        return rule_versions.version_save(user=world.bureau_officer, rule_set=rule_set, conversions=conversions,
+                                          bonuses=bonuses, categories=categories)
+
+    results = race_calls([save] * 3)
+
+    saved = [r for r in results if isinstance(r, RuleSet)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(saved) == 1 and len(refused) == 2, results
+    assert RuleSet.objects.filter(district=world.district).count() == 1
+    assert ConversionRule.objects.filter(rule_set=saved[0]).count() == 12

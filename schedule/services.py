@@ -22,6 +22,7 @@ ERROR_CHANGE_PENDING = _("A change request for this project is already under rev
 ERROR_NOTHING_CHANGED = _("Fill in at least one change.")
 ERROR_END_BEFORE_START = _("The last month cannot be before the first month.")
 ERROR_NOT_ORGANISER = _("Only the project's organiser can ask for a change.")
+ERROR_NOT_ORGANISER_CLOSE = _("Only the project's organiser can close it.")
 ERROR_CANNOT_CLOSE = _("The project cannot be closed yet: closing credits its teachers from their attendance.")
 
 OPEN_CHANGE_STATUSES = [
@@ -130,18 +131,25 @@ def change_request_apply(*, document: Document) -> list[ScheduleChange]:
 
 
 @transaction.atomic
-def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_on, text: str) -> ProjectLogEntry:
+def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_on, text: str,
+                  results: dict | None = None) -> ProjectLogEntry:
+    """results (closing only): the organiser's assessment, {teacher id: "pass" | "fail" |
+    "excellent"}; attendees who completed and are not named pass (attendance.assessment)."""
     closing = kind == ProjectLogEntry.Kind.CLOSED
     if closing:
         # Closed once: a second close waits here, then finds the project finished.
         project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
     closing = closing and project.status == ScheduledProject.Status.SCHEDULED
     if closing:
-        from attendance.services import project_close_blockers
+        from attendance.assessment import results_record
+        from attendance.services import is_organiser, project_close_blockers
 
+        if not is_organiser(user, project):
+            raise PermissionDenied(ERROR_NOT_ORGANISER_CLOSE)
         blockers = project_close_blockers(project)
         if blockers:
             raise ValidationError([ERROR_CANNOT_CLOSE, *blockers])
+        results_record(project=project, user=user, results=results or {})  # credits follow them
     entry = ProjectLogEntry(project=project, author=user, kind=kind, happened_on=happened_on, text=text)
     entry.full_clean()
     entry.save()

@@ -4,6 +4,8 @@ import unicodedata
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import widgets
+
 from .models import MAX_MAKE_UP_NOTE, MakeUp, ProjectRun, Session
 from .services import ERROR_MAKE_UP_KIND, ERROR_MAKE_UP_NOTE
 
@@ -28,9 +30,9 @@ class SessionForm(forms.ModelForm):
         model = Session
         fields = ["title", "date", "start_time", "end_time", "hours", "place", "online"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
-            "start_time": forms.TimeInput(attrs={"type": "time"}),
-            "end_time": forms.TimeInput(attrs={"type": "time"}),
+            "date": widgets.DateInput(),
+            "start_time": widgets.TimeInput(),
+            "end_time": widgets.TimeInput(),
         }
 
     def clean(self):

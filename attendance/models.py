@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import District, Organisation
 from core import limits
@@ -126,6 +127,35 @@ class Enrolment(models.Model):
         constraints = [models.UniqueConstraint(fields=["project", "teacher"], name="one_enrolment_per_teacher")]
 
     ON_ROSTER = [Status.CONFIRMED]
+
+
+class AssessmentResult(models.Model):
+    """The organiser's assessment of one attendee at a project's close (合格 / 不合格 / 优秀学员),
+    one per enrolment. Credits follow it (credits.services.credit_finished_project): 不合格 gives
+    a zero entry saying why (甘肃 第七条), 优秀学员 the bonus the district's rules give.
+    Attendees who did not complete the project by attendance get none."""
+
+    class Result(models.TextChoices):
+        PASS = "pass", pgettext_lazy("assessment", "Passed")
+        FAIL = "fail", pgettext_lazy("assessment", "Failed")
+        EXCELLENT = "excellent", _("Excellent trainee")
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.CASCADE, related_name="assessment",
+                                     verbose_name=_("enrolment"))
+    result = models.CharField(_("assessment result"), max_length=10, choices=Result.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("result recorded by"))
+    recorded_at = models.DateTimeField(_("result recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
+        ordering = ["enrolment__project", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(result__in=["pass", "fail", "excellent"]),
+                                              name="assessment_result_known")]
+
+    def __str__(self):
+        return f"{self.enrolment.teacher} · {self.get_result_display()}"
 
 
 def new_secret():

@@ -2,6 +2,7 @@
 from schedule.models import ScheduledProject
 
 from . import services
+from .assessment import results_record
 
 
 def connect():
@@ -11,6 +12,10 @@ def connect():
                                     dispatch_uid="attendance.project_closing")
 
 
-def project_closing(sender, project, **kwargs) -> list[str]:
-    """A project closes only when its sessions are over and marked: closing credits its teachers."""
-    return services.project_close_blockers(project)
+def project_closing(sender, project, user, results, **kwargs) -> list[str]:
+    """A project closes only when its sessions are over and marked (closing credits its
+    teachers); then the organiser's assessment results are recorded, which the credits follow."""
+    blockers = services.project_close_blockers(project)
+    if not blockers:
+        results_record(project=project, user=user, results=results)
+    return blockers

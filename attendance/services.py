@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from plans.models import Document
 from schedule.models import ScheduledProject
+from schedule.scopes import is_organiser
 
 from . import rules as attendance_rules
 from .models import (
@@ -69,10 +70,6 @@ CODE_PERIOD_SECONDS = 60  # the code on the screen changes every minute
 
 
 # --- who may do what -----------------------------------------------------------
-
-def is_organiser(user: User, project: ScheduledProject) -> bool:
-    return user.is_author and user.organisation_id == project.organiser_id
-
 
 def is_session_organiser(user: User, session: Session) -> bool:
     return user.is_author and user.organisation_id == session.organisation_id

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import limits
+from core import limits, widgets
 from core.limits import BirthDate
 
 from . import idcard
@@ -57,7 +57,7 @@ class TeacherForm(forms.ModelForm):
 
 class TeacherLeaveForm(forms.Form):
     left_on = forms.DateField(label=_("left the post on"), validators=limits.date_range(),
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                              widget=widgets.DateInput())
     reason = forms.CharField(label=_("reason for leaving"), max_length=100, required=False,
                              help_text=_("For example: retired, moved to another district, long illness."))
 

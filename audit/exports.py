@@ -2,6 +2,8 @@
 import csv
 import io
 
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,16 +17,57 @@ def columns():
             _("Browser")]
 
 
+CHUNK = 2000
+
+
+def _object_names(chunk):
+    """{(object_type, object_id): "verbose name：object"} for a chunk of events, one query per
+    model, so the export reads "考勤记录：…" rather than "attendance.attendance #51"."""
+    wanted = {}
+    for event in chunk:
+        if event.object_type:
+            wanted.setdefault(event.object_type, set()).add(event.object_id)
+    names = {}
+    for object_type, ids in wanted.items():
+        try:
+            model = apps.get_model(object_type)
+        except (LookupError, ValueError):  # a model since removed: keep the stored label
+            continue
+        try:
+            found = model._base_manager.select_related().in_bulk(list(ids))
+        except (ValueError, TypeError, ValidationError):
+            found = {}
+        found = {str(pk): obj for pk, obj in found.items()}
+        for object_id in ids:
+            obj = found.get(object_id)
+            params = {"type": model._meta.verbose_name, "object": obj, "id": object_id}
+            names[object_type, object_id] = (_("%(type)s: %(object)s") % params if obj is not None
+                                             else _("%(type)s no. %(id)s (deleted)") % params)
+    return names
+
+
 def rows(events):
     labels = action_labels()
-    for event in events.iterator(chunk_size=2000):
+    chunk = []
+    for event in events.iterator(chunk_size=CHUNK):
+        chunk.append(event)
+        if len(chunk) == CHUNK:
+            yield from _chunk_rows(chunk, labels)
+            chunk = []
+    yield from _chunk_rows(chunk, labels)
+
+
+def _chunk_rows(chunk, labels):
+    names = _object_names(chunk)
+    for event in chunk:
         actor = event.actor
         yield [
             timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
             str(labels.get(event.action, event.action)),
             actor.display_name if actor else "",
             actor.username if actor else "",
-            f"{event.object_type} #{event.object_id}" if event.object_type else "",
+            names.get((event.object_type, event.object_id), f"{event.object_type} #{event.object_id}")
+            if event.object_type else "",
             event.summary,
             event.ip_address or "",
             event.user_agent,

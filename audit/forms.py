@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core import limits
+from core import limits, widgets
 
 from .models import action_choices
 
@@ -9,9 +9,9 @@ from .models import action_choices
 class AuditFilterForm(forms.Form):
     # Far dates (0001, 9999) would overflow the day arithmetic of the query.
     date_from = forms.DateField(label=_("From"), required=False, validators=limits.date_range(),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=widgets.DateInput())
     date_to = forms.DateField(label=_("To"), required=False, validators=limits.date_range(),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=widgets.DateInput())
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("By (name or user name)"), required=False, max_length=150)
     q = forms.CharField(label=_("Text or IP address"), required=False, max_length=200)

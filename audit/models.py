@@ -16,6 +16,8 @@ class Action:
     LEAVE_DECISION = "leave.decision"
     ATTENDANCE_MARK = "attendance.mark"
     MAKE_UP_ACCEPT = "attendance.make_up"
+    ASSESSMENT_RESULT = "attendance.assessment"
+    CREDIT_RULES_VERSION = "credits.rule_set"
     SPOT_CHECK_DRAW = "spot_check.draw"
     SPOT_CHECK_CANCEL = "spot_check.cancel"
     LOGIN = "auth.login"
@@ -37,8 +39,10 @@ def action_choices():
                                         (Action.LEAVE_DECISION, _("Leave decided")),
                                         (Action.ATTENDANCE_MARK, _("Attendance marked")),
                                         (Action.MAKE_UP_ACCEPT, _("Make-up accepted")),
+                                        (Action.ASSESSMENT_RESULT, _("Assessment result recorded")),
                                         (Action.SPOT_CHECK_DRAW, _("Spot check drawn")),
                                         (Action.SPOT_CHECK_CANCEL, _("Spot check cancelled"))]),
+        (_("Credits"), [(Action.CREDIT_RULES_VERSION, _("Credit rules version saved"))]),
         (_("Sign-in"), [(Action.LOGIN, _("Logged in")), (Action.LOGIN_FAILED, _("Failed login"))]),
         (_("People and accounts"), people_action_choices()),
     ]

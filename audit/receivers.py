@@ -23,7 +23,8 @@ def connect():
     from django.contrib.auth.signals import user_logged_in, user_login_failed
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    from attendance.models import Attendance, Enrolment, LeaveRequest, MakeUp
+    from attendance.models import AssessmentResult, Attendance, Enrolment, LeaveRequest, MakeUp
+    from credits.models import RuleSet
     from plans.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
     from schedule.models import ScheduleChange, SpotCheck
     from workflow.models import TrailEntry
@@ -39,6 +40,8 @@ def connect():
     post_save.connect(leave_request_saved, sender=LeaveRequest, dispatch_uid="audit.leave_request")
     post_save.connect(attendance_saved, sender=Attendance, dispatch_uid="audit.attendance")
     post_save.connect(make_up_saved, sender=MakeUp, dispatch_uid="audit.make_up")
+    post_save.connect(assessment_saved, sender=AssessmentResult, dispatch_uid="audit.assessment")
+    post_save.connect(rule_set_saved, sender=RuleSet, dispatch_uid="audit.rule_set")
     post_save.connect(spot_check_saved, sender=SpotCheck, dispatch_uid="audit.spot_check")
     user_logged_in.connect(logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
@@ -264,6 +267,38 @@ def make_up_saved(sender, instance, created, raw=False, **kwargs):
         summary=_("%(actor)s accepted the make-up of %(teacher)s for “%(session)s” (%(kind)s): %(note)s") % {
             "actor": _name(actor), "teacher": instance.teacher.name, "session": session,
             "kind": instance.get_kind_display(), "note": instance.note,
+        },
+    )
+
+
+@official_language
+def assessment_saved(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    enrolment = instance.enrolment
+    project = enrolment.project
+    actor = _related(instance, "recorded_by")
+    audit_record(
+        action=Action.ASSESSMENT_RESULT, obj=instance, district_id=project.district_id, actor=actor,
+        created_at=instance.recorded_at,
+        summary=_("%(actor)s recorded the assessment result of %(teacher)s in “%(project)s”: %(result)s") % {
+            "actor": _name(actor), "teacher": enrolment.teacher.name, "project": project.name,
+            "result": instance.get_result_display(),
+        },
+    )
+
+
+@official_language
+def rule_set_saved(sender, instance, created, raw=False, **kwargs):
+    """A new version of credit rules (a district's own, or a shared one the superuser adds)."""
+    if raw or not created:
+        return
+    actor = current_user()
+    audit_record(
+        action=Action.CREDIT_RULES_VERSION, obj=instance, district_id=instance.district_id, actor=actor,
+        summary=_("%(actor)s saved the credit rules “%(name)s” (%(family)s), in force from %(valid_from)s") % {
+            "actor": _name(actor), "name": instance.name, "family": instance.family,
+            "valid_from": instance.valid_from.isoformat(),
         },
     )
 

@@ -4,13 +4,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config.workflow_site import site
+from credits import close_views
 from plans import urls as plans_urls
+from schedule import urls as schedule_urls
 from workflow import document_views
 
 # A document's pages are plans'; its submit button starts the review, so its view is
 # workflow's (plans sits below workflow), mounted here under the document's path and name.
 documents = ([*plans_urls.urlpatterns,
               path("<int:pk>/submit/", document_views.document_submit, name="submit")], plans_urls.app_name)
+# A project's close page shows its roster's results and the credits they give: credits' view
+# (schedule and attendance sit below credits), under the project's path and schedule's name.
+schedule = ([*schedule_urls.urlpatterns,
+             path("projects/<int:pk>/close/", close_views.close_page, name="close")], schedule_urls.app_name)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="home"),
@@ -20,7 +26,7 @@ urlpatterns = [
     path("documents/", include(documents)),
     path("inbox/", include("workflow.urls")),
     path("print/", include("printing.urls")),
-    path("schedule/", include("schedule.urls")),
+    path("schedule/", include(schedule)),
     path("attendance/", include("attendance.urls")),
     path("credits/", include("credits.urls")),
     path("notices/", include("notices.urls")),

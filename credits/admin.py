@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.db.models import Q
 
-from accounts.admin_scoping import DistrictScopedAdmin, SuperuserChangesAdmin
+from accounts.admin_scoping import DistrictScopedAdmin, SuperuserChangesAdmin, user_district_id
 
 from .models import Bonus, CategoryRequirement, ConversionRule, CreditEntry, CycleClosure, Declaration, RuleSet
 
@@ -25,10 +26,17 @@ class RuleSetAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
     """A province's rules, shared by the districts that count by them (District.credit_rule_family):
     bureau officers read them here, only the superuser edits; a new version gets a later valid_from."""
 
-    list_display = ["name", "family", "valid_from", "annual_minimum", "cycle_minimum", "year_start"]
+    list_display = ["name", "family", "district", "valid_from", "annual_minimum", "cycle_minimum", "year_start"]
     list_filter = ["family"]
     inlines = [ConversionRuleInline, BonusInline, CategoryRequirementInline]
     save_as = True  # "save as new" starts the next version from this one
+
+    def get_queryset(self, request):
+        """Others read the shared versions and their own district's (made in the app, credits.rule_views)."""
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(Q(district__isnull=True) | Q(district_id=user_district_id(request.user)))
 
 
 @admin.register(CreditEntry)

@@ -20,7 +20,7 @@ from viewflow.workflow.status import STATUS
 
 from accounts.models import User
 from attendance.models import Teacher
-from core import limits
+from core import limits, widgets
 from core.uploads import check_upload
 from workflow.kit import trail_record
 from workflow.services import ERROR_COMMENT_REQUIRED, ERROR_DECISION, task_decide  # noqa: F401 (the kit's messages)
@@ -70,8 +70,8 @@ FIELDS = {
     "title": forms.CharField(label=_("training"), max_length=200),
     "activity": forms.ChoiceField(label=_("activity"), choices=DECLARABLE_ACTIVITIES),
     "level": forms.ChoiceField(label=_("level"), choices=[(v, label) for v, label in Level.choices if v != Level.ANY]),
-    "start_date": forms.DateField(label=_("first day"), validators=limits.date_range()),
-    "end_date": forms.DateField(label=_("last day"), validators=limits.date_range()),
+    "start_date": forms.DateField(label=_("first day"), validators=limits.date_range(), widget=widgets.DateInput()),
+    "end_date": forms.DateField(label=_("last day"), validators=limits.date_range(), widget=widgets.DateInput()),
     # "More than 0" has its own message below; the ceiling is the model's.
     "hours": forms.DecimalField(label=_("hours"), max_digits=6, decimal_places=1, validators=[
         limits.Between(None, limits.MAX_DECLARATION_HOURS, limits.ERROR_HOURS_MAX)]),

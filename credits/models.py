@@ -68,6 +68,10 @@ class RuleSet(models.Model):
         FEBRUARY = "02-01", _("1 February to 31 January")
 
     family = models.SlugField(_("rule family"), help_text=_("e.g. hunan, gansu; versions share it"))
+    # Empty: shared by every district counting by the family (the superuser's). Set: that
+    # district's own version (its bureau's), which overrides the family's from valid_from.
+    district = models.ForeignKey("accounts.District", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="credit_rule_sets", verbose_name=_("district's own version"))
     name = models.CharField(_("name"), max_length=200)
     valid_from = models.DateField(_("valid from"), validators=limits.date_range())
     year_start = models.CharField(_("credit year"), max_length=5, choices=YearStart.choices,
@@ -106,7 +110,10 @@ class RuleSet(models.Model):
         verbose_name_plural = _("credit rule sets")
         ordering = ["family", "-valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["family", "valid_from"], name="one_version_per_day"),
+            models.UniqueConstraint(fields=["family", "valid_from"], condition=models.Q(district__isnull=True),
+                                    name="one_version_per_day"),
+            models.UniqueConstraint(fields=["district", "valid_from"], condition=models.Q(district__isnull=False),
+                                    name="one_district_version_per_day"),
             check_between("valid_from", limits.MIN_DATE, limits.MAX_DATE, name="rule_set_valid_from_range"),
             check_between("cycle_start_year", limits.MIN_YEAR, limits.MAX_YEAR, name="rule_set_cycle_start_range"),
             check_between("cycle_years", 1, limits.MAX_RULE_YEARS, name="rule_set_cycle_years_range"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attendance.models import Teacher
+from core import widgets
 from plans.forms import add_validation_error
 from workflow import views as workflow_views
 from workflow.forms import REVIEW_DECISIONS
@@ -48,7 +49,7 @@ class DeclarationForm(forms.Form):
         super().__init__(*args, **kwargs)
         fields = {name: copy.deepcopy(field) for name, field in services.FIELDS.items()}
         for name in ("start_date", "end_date"):
-            fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            fields[name].widget = widgets.DateInput()
         fields["hours"].widget.attrs.update({"step": "0.1"})
         # Subject credits and categories only where the teacher's rules use them.
         offered = services.rules_for_form(teacher)

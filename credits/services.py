@@ -5,11 +5,11 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
 from attendance import services as attendance
-from attendance.models import Attendance, CompletionRules, Enrolment, Teacher
+from attendance.models import AssessmentResult, Attendance, CompletionRules, Enrolment, Teacher
 
 from . import rules as credit_rules
 from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, RuleSet, Unit
@@ -20,9 +20,16 @@ def rule_family(district) -> str:
     return district.credit_rule_family or settings.DEFAULT_CREDIT_RULE_FAMILY
 
 
+def rule_sets_of(district):
+    """The versions a district counts by: its family's shared ones and its own."""
+    return RuleSet.objects.filter(Q(district__isnull=True) | Q(district=district), family=rule_family(district))
+
+
 def rule_set_for(district, day: datetime.date) -> RuleSet:
-    """The version of the district's rules in force on that day."""
-    rule_set = RuleSet.objects.filter(family=rule_family(district), valid_from__lte=day).order_by("-valid_from").first()
+    """The version of the district's rules in force on that day: the latest to start by then;
+    on the same day, the district's own version before the shared one."""
+    rule_set = rule_sets_of(district).filter(valid_from__lte=day).order_by(
+        "-valid_from", F("district").desc(nulls_last=True)).first()
     if rule_set is None:
         raise ValidationError(_("No credit rules are in force for %(day)s.") % {"day": day})
     return rule_set
@@ -267,6 +274,12 @@ def _results(results, enrolled_ids) -> dict:
     return results
 
 
+def stored_results(project) -> dict:
+    """{teacher id: result} as the organiser recorded them when closing the project."""
+    return dict(AssessmentResult.objects.filter(enrolment__project=project).values_list(
+        "enrolment__teacher_id", "result"))
+
+
 @transaction.atomic
 def credit_finished_project(project, results: dict | None = None) -> list[CreditEntry]:
     """Every confirmed attendee of a finished project: credits if they completed,
@@ -274,7 +287,10 @@ def credit_finished_project(project, results: dict | None = None) -> list[Credit
 
     results: the organiser's assessment, {teacher id: Result.PASS | FAIL | EXCELLENT};
     an attendee not named passed. FAIL: a zero entry saying why (成绩不合格者不认定学分);
-    EXCELLENT: the bonus the district's rules give (甘肃 +4/6/8/10 by level, 长沙 +20 %)."""
+    EXCELLENT: the bonus the district's rules give (甘肃 +4/6/8/10 by level, 长沙 +20 %).
+    results=None: the results the organiser recorded at the close (attendance.AssessmentResult)."""
+    if results is None:
+        results = stored_results(project)
     created = []
     level = Level.SCHOOL if project.organiser.is_school else Level.COUNTY
     last_day = project.sessions.order_by("-date").values_list("date", flat=True).first() or \

@@ -63,6 +63,13 @@ def choice_labels(choices_class, values):
     return "、".join(str(labels.get(v, v)) for v in values)
 
 
+def months_display(start, end):
+    """"11月" for a one-month project, "11月至12月" otherwise."""
+    if start == end:
+        return _("Month %(month)s") % {"month": start}
+    return _("Month %(start)s to month %(end)s") % {"start": start, "end": end}
+
+
 class Document(models.Model):
     """What flows through review: an annual plan, a school plan or a proposal.
 
@@ -334,6 +341,10 @@ class ProjectProposal(models.Model):
     def content_modules_display(self):
         return choice_labels(ContentModule, self.content_modules)
 
+    @property
+    def months_display(self):
+        return months_display(self.start_month, self.end_month)
+
 
 class ChangeRequest(models.Model):
     """调整报批: a change to a scheduled project, reviewed like any document;
@@ -371,6 +382,14 @@ class ChangeRequest(models.Model):
         "new_location": "location",
         "new_headcount": "headcount",
     }
+
+    @property
+    def new_months_display(self):
+        """The project's months once changed, or "" when the request keeps them."""
+        if self.new_start_month is None and self.new_end_month is None:
+            return ""
+        return months_display(self.new_start_month or self.project.start_month,
+                              self.new_end_month or self.project.end_month)
 
     def requested_changes(self) -> dict:
         """{project field: new value} for each field the request changes."""

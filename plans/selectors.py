@@ -1,3 +1,5 @@
+from django.template.defaultfilters import yesno
+
 from accounts.models import User
 
 from .scopes import document_list_visible
@@ -24,13 +26,22 @@ def version_for_display(*, version) -> dict:
     detail_model = type(document.detail)
     content = version.content
 
-    def shown(value):
+    def shown(model, name, value):
+        # Stored codes read as their labels: lists of choices through the model's
+        # `<field>_display`, single choices through the field's own choices.
+        field = model._meta.get_field(name)
+        if isinstance(value, list) and isinstance(getattr(model, f"{name}_display", None), property):
+            value = getattr(model(**{name: value}), f"{name}_display")
+        elif field.choices and value not in (None, ""):
+            value = dict(field.flatchoices).get(value, value)
+        elif isinstance(value, bool):
+            value = yesno(value)
         if isinstance(value, list):
             return "、".join(str(v) for v in value) or "—"
         return "—" if value in (None, "") else value
 
     def labelled(model, values):
-        return [(model._meta.get_field(name).verbose_name, shown(value)) for name, value in values.items()
+        return [(model._meta.get_field(name).verbose_name, shown(model, name, value)) for name, value in values.items()
                 if name not in ("id", "plan", "document")]
 
     tables = []

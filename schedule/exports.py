@@ -1,8 +1,11 @@
 """The schedule as xlsx (columns of seed 004's 培训工作安排表), PDF and iCalendar."""
 import datetime
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -76,7 +79,30 @@ def calendar_response(projects) -> HttpResponse:
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", _("Teacher training schedule"))
     stamp = datetime.datetime.now(datetime.timezone.utc)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    projects = list(projects)
+    prefetch_related_objects(projects, "sessions")
     for project in projects:
+        description = "\n".join(filter(None, [
+            _("Organiser: %(name)s") % {"name": project.organiser.name},
+            project.modes_display, project.target_group,
+        ]))
+        # Each session on its own day and hours; the planned months only while none is set.
+        for session in project.sessions.all():
+            event = Event()
+            event.add("uid", f"session-{session.pk}@trainingplans")
+            event.add("dtstamp", stamp)
+            title = session.title if session.title.startswith(project.name) else f"{project.name}：{session.title}"
+            event.add("summary", title)
+            event.add("dtstart", datetime.datetime.combine(session.date, session.start_time, tzinfo=zone))
+            event.add("dtend", datetime.datetime.combine(session.date, session.end_time, tzinfo=zone))
+            location = session.place or (_("online") if session.online else project.location)
+            if location:
+                event.add("location", location)
+            event.add("description", description)
+            calendar.add_component(event)
+        if project.sessions.all():
+            continue
         event = Event()
         event.add("uid", f"scheduled-project-{project.pk}@trainingplans")
         event.add("dtstamp", stamp)
@@ -87,10 +113,7 @@ def calendar_response(projects) -> HttpResponse:
         event.add("dtend", datetime.date(project.year + end_year, end_month + 1, 1))
         if project.location:
             event.add("location", project.location)
-        event.add("description", "\n".join(filter(None, [
-            _("Organiser: %(name)s") % {"name": project.organiser.name},
-            project.modes_display, project.target_group,
-        ])))
+        event.add("description", description)
         calendar.add_component(event)
     return HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core import widgets
 from core.params import MAX_YEAR, MIN_YEAR
 from plans.models import TrainingMode
 
@@ -30,7 +31,7 @@ class LogEntryForm(forms.ModelForm):
     class Meta:
         model = ProjectLogEntry
         fields = ["kind", "happened_on", "text"]
-        widgets = {"happened_on": forms.DateInput(attrs={"type": "date"}), "text": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"happened_on": widgets.DateInput(), "text": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

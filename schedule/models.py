@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import District, Organisation
 from core import limits
 from core.limits import Between, check_between
-from plans.models import MONTH_VALIDATORS, Document, TrainingMode, choice_labels
+from plans.models import MONTH_VALIDATORS, Document, TrainingMode, choice_labels, months_display
 
 
 class ScheduledProject(models.Model):
@@ -71,9 +72,7 @@ class ScheduledProject(models.Model):
 
     @property
     def months_display(self):
-        if self.start_month == self.end_month:
-            return _("Month %(month)s") % {"month": self.start_month}
-        return _("Month %(start)s to month %(end)s") % {"start": self.start_month, "end": self.end_month}
+        return months_display(self.start_month, self.end_month)
 
     def runs_in(self, month: int) -> bool:
         return self.start_month <= month <= self.end_month
@@ -93,6 +92,14 @@ class ScheduleChange(models.Model):
         verbose_name = _("schedule change")
         verbose_name_plural = _("schedule changes")
         ordering = ["applied_at", "pk"]
+
+    @property
+    def field_label(self):
+        """The changed field's verbose name (the log stores its code)."""
+        try:
+            return ScheduledProject._meta.get_field(self.field).verbose_name
+        except FieldDoesNotExist:  # a field since renamed: show its stored name
+            return self.field
 
 
 class ProjectLogEntry(models.Model):

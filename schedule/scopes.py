@@ -12,6 +12,12 @@ from accounts.models import User
 from .models import ScheduledProject
 
 
+def is_organiser(user: User, project: ScheduledProject) -> bool:
+    """An author (school or training-school officer) of the organisation running it:
+    runs its enrolment and sessions, closes it, asks for changes."""
+    return user.is_author and user.organisation_id == project.organiser_id
+
+
 def _sees_as_school(user: User) -> bool:
     return user.is_school_staff or (user.is_teacher and user.organisation_id is not None)
 

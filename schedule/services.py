@@ -17,6 +17,7 @@ from . import signals
 from .models import (
     MAX_CANCEL_REASON, ProjectLogEntry, ScheduleChange, ScheduledProject, SpotCheck, SpotCheckItem,
 )
+from .scopes import is_organiser
 
 ERROR_PROJECT_CLOSED = _("This project is finished or cancelled and can no longer be changed.")
 ERROR_PROJECT_NOT_APPROVED = _("Only projects of approved, filed documents can be changed.")
@@ -24,6 +25,7 @@ ERROR_CHANGE_PENDING = _("A change request for this project is already under rev
 ERROR_NOTHING_CHANGED = _("Fill in at least one change.")
 ERROR_END_BEFORE_START = _("The last month cannot be before the first month.")
 ERROR_NOT_ORGANISER = _("Only the project's organiser can ask for a change.")
+ERROR_NOT_ORGANISER_CLOSE = _("Only the project's organiser can close it.")
 ERROR_CANNOT_CLOSE = _("The project cannot be closed yet: closing credits its teachers from their attendance.")
 
 OPEN_CHANGE_STATUSES = [
@@ -86,7 +88,7 @@ def change_request_check(*, project: ScheduledProject, changes: dict, exclude=No
 
 
 def may_request_change(user: User, project: ScheduledProject) -> bool:
-    return user.is_author and user.organisation_id == project.organiser_id
+    return is_organiser(user, project)
 
 
 @transaction.atomic
@@ -100,7 +102,7 @@ def change_request_submit(*, project: ScheduledProject, user: User, reason: str,
     document = Document.objects.create(
         kind=Document.Kind.CHANGE_REQUEST, organisation=project.organiser, year=project.year,
         # A 200-character project name must not overflow the title column.
-        title=str(_("Change request: %(name)s") % {"name": project.name})[:Document._meta.get_field("title").max_length],
+        title=str(_("Change request for %(name)s") % {"name": project.name})[:Document._meta.get_field("title").max_length],
         created_by=user,
     )
     request.document = document
@@ -129,15 +131,21 @@ def change_request_apply(*, document: Document) -> list[ScheduleChange]:
 
 
 @transaction.atomic
-def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_on, text: str) -> ProjectLogEntry:
+def log_entry_add(*, project: ScheduledProject, user: User, kind: str, happened_on, text: str,
+                  results: dict | None = None) -> ProjectLogEntry:
+    """results (closing only): the organiser's assessment, {teacher id: "pass" | "fail" |
+    "excellent"}; attendees who completed and are not named pass (attendance.assessment)."""
     closing = kind == ProjectLogEntry.Kind.CLOSED
     if closing:
         # Closed once: a second close waits here, then finds the project finished.
         project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
     closing = closing and project.status == ScheduledProject.Status.SCHEDULED
     if closing:
+        if not is_organiser(user, project):
+            raise PermissionDenied(ERROR_NOT_ORGANISER_CLOSE)
+        # attendance: sessions not over or not marked refuse it; else it records the assessment results
         blockers = [reason for _receiver, reasons in signals.project_closing.send(
-            sender=ScheduledProject, project=project) for reason in reasons]
+            sender=ScheduledProject, project=project, user=user, results=results or {}) for reason in reasons]
         if blockers:
             raise ValidationError([ERROR_CANNOT_CLOSE, *blockers])
     entry = ProjectLogEntry(project=project, author=user, kind=kind, happened_on=happened_on, text=text)

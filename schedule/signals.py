@@ -3,9 +3,11 @@ connect their receivers in AppConfig.ready(): schedule never calls them.
 Each is sent with sender=ScheduledProject and project=<the project>."""
 from django.dispatch import Signal
 
-# Before a project is closed (a "closed" log entry), under its row lock. Each
-# receiver returns a list of reasons it cannot close yet (attendance: sessions
-# not over or not marked); any reason refuses the closing.
+# Before a project is closed (a "closed" log entry) by its organiser, under its row
+# lock; also sent with user=<the organiser> and results=<their assessment, {teacher
+# id: result}>. Each receiver returns a list of reasons it cannot close yet; any
+# reason refuses the closing (attendance: sessions not over or not marked; when
+# there are none, it records the assessment results).
 project_closing = Signal()
 # A project was closed: finished. Receivers run in the closing transaction
 # (credits: the attendance becomes credits).

@@ -1,6 +1,7 @@
 """Every branch of the shared review flow, through the real pages."""
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS
 
@@ -66,7 +67,8 @@ def test_school_plan_full_path_with_return_and_resubmit(world, client_for):
     page = bureau.post(task_url(filing, "assign"))
     assert page.status_code == 302
     form_page = bureau.get(task_url(filing, "execute"))
-    assert "建教师备〔2024〕1号" in form_page.content.decode()  # suggested number
+    # The suggested number carries the year of filing (today), not the plan's.
+    assert f"建教师备〔{timezone.localdate().year}〕1号" in form_page.content.decode()
     response = bureau.post(task_url(filing, "execute"), {"decision": "approve", "filing_number": "建教师备〔2024〕1号", "comment": ""})
     assert response.status_code == 302
     assert _status(document) == Document.Status.APPROVED

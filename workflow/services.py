@@ -199,8 +199,10 @@ def expert_tasks_open(*, process: ReviewProcess, besides=None) -> bool:
 
 
 def filing_number_suggest(*, document: Document) -> str:
+    """The next free number of the year of filing (not the plan's year): a 2025 plan
+    filed in 2026 is 〔2026〕, and numbering restarts each filing year."""
     district = document.organisation.district
-    prefix = f"{district.filing_prefix}〔{document.year}〕"
+    prefix = f"{district.filing_prefix}〔{timezone.localdate().year}〕"
     taken = Document.objects.filter(filing_number__startswith=prefix).values_list("filing_number", flat=True)
     numbers = [int(n[len(prefix):-1]) for n in taken if n.endswith("号") and n[len(prefix):-1].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1}号"

@@ -1,0 +1,49 @@
+"""The shared set-up of the URL-walking tests: one world per test module.
+
+Building the world takes seconds, so it is built once per module inside a
+transaction that is rolled back when the module ends; every request of the
+tests runs in a savepoint of its own that is rolled back too (url_probe).
+"""
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import translation
+
+from tests.url_cases import build_cases
+from tests.url_probe import Prober, scrape_form
+from tests.url_world import build_url_world
+
+
+@dataclass
+class UrlEnv:
+    world: object
+    prober: Prober
+    cases: list
+    missing: list
+
+    def cases_for(self, key):
+        return [c for c in self.cases if c.key == key]
+
+    def scrape(self, url, containing=None, *, actor="root"):
+        outcome = self.prober.send(actor, "get", url)
+        assert outcome.status == 200, f"{actor} GET {url}: {outcome.describe()}"
+        try:
+            return scrape_form(outcome.response.content.decode(), containing=containing)
+        except AssertionError:
+            return {}
+
+
+@contextmanager
+def url_environment(django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("url-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), translation.override("zh-hans"):
+        with transaction.atomic():
+            world = build_url_world()
+            env = UrlEnv(world, Prober(world.users), [], [])
+            env.cases, env.missing = build_cases(world, env.scrape)
+            try:
+                yield env
+            finally:
+                transaction.set_rollback(True)

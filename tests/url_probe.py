@@ -187,7 +187,8 @@ class Prober:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.cookies[actor].value
         return client
 
-    def send(self, actor, method, url, data=None, **extra) -> Outcome:
+    def send(self, actor, method, url, data=None, *, track=True, **extra) -> Outcome:
+        self.count = getattr(self, "count", 0) + 1
         client = self.client(actor)
         if callable(data):
             data = data()
@@ -200,7 +201,7 @@ class Prober:
                 if getattr(response, "streaming", False):
                     b"".join(response.streaming_content)  # run the generator inside the savepoint
             outcome = Outcome(response)
-            if written_tables(queries.captured_queries):
+            if track and written_tables(queries.captured_queries):
                 try:
                     outcome.changes = diff(self.baseline, snapshot())
                 except DatabaseError as error:

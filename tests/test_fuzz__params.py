@@ -8,16 +8,22 @@ permission check, with malformed
 * path arguments: 0 and a 20-digit number for ids; letters, NUL, a very long
   string, ² and a path traversal for string arguments;
 * query parameters (GET) and form fields (POST): the names the view actually
-  reads (recorded while it answers a normal request, plus every
-  request.GET/POST name its module mentions, plus the page's own form fields),
-  all at once with each malformed value, and for each POSTed field alone
-  (the rest of the form valid) with the values most likely to reach the
-  database: letters, a huge number, a far date, a long string.
+  reads (recorded while it answers a normal request, forms included), every
+  request.GET/POST name its module mentions and a fixed list of common names,
+  all at once with each malformed value (letters, a 20-digit number, -1,
+  0001-01-01, 9999-12-31, empty, 10,000 characters, NUL and control
+  characters, ², an off-site URL);
+* each POSTed field alone, the rest of the form valid, following the redirect
+  (an absurd value that is saved must not break the page that shows it):
+  letters, a 20-digit number, -1 and 99,999.9 for ids and numbers,
+  0001-01-01 and 9999-12-31 for dates, 25:99 for times, 10,000 characters for
+  text; and field names that carry an id (t-<id>) with letters.
 
 No response may be a 5xx, and no redirect may leave the site (a `back` or
 `next` pointing elsewhere). A failure names the URL, the user, the parameter
 and the value; the first of each is bisected down to the parameter at fault.
 """
+import functools
 import re
 import urllib.parse
 from contextlib import contextmanager
@@ -25,7 +31,7 @@ from pathlib import Path
 
 import pytest
 from django.http import QueryDict
-from django.urls import resolve
+from django.urls import resolve, reverse
 
 from tests.url_cases import url_patterns
 from tests.url_env import url_environment
@@ -212,15 +218,17 @@ def _path(case) -> str:
 
 
 def _payload(case) -> dict:
-    data = case.data() if callable(case.data) else dict(case.data or {})
-    return data
+    return case.data() if callable(case.data) else dict(case.data or {})
 
 
-def path_variants(env, case):
+@functools.cache
+def _patterns_by_key():
+    return {p.key: p for p in url_patterns()}
+
+
+def path_variants(case):
     """(url, description) with each path argument replaced by each malformed value."""
-    from django.urls import reverse
-
-    pattern = next(p for p in url_patterns() if p.key == case.key)
+    pattern = _patterns_by_key()[case.key]
     for name, value in case.kwargs.items():
         converter = type(pattern.converters.get(name)).__name__
         sentinel = 987654321 if converter == "IntConverter" else "zqxsentinel"
@@ -247,7 +255,7 @@ def fuzz_case(env, case, *, full=True) -> list[str]:
     payload = {} if case.get_only else _payload(case)
 
     # Path arguments, as GET (and POST for a state-changing URL).
-    for url, what in path_variants(env, case):
+    for url, what in path_variants(case):
         fuzzer.check("get", url, {}, what)
         if method == "post" and full:
             fuzzer.check("post", url, payload, what)

@@ -31,7 +31,7 @@ from attendance.models import CompletionRules, Enrolment, LeaveRequest, ProjectR
 from credits import declarations
 from credits.models import Declaration
 from plans import services as plans_services
-from plans.models import Attachment, Document
+from plans.models import Attachment
 from schedule import services as schedule_services
 from tests.attendance_helpers import make_project, make_teacher, make_teacher_with_login
 from tests.factories import PASSWORD, make_annual_plan, make_district, make_proposal, make_school_plan

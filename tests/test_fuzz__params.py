@@ -53,8 +53,10 @@ COMMON_NAMES = {"pk", "id", "year", "month", "page", "tab", "kind", "organisatio
 IGNORED_NAMES = {"csrfmiddlewaretoken"}
 SELECTOR = re.compile(r"[a-z]+(_[a-z]+)*")
 ID_IN_NAME = re.compile(r"([a-z]+-)\d+")
-# Django's own formset bookkeeping: fuzzed in the all-at-once round only.
+# Django's own formset bookkeeping, and formset rows after the first (the same fields
+# again): fuzzed in the all-at-once round only.
 MANAGEMENT = re.compile(r"-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$")
+LATER_ROW = re.compile(r"-[1-9]\d*-")
 NAME_IN_SOURCE = re.compile(
     r"""request\.(?:GET|POST)(?:\.get|\.getlist|\.pop)?\(\s*["']([\w-]+)["']"""
     r"""|request\.(?:GET|POST)\[\s*["']([\w-]+)["']\s*\]"""
@@ -303,7 +305,7 @@ def fuzz_case(env, case, *, full=True) -> list[str]:
             return fuzzer.failures
         _FIELDS_DONE.add(signature)
         for field in sorted(fields):
-            if MANAGEMENT.search(field):
+            if MANAGEMENT.search(field) or LATER_ROW.search(field):
                 continue
             for value in field_values(payload[field]):
                 data = {**_payload(case), field: value}

@@ -139,7 +139,7 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
     draft_form = scraped["plans:edit"]
     new_plan = {k: ("" if k.endswith("-id") or k.endswith("-plan") else v) for k, v in draft_form.items()}
     new_plan.update({k: "0" for k in new_plan if k.endswith("-INITIAL_FORMS")})
-    new_plan.update({"doc-year": "2031", "doc-title": "实验小学2031学年校本培训计划"})
+    new_plan.update({"doc-year": str(year - 6), "doc-title": "实验小学校本培训计划（新）"})
     edited_plan = {**draft_form, "doc-title": "改过的标题"}
 
     return [
@@ -147,7 +147,7 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
         case("plans:list", get_only="lists what the user may see", legit="school_officer"),
         case("plans:create", new_plan, kwargs={"kind": "school_plan"}, legit="school_officer", skip=own_school,
              note="new school plan"),
-        case("plans:create", {"doc-title": "年度计划", "doc-year": "2031"}, kwargs={"kind": "annual_plan"},
+        case("plans:create", {"doc-title": "年度计划", "doc-year": str(year - 6)}, kwargs={"kind": "annual_plan"},
              legit="training_officer", control=False, note="annual plan (training school's kind)"),
         case("plans:detail", kwargs={"pk": d["queued"].pk}, get_only="reads", legit="school_officer"),
         case("plans:edit", edited_plan, kwargs={"pk": d["draft"].pk}, legit="school_officer", note="school A's draft"),
@@ -356,8 +356,11 @@ def flow_cases(w: UrlWorld, patterns: list[Pattern]) -> tuple[list[Case], list[s
             legit = _legit_for(f"{ns}:{node_name}", task)
             legit = by_username.get(getattr(legit, "username", None), legit)
             data = payloads.get(f"{ns}:{node_name}", {}) if action == "execute" else {}
-            control = action in ("assign", "unassign", "execute") and legit is not None and (
-                action != "assign" or task.owner_permission)
+            # Controls: claims from a queue, releases back to it, decisions. A task assigned to
+            # one person (expert review, revision) may be made impossible to release or re-claim.
+            personal = node_name in ("expert_review", "revise")
+            control = legit is not None and (action == "execute" or (
+                action in ("assign", "unassign") and not personal))
             if action in ("cancel", "undo", "revive"):
                 legit, control = "root", action == "cancel" and task.flow_task_type == "HUMAN"
             cases.append(case(pattern.key, data, kwargs=kwargs, legit=legit, control=control, note=note))

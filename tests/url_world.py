@@ -179,7 +179,7 @@ def build_url_world() -> UrlWorld:
     d = w.docs
 
     # --- documents at every step of the review flow (school A unless said) ---
-    d["draft"] = make_school_plan(a, year=2030, title="实验小学2030学年校本培训计划（草稿）")
+    d["draft"] = make_school_plan(a, year=year + 1, title="实验小学校本培训计划（草稿）")
     Attachment.objects.create(document=d["draft"], file=SimpleUploadedFile("经费预算.pdf", b"%PDF-1.4 budget"),
                               original_name="经费预算.pdf", size=15, uploaded_by=so)
 
@@ -187,30 +187,30 @@ def build_url_world() -> UrlWorld:
         plans_services.document_submit(document=document, user=author)
         return document
 
-    d["queued"] = submitted(make_school_plan(a, year=2029, title="实验小学2029学年校本培训计划（待初审）"))
-    d["claimed"] = submitted(make_proposal(a, year=2029))
+    d["queued"] = submitted(make_school_plan(a, year=year - 1, title="实验小学校本培训计划（待初审）"))
+    d["claimed"] = submitted(make_proposal(a, year=year))
     claim(doc_task(d["claimed"], "initial_review"), to)
 
-    d["experts"] = submitted(make_school_plan(a, year=2028, title="实验小学2028学年校本培训计划（专家会审）"))
+    d["experts"] = submitted(make_school_plan(a, year=year - 2, title="实验小学校本培训计划（专家会审）"))
     initial(d["experts"], to, experts=[a.expert1, a.expert2])
     # expert2 let the task go (unassign): issue 10 item 1's open door.
     release(doc_task(d["experts"], "expert_review", owner=a.expert2), a.expert2)
 
-    d["to_file"] = submitted(make_proposal(a, year=2028))
+    d["to_file"] = submitted(make_proposal(a, year=year - 1))
     initial(d["to_file"], to, experts=[a.expert1])
     expert(d["to_file"], a.expert1)
-    d["filing_claimed"] = submitted(make_proposal(a, year=2027))
+    d["filing_claimed"] = submitted(make_proposal(a, year=year - 2))
     initial(d["filing_claimed"], to, experts=[a.expert1])
     expert(d["filing_claimed"], a.expert1)
     claim(doc_task(d["filing_claimed"], "filing"), bo)
 
-    d["returned"] = submitted(make_school_plan(a, year=2027, title="实验小学2027学年校本培训计划（退回）"))
+    d["returned"] = submitted(make_school_plan(a, year=year - 3, title="实验小学校本培训计划（退回）"))
     initial(d["returned"], to, decision="return", comment="请补充经费预算。")
-    d["revise_released"] = submitted(make_school_plan(a, year=2024, title="实验小学2024学年校本培训计划（退回后释放）"))
+    d["revise_released"] = submitted(make_school_plan(a, year=year - 4, title="实验小学校本培训计划（退回后释放）"))
     initial(d["revise_released"], to, decision="return", comment="请补充考核办法。")
     release(doc_task(d["revise_released"], "revise"), so)
 
-    d["rejected"] = submitted(make_school_plan(a, year=2025, title="实验小学2025学年校本培训计划（不予通过）"))
+    d["rejected"] = submitted(make_school_plan(a, year=year - 5, title="实验小学校本培训计划（不予通过）"))
     initial(d["rejected"], to, decision="reject", comment="不符合要求。")
 
     # The training school's annual plan for this year, filed: it fills the schedule.

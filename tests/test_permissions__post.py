@@ -16,10 +16,19 @@ error message; never a 5xx, a 2xx that accepted the request, or a redirect
 announcing success. And no row of any table may change (every table is
 compared; sessions, login throttling and the audit log excepted).
 
+A self-service URL (save an inbox filter, mark one's notices read) may change
+the actor's own rows only. A read-only URL is POSTed by one outsider and must
+change nothing. A task URL under another process's id answers 404 even to the
+task's own user (issue 10 item 2).
+
 `test_legitimate_user_succeeds` proves each payload would work (so a refusal
 above is a refusal, not a broken payload), and `test_every_url_pattern_is_covered`
 fails when a URL pattern is neither POST-tested nor listed as read-only with
 a reason: a new URL must be added to tests/url_cases.py.
+
+Every request runs in a savepoint that is rolled back (tests/url_probe.py), so
+a failure that needs the request's own transaction to be missing (item 11) is
+out of this test's reach.
 """
 import pytest
 

@@ -354,7 +354,8 @@ def flow_cases(w: UrlWorld, patterns: list[Pattern]) -> tuple[list[Case], list[s
                 cases.append(case(pattern.key, kwargs=kwargs, get_only="reads", legit="root", note=note))
                 continue
             legit = _legit_for(f"{ns}:{node_name}", task)
-            legit = by_username.get(getattr(legit, "username", None), legit)
+            if not isinstance(legit, (str, type(None))):  # an owner: their name in the world
+                legit = by_username.get(legit.username)
             data = payloads.get(f"{ns}:{node_name}", {}) if action == "execute" else {}
             # Controls: claims from a queue, releases back to it, decisions. A task assigned to
             # one person (expert review, revision) may be made impossible to release or re-claim.

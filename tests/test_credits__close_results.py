@@ -398,3 +398,18 @@ def test_racing_closes_record_one_set_of_results_and_credit_once():
     assert CreditEntry.objects.filter(project=project, source="bonus").count() == 1
     assert ProjectLogEntry.objects.filter(project=project, kind="closed").count() == 1
     assert AuditEvent.objects.filter(action=Action.ASSESSMENT_RESULT).count() == 2
+
+
+@pytest.mark.parametrize("who", ["training_officer", "bureau_officer"])
+def test_the_project_log_no_longer_closes_the_close_page_does(world, client_for, course, who):
+    """Closing without the results page would credit everyone as 合格 unseen: the log form no
+    longer offers it; the project page links to the close page instead."""
+    project, _t = course
+    client = client_for(getattr(world, who))
+    page = client.get(reverse("schedule:project", args=[project.pk]))
+    assert 'value="closed"' not in page.content.decode()
+    assert url(project) in page.content.decode()
+    response = client.post(reverse("schedule:project", args=[project.pk]),
+                           {"log-kind": "closed", "log-happened_on": TODAY.isoformat(), "log-text": "结业。"})
+    assert response.status_code == 200 and response.context["log_form"].errors["kind"]
+    assert nothing_written(project)

@@ -1,0 +1,352 @@
+"""One district with something in every state, for the tests that walk every URL.
+
+`build_url_world()` makes district A (建安区) with documents at every step of
+the review flow (queued, claimed, with experts, one expert's task released,
+awaiting filing, returned, a released revision, filed, rejected), a scheduled
+project with enrolments in every state, past/today/future sessions, a leave
+request, a spot check, a school-based plan with a session, declarations at
+every step of their flow, notices, a saved filter; and district B (魏都区)
+whose staff are among the outsiders. Everything is reached through the real
+services, so the rows are what the pages would have written.
+
+`UrlWorld.actor(name)` gives the users the URL tests act as: the legitimate
+ones (school_officer, training_officer, bureau_officer, expert1, pupil,
+declarant, root …) and the outsiders of FOREIGN_ROLES.
+"""
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import User
+from accounts.services import user_create
+from attendance import services as attendance
+from attendance.models import CompletionRules, Enrolment, LeaveRequest, ProjectRun, Session
+from credits import declarations
+from credits.models import Declaration
+from plans import services as plans_services
+from plans.models import Attachment
+from schedule import services as schedule_services
+from tests.attendance_helpers import make_project, make_teacher, make_teacher_with_login
+from tests.factories import PASSWORD, make_annual_plan, make_district, make_proposal, make_school_plan
+from workflow import services as review
+from workflow.models import ReviewRoute, SavedFilter, StepDeadline
+
+# The outsiders every state-changing URL must refuse (name → how the world finds them).
+FOREIGN_ROLES = {
+    "other_school_officer": "another school's training officer (same district)",
+    "other_district_bureau": "the bureau officer of another district",
+    "other_district_training": "the training-school officer of another district",
+    "unassigned_expert": "an expert of the district's pool assigned to nothing",
+    "teacher": "a teacher of the school (not the author, not on any roster)",
+    "principal_elsewhere": "the principal of another school",
+}
+
+OPEN = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+
+@dataclass
+class UrlWorld:
+    a: object  # DistrictWorld of 建安区 (the victim district)
+    b: object  # DistrictWorld of 魏都区
+    users: dict = field(default_factory=dict)
+    docs: dict = field(default_factory=dict)
+    decls: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+    def actor(self, name) -> User:
+        return self.users[name]
+
+    def __getattr__(self, name):
+        for bag in ("docs", "decls", "objects"):
+            values = self.__dict__.get(bag, {})
+            if name in values:
+                return values[name]
+        raise AttributeError(name)
+
+
+# --- driving the flows without HTTP (as the demo loader does) -------------------------
+
+def open_task(process_filter: dict, node_name: str, flow_class, **extra) -> Task:
+    node = getattr(flow_class, node_name)
+    return Task.objects.filter(flow_task=node, status__in=OPEN, **process_filter, **extra).order_by("pk").first()
+
+
+def doc_task(document, node, **extra):
+    from workflow.flows import ReviewFlow
+
+    return open_task({"process__reviewprocess__document": document}, node, ReviewFlow, **extra)
+
+
+def decl_task(declaration, node, **extra):
+    from credits.flows import DeclarationFlow
+
+    return open_task({"process__declarationprocess__declaration": declaration}, node, DeclarationFlow, **extra)
+
+
+def _with_activation(task, act):
+    with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
+        task.refresh_from_db()
+        act(task.flow_task.activation_class(task))
+
+
+def claim(task, user, record=True):
+    _with_activation(task, lambda activation: activation.assign(user))
+    if record and task.flow_task.flow_class.__name__ == "ReviewFlow":
+        review.task_record_claim(task=task, user=user, claimed=True)
+
+
+def release(task, user, record=True):
+    _with_activation(task, lambda activation: activation.unassign())
+    if record and task.flow_task.flow_class.__name__ == "ReviewFlow":
+        review.task_record_claim(task=task, user=user, claimed=False)
+
+
+def decide(document, node, user, decide_with, **decision):
+    review.task_perform(task=doc_task(document, node), user=user, decide=decide_with, **decision)
+
+
+def initial(document, user, decision="approve", experts=(), comment="已阅。"):
+    decide(document, "initial_review", user, review.initial_review_decide, decision=decision,
+           experts=list(experts), comment=comment)
+
+
+def expert(document, user, opinion="agree"):
+    task = doc_task(document, "expert_review", owner=user)
+    review.task_perform(task=task, user=user, decide=review.expert_review_give, opinion=opinion, score=88,
+                        comment="内容完整。")
+
+
+def filing(document, user, decision="approve", comment="同意备案。"):
+    number = review.filing_number_suggest(document=document)
+    decide(document, "filing", user, review.filing_decide, decision=decision, filing_number=number, comment=comment)
+
+
+def declare(teacher_user, day, **extra) -> Declaration:
+    data = {"provider": "湖南省教育厅", "title": f"省级研修班{day:%m%d}", "activity": "concentrated",
+            "level": "province", "start_date": day, "end_date": day + datetime.timedelta(days=1),
+            "hours": Decimal("12"), "excellent_trainee": False, **extra}
+    certificate = SimpleUploadedFile("结业证书.pdf", b"%PDF-1.4 certificate", content_type="application/pdf")
+    return declarations.declaration_submit(teacher_user, data, certificate)
+
+
+def decl_decide(declaration, node, user, decision="approve", comment="已核实。"):
+    review.task_perform(task=decl_task(declaration, node), user=user, decide=declarations.declaration_decide,
+                        record_claim=lambda task, user: None, decision=decision, comment=comment)
+
+
+# --- the world -----------------------------------------------------------------------------
+
+def build_url_world() -> UrlWorld:
+    a = make_district()
+    b = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
+    w = UrlWorld(a=a, b=b)
+    today = timezone.localdate()
+    year = today.year
+
+    call_command("loaddata", "credit_rules", verbosity=0)
+    for district in (a.district, b.district):
+        district.credit_rule_family = "hunan"
+        district.save()
+
+    u = w.users
+    u.update(
+        school_officer=a.school_officer, principal=a.principal, training_officer=a.training_officer,
+        bureau_officer=a.bureau_officer, expert1=a.expert1, expert2=a.expert2,
+        other_school_officer=a.other_school_officer, other_district_bureau=b.bureau_officer,
+        other_district_training=b.training_officer, unassigned_expert=a.expert3, teacher=a.teacher,
+    )
+    u["principal_elsewhere"] = user_create(username="principal_b", password=PASSWORD, full_name="吴校长",
+                                           role="principal", organisation=a.other_school)
+    u["training_officer2"] = user_create(username="training_officer2", password=PASSWORD, full_name="陈进修",
+                                         role="training_officer", organisation=a.training_school)
+    u["root"] = User.objects.create_superuser("root", password=PASSWORD, full_name="系统管理员")
+    u["anonymous"] = None
+
+    # Rules the bureau keeps in the admin: one row of each, in district A or global.
+    w.objects["completion_rules"] = CompletionRules.objects.create(district=a.district)
+    w.objects["step_deadline"] = StepDeadline.objects.create(step="initial_review", days=5)
+    w.objects["review_route"] = ReviewRoute.objects.create(district=a.district, kind="project_proposal",
+                                                           expert_review=True)
+
+    to, bo, so = a.training_officer, a.bureau_officer, a.school_officer
+    d = w.docs
+
+    # --- documents at every step of the review flow (school A unless said) ---
+    d["draft"] = make_school_plan(a, year=year + 1, title="实验小学校本培训计划（草稿）")
+    Attachment.objects.create(document=d["draft"], file=SimpleUploadedFile("经费预算.pdf", b"%PDF-1.4 budget"),
+                              original_name="经费预算.pdf", size=15, uploaded_by=so)
+
+    def submitted(document, author=so):
+        plans_services.document_submit(document=document, user=author)
+        return document
+
+    d["queued"] = submitted(make_school_plan(a, year=year - 1, title="实验小学校本培训计划（待初审）"))
+    d["claimed"] = submitted(make_proposal(a, year=year))
+    claim(doc_task(d["claimed"], "initial_review"), to)
+
+    d["experts"] = submitted(make_school_plan(a, year=year - 2, title="实验小学校本培训计划（专家会审）"))
+    initial(d["experts"], to, experts=[a.expert1, a.expert2])
+    # expert2 let the task go (unassign): issue 10 item 1's open door.
+    release(doc_task(d["experts"], "expert_review", owner=a.expert2), a.expert2)
+
+    d["to_file"] = submitted(make_proposal(a, year=year - 1))
+    initial(d["to_file"], to, experts=[a.expert1])
+    expert(d["to_file"], a.expert1)
+    d["filing_claimed"] = submitted(make_proposal(a, year=year - 2))
+    initial(d["filing_claimed"], to, experts=[a.expert1])
+    expert(d["filing_claimed"], a.expert1)
+    claim(doc_task(d["filing_claimed"], "filing"), bo)
+
+    d["returned"] = submitted(make_school_plan(a, year=year - 3, title="实验小学校本培训计划（退回）"))
+    initial(d["returned"], to, decision="return", comment="请补充经费预算。")
+    d["revise_released"] = submitted(make_school_plan(a, year=year - 4, title="实验小学校本培训计划（退回后释放）"))
+    initial(d["revise_released"], to, decision="return", comment="请补充考核办法。")
+    release(doc_task(d["revise_released"], "revise"), so)
+
+    d["rejected"] = submitted(make_school_plan(a, year=year - 5, title="实验小学校本培训计划（不予通过）"))
+    initial(d["rejected"], to, decision="reject", comment="不符合要求。")
+
+    # The training school's annual plan for this year, filed: it fills the schedule.
+    d["annual"] = make_annual_plan(a, year=year)
+    submitted(d["annual"], author=to)
+    initial(d["annual"], bo, experts=[a.expert1])
+    expert(d["annual"], a.expert1)
+    filing(d["annual"], bo)
+
+    # School A's approved school-based plan for this year (filed through the flow).
+    d["school_based"] = submitted(make_school_plan(a, year=year, title=f"实验小学{year}学年校本培训计划"))
+    initial(d["school_based"], to, experts=[a.expert1])
+    expert(d["school_based"], a.expert1)
+    filing(d["school_based"], bo)
+
+    # --- a project with enrolments in every state and sessions past, today and ahead ---
+    o = w.objects
+    project = o["project"] = make_project(a, name="骨干教师培训", hours=12, year=year, month=today.month,
+                                          headcount=2)
+    o["run"] = ProjectRun.objects.create(project=project, quota=2, self_enrolment=True, min_attendance_percent=80)
+    o["pupil_teacher"] = make_teacher_with_login(a.school, "pupil", name="王丽娜")
+    u["pupil"] = o["pupil_teacher"].user
+    o["teacher_row"] = make_teacher(a.school, name="周芳", user=a.teacher)  # on no roster
+    o["declarant_teacher"] = make_teacher_with_login(a.school, "declarant", name="周芳芳")
+    u["declarant"] = o["declarant_teacher"].user
+    confirmed2 = make_teacher(a.school, name="李明")
+    waiting = make_teacher(a.school, name="赵强")
+    o["nominee"] = make_teacher(a.school, name="孙丽")
+    o["applicant"] = make_teacher(a.school, name="钱多")
+    o["free_teacher"] = make_teacher(a.school, name="郑新")
+    o["school_b_teacher"] = make_teacher(a.other_school, name="吴刚")
+
+    def enrol(teacher, status):
+        return Enrolment.objects.create(project=project, teacher=teacher, status=status, created_by=so)
+
+    o["enrolment_confirmed"] = enrol(o["pupil_teacher"], Enrolment.Status.CONFIRMED)
+    enrol(confirmed2, Enrolment.Status.CONFIRMED)
+    o["enrolment_waiting"] = enrol(waiting, Enrolment.Status.WAITLISTED)
+    o["enrolment_nominated"] = enrol(o["nominee"], Enrolment.Status.NOMINATED)
+    o["enrolment_applied"] = enrol(o["applicant"], Enrolment.Status.APPLIED)
+
+    now = timezone.localtime()
+    start = max(datetime.datetime.combine(today, datetime.time(0, 0), now.tzinfo), now - datetime.timedelta(minutes=5))
+    end = min(datetime.datetime.combine(today, datetime.time(23, 59), now.tzinfo), start + datetime.timedelta(hours=2))
+
+    def session(day, begin, finish, title, hours="3", **where):
+        where = where or {"project": project, "organisation": a.training_school}
+        return Session.objects.create(title=title, date=day, start_time=begin, end_time=finish,
+                                      hours=Decimal(hours), place="报告厅", **where)
+
+    o["session_past"] = session(today - datetime.timedelta(days=7), datetime.time(9), datetime.time(12), "师德专题")
+    o["session_today"] = session(today, start.time(), end.time(), "课堂观察", hours="1")
+    o["session_future"] = session(today + datetime.timedelta(days=14), datetime.time(9), datetime.time(12), "信息技术")
+    attendance.attendance_mark(session=o["session_past"], user=to, marks={o["pupil_teacher"].pk: "present"})
+    o["leave"] = attendance.leave_request(session=o["session_future"], user=u["pupil"], reason="家中有事。")
+    o["session_school_based"] = session(today - datetime.timedelta(days=3), datetime.time(15), datetime.time(17),
+                                        "校本研修：课例分析", hours="2", school_plan=d["school_based"],
+                                        organisation=a.school)
+    o["log_entry"] = schedule_services.log_entry_add(project=project, user=to, kind="opened", happened_on=today,
+                                                     text="开班。")
+    o["spot_check"] = schedule_services.spot_check_draw(user=bo, year=year, share_percent=100, seed=7)
+    o["spot_item"] = o["spot_check"].items.order_by("pk").first()
+
+    # --- declarations at every step of their flow ---
+    t, dc = u["declarant"], w.decls
+    day = datetime.date(year - 1, 3, 2)
+
+    def next_day():
+        nonlocal day
+        day += datetime.timedelta(days=7)
+        return day
+
+    dc["school"] = declare(t, next_day())
+    dc["school_claimed"] = declare(t, next_day())
+    claim(decl_task(dc["school_claimed"], "school_verify"), so)
+    dc["registering"] = declare(t, next_day())
+    decl_decide(dc["registering"], "school_verify", so)
+    dc["registering_claimed"] = declare(t, next_day())
+    decl_decide(dc["registering_claimed"], "school_verify", so)
+    claim(decl_task(dc["registering_claimed"], "training_school_register"), to)
+    dc["confirming"] = declare(t, next_day())
+    decl_decide(dc["confirming"], "school_verify", so)
+    decl_decide(dc["confirming"], "training_school_register", to)
+    dc["confirming_claimed"] = declare(t, next_day())
+    decl_decide(dc["confirming_claimed"], "school_verify", so)
+    decl_decide(dc["confirming_claimed"], "training_school_register", to)
+    claim(decl_task(dc["confirming_claimed"], "bureau_confirm"), bo)
+    dc["returned"] = declare(t, next_day())
+    decl_decide(dc["returned"], "school_verify", so, decision="return", comment="证书不清晰。")
+    dc["revise_released"] = declare(t, next_day())
+    decl_decide(dc["revise_released"], "school_verify", so, decision="return", comment="请补充。")
+    release(decl_task(dc["revise_released"], "revise"), t)
+    dc["confirmed"] = declare(t, next_day())
+    for node, user in (("school_verify", so), ("training_school_register", to), ("bureau_confirm", bo)):
+        decl_decide(dc["confirmed"], node, user)
+    dc["rejected"] = declare(t, next_day())
+    decl_decide(dc["rejected"], "school_verify", so, decision="reject", comment="非培训活动。")
+
+    # --- odds and ends ---
+    from notices.models import Notice
+
+    o["notice"] = Notice.objects.filter(user=so).order_by("pk").first()
+    o["saved_filter"] = SavedFilter.objects.create(user=to, name="待初审", query="tab=queue")
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    o["access_attempt"] = AccessAttempt.objects.create(username="someone", ip_address="10.0.0.9",
+                                                       failures_since_start=1, get_data="", post_data="")
+    o["access_log"] = AccessLog.objects.create(username="someone", ip_address="10.0.0.9")
+    o["access_failure"] = AccessFailureLog.objects.create(username="someone", ip_address="10.0.0.9")
+    from credits.models import CycleClosure, CreditEntry
+
+    o["credit_entry"] = CreditEntry.objects.order_by("pk").first()
+    o["cycle_closure"] = CycleClosure.objects.create(
+        teacher=o["declarant_teacher"], first_year=2000, total=Decimal("10"), required=Decimal("360"), passed=False,
+        confirmed_by=bo)
+    from audit.models import AuditEvent
+
+    o["audit_event"] = AuditEvent.objects.order_by("pk").first()
+    from django.contrib.auth.models import Group
+
+    o["group"] = Group.objects.order_by("pk").first()
+    _check(w)
+    return w
+
+
+def _check(w: UrlWorld):
+    """The states the URL tests rely on (a change in a service must not silently empty a case)."""
+    expected = {"draft": "draft", "queued": "initial_review", "claimed": "initial_review", "experts": "expert_review",
+                "to_file": "filing", "filing_claimed": "filing", "returned": "returned",
+                "revise_released": "returned", "rejected": "rejected", "annual": "approved", "school_based": "approved"}
+    for name, status in expected.items():
+        w.docs[name].refresh_from_db()
+        assert w.docs[name].status == status, (name, w.docs[name].status)
+    assert doc_task(w.experts, "expert_review", owner=None, status=STATUS.NEW), "released expert task"
+    assert doc_task(w.revise_released, "revise", owner=None, status=STATUS.NEW), "released revise task"
+    assert decl_task(w.decls["revise_released"], "revise", owner=None, status=STATUS.NEW)
+    assert w.objects["notice"] is not None and w.objects["credit_entry"] is not None
+    assert w.objects["spot_item"] is not None
+    assert LeaveRequest.objects.filter(pk=w.objects["leave"].pk, status="pending").exists()

@@ -30,13 +30,13 @@ from attendance import services as attendance
 from attendance.models import CompletionRules, Enrolment, LeaveRequest, ProjectRun, Session
 from credits import declarations
 from credits.models import Declaration
-from plans import services as plans_services
 from plans.models import Attachment
 from schedule import services as schedule_services
 from tests.attendance_helpers import make_project, make_teacher, make_teacher_with_login
 from tests.factories import PASSWORD, make_annual_plan, make_district, make_proposal, make_school_plan
 from workflow import services as review
 from workflow.models import ReviewRoute, SavedFilter, StepDeadline
+from workflow.submission import document_submit
 
 # The outsiders every state-changing URL must refuse (name → how the world finds them).
 FOREIGN_ROLES = {
@@ -138,7 +138,7 @@ def declare(teacher_user, day, **extra) -> Declaration:
 
 def decl_decide(declaration, node, user, decision="approve", comment="已核实。"):
     review.task_perform(task=decl_task(declaration, node), user=user, decide=declarations.declaration_decide,
-                        record_claim=lambda task, user: None, decision=decision, comment=comment)
+                        decision=decision, comment=comment)
 
 
 # --- the world -----------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def build_url_world() -> UrlWorld:
                               original_name="经费预算.pdf", size=15, uploaded_by=so)
 
     def submitted(document, author=so):
-        plans_services.document_submit(document=document, user=author)
+        document_submit(document=document, user=author)
         return document
 
     d["queued"] = submitted(make_school_plan(a, year=year - 1, title="实验小学校本培训计划（待初审）"))

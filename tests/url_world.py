@@ -138,7 +138,7 @@ def declare(teacher_user, day, **extra) -> Declaration:
 
 def decl_decide(declaration, node, user, decision="approve", comment="已核实。"):
     review.task_perform(task=decl_task(declaration, node), user=user, decide=declarations.declaration_decide,
-                        record_claim=lambda task, user: None, decision=decision, comment=comment)
+                        decision=decision, comment=comment)
 
 
 # --- the world -----------------------------------------------------------------------------

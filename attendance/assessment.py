@@ -7,7 +7,6 @@ they get none (credits.services.credit_finished_project). Results are recorded o
 project is closed (schedule.services.log_entry_add), and the credits follow them.
 """
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import translation

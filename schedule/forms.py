@@ -36,6 +36,10 @@ class LogEntryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["happened_on"].initial = timezone.localdate()
+        # Closing has its own page, where the organiser records every attendee's assessment
+        # result before the credits are written (schedule.close_views).
+        self.fields["kind"].choices = [choice for choice in self.fields["kind"].choices
+                                       if choice[0] != ProjectLogEntry.Kind.CLOSED]
 
 
 class SpotCheckDrawForm(forms.Form):

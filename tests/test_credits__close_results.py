@@ -120,7 +120,8 @@ def test_closing_with_one_failed_and_one_excellent_credits_by_the_results(world,
     absent = CreditEntry.objects.get(teacher=t["缺勤"])
     assert absent.credits == 0 and "50" in absent.note
     # One result per attendee who completed, kept with who recorded it.
-    results = {r.enrolment.teacher.name: r.result for r in AssessmentResult.objects.select_related("enrolment__teacher")}
+    results = {r.enrolment.teacher.name: r.result
+               for r in AssessmentResult.objects.select_related("enrolment__teacher")}
     assert results == {"合格": "pass", "不合格": "fail", "优秀": "excellent"}
     assert {r.recorded_by for r in AssessmentResult.objects.all()} == {world.training_officer}
     # ...and in the audit trail, in the district's language.
@@ -322,7 +323,8 @@ def test_a_file_with_bad_rows_is_not_taken_and_each_bad_row_is_listed(world, cli
         "first": 2, "row": 6} in errors[6]
     assert "缺勤" in errors[7]
     assert gettext("the result is missing") in errors[8]
-    assert gettext("Nothing was taken from the file: correct the rows below and import it again.") in errors_of(response)
+    assert gettext("Nothing was taken from the file: correct the rows below and import it again.") \
+        in errors_of(response)
     # Nothing taken: every button back at 合格, nothing saved.
     assert f'name="result-{t["不合格"].pk}" value="pass" checked' in response.content.decode()
     assert nothing_written(project)
@@ -398,3 +400,18 @@ def test_racing_closes_record_one_set_of_results_and_credit_once():
     assert CreditEntry.objects.filter(project=project, source="bonus").count() == 1
     assert ProjectLogEntry.objects.filter(project=project, kind="closed").count() == 1
     assert AuditEvent.objects.filter(action=Action.ASSESSMENT_RESULT).count() == 2
+
+
+@pytest.mark.parametrize("who", ["training_officer", "bureau_officer"])
+def test_the_project_log_no_longer_closes_the_close_page_does(world, client_for, course, who):
+    """Closing without the results page would credit everyone as 合格 unseen: the log form no
+    longer offers it; the project page links to the close page instead."""
+    project, _t = course
+    client = client_for(getattr(world, who))
+    page = client.get(reverse("schedule:project", args=[project.pk]))
+    assert 'value="closed"' not in page.content.decode()
+    assert url(project) in page.content.decode()
+    response = client.post(reverse("schedule:project", args=[project.pk]),
+                           {"log-kind": "closed", "log-happened_on": TODAY.isoformat(), "log-text": "结业。"})
+    assert response.status_code == 200 and response.context["log_form"].errors["kind"]
+    assert nothing_written(project)

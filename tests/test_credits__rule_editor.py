@@ -88,7 +88,8 @@ def row_key(data, prefix, activity, level=None, field="activity"):
     """The form index of the copied row for (activity, level)."""
     index = 0
     while f"{prefix}-{index}-{field}" in data:
-        if data[f"{prefix}-{index}-{field}"] == activity and (level is None or data[f"{prefix}-{index}-level"] == level):
+        if data[f"{prefix}-{index}-{field}"] == activity and \
+                (level is None or data[f"{prefix}-{index}-level"] == level):
             return f"{prefix}-{index}-"
         index += 1
     raise KeyError(activity)

@@ -335,8 +335,9 @@ def test_code_sign_in_before_the_sessions_day_is_refused(signing):
 
 
 def _close(client, project):
-    return client.post(reverse("schedule:project", args=[project.pk]),
-                       {"log-kind": "closed", "log-happened_on": timezone.localdate().isoformat(), "log-text": "结业。"})
+    """The project's close page (its assessment results all 合格 by default)."""
+    return client.post(reverse("schedule:close", args=[project.pk]),
+                       {"close": "1", "happened_on": timezone.localdate().isoformat(), "text": "结业。"})
 
 
 def test_a_project_closes_only_when_every_session_is_over_and_marked(world, client_for):
@@ -354,7 +355,7 @@ def test_a_project_closes_only_when_every_session_is_over_and_marked(world, clie
     response = _close(organiser, project)
 
     assert response.status_code == 200
-    errors = response.context["log_form"].non_field_errors()
+    errors = response.context["form"].non_field_errors()
     assert gettext(str(services.ERROR_CLOSE_NOT_OVER % {
         "session": future.title, "date": services._day(future.date)})) in errors
     assert gettext(str(services.ERROR_CLOSE_UNMARKED % {
@@ -370,7 +371,7 @@ def test_a_project_closes_only_when_every_session_is_over_and_marked(world, clie
         services.attendance_mark(session=session, user=world.training_officer,
                                  marks={present.pk: "present", unmarked.pk: "absent"})
     response = _close(organiser, project)
-    assert response.status_code == 302, response.context["log_form"].errors
+    assert response.status_code == 302, response.context["form"].errors
     project.refresh_from_db()
     assert project.status == "finished"
     assert CreditEntry.objects.filter(project=project).count() == 2

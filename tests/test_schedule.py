@@ -248,10 +248,17 @@ def test_project_log(world, client_for, filed_plan):
     project = ScheduledProject.objects.get(source=filed_plan, sequence=1)
     trainer = client_for(world.training_officer)
     response = trainer.post(reverse("schedule:project", args=[project.pk]),
+                            {"log-kind": "opened", "log-happened_on": "2024-01-10", "log-text": "开班。"})
+    assert response.status_code == 302
+    # Closing has its own page (the assessment results): the log form does not offer it.
+    response = trainer.post(reverse("schedule:project", args=[project.pk]),
                             {"log-kind": "closed", "log-happened_on": "2024-01-30", "log-text": "结业。"})
+    assert response.status_code == 200 and response.context["log_form"].errors["kind"]
+    response = trainer.post(reverse("schedule:close", args=[project.pk]),
+                            {"close": "1", "happened_on": "2024-01-30", "text": "结业。"})
     assert response.status_code == 302
     project.refresh_from_db()
-    assert project.status == "finished" and project.log.get().text == "结业。"
+    assert project.status == "finished" and project.log.get(kind="closed").text == "结业。"
     response = client_for(world.teacher).post(reverse("schedule:project", args=[project.pk]),
                                               {"log-kind": "other", "log-happened_on": "2024-01-30", "log-text": "x"})
     assert response.status_code == 403

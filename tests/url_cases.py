@@ -268,9 +268,11 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              kwargs={"pk": project.pk}, legit="training_officer", note="change request"),
         case("schedule:project", {"log-kind": "session", "log-happened_on": str(today), "log-text": "第二次集中研修。"},
              kwargs={"pk": project.pk}, legit="training_officer", note="project log entry"),
-        case("schedule:spot_checks", {"year": str(year), "share_percent": "50"}, legit="bureau_officer",
+        case("schedule:spot_checks", {"year": str(year - 1), "share_percent": "50"}, legit="bureau_officer",
              skip={"other_district_bureau": "draws in its own district; no parameter names district A"},
-             note="draw spot checks"),
+             note="draw last year's spot checks (this year's is drawn)"),
+        case("schedule:spot_check", {"cancel": "1", "cancel-reason": "抽取范围有误。"},
+             kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="cancel the draw"),
         case("schedule:spot_check", {"item": o["spot_item"].pk, "findings": "资料齐全。"},
              kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="record findings"),
         # attendance

@@ -280,6 +280,8 @@ def build_url_world() -> UrlWorld:
                                                      text="开班。")
     o["spot_check"] = schedule_services.spot_check_draw(user=bo, year=year, share_percent=100, seed=7)
     o["spot_item"] = o["spot_check"].items.order_by("pk").first()
+    # Last year has a project and no draw yet (one draw a year): the draw case draws it.
+    o["project_last_year"] = make_project(a, name="班主任培训", hours=8, year=year - 1, month=9, headcount=30)
 
     # --- declarations at every step of their flow ---
     t, dc = u["declarant"], w.decls

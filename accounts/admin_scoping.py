@@ -73,9 +73,19 @@ class ScopedChoicesMixin:
         return scope_queryset(queryset, request.user, path)
 
 
-class RefuseEmptyToField:
-    """The admin takes ``_to_field=`` (empty) for "no field" in its check and for a field
-    named "" in its lookup (FieldDoesNotExist, a 500): refused as a bad request."""
+class CheckedAdminParams:
+    """Parameters the admin trusts, refused as a bad request instead of a 500: ``_to_field=``
+    (empty), which its check takes for "no field" and its lookup for a field named "", and
+    the ids of the rows chosen for an action (``_selected_action``)."""
+
+    def changelist_view(self, request, *args, **kwargs):
+        from django.contrib.admin import helpers
+
+        from core.params import parse_ids
+
+        if request.method == "POST":
+            parse_ids(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        return super().changelist_view(request, *args, **kwargs)
 
     def _check_to_field(self, request):
         from django.contrib.admin.exceptions import DisallowedModelAdminToField
@@ -93,7 +103,7 @@ class RefuseEmptyToField:
         return super().delete_view(request, *args, **kwargs)
 
 
-class DistrictScopedAdmin(RefuseEmptyToField, ScopedChoicesMixin):
+class DistrictScopedAdmin(CheckedAdminParams, ScopedChoicesMixin):
     """Mix in before ``admin.ModelAdmin``; set ``district_path`` (e.g. "organisation__district")."""
 
     district_path: str = ""
@@ -172,7 +182,7 @@ class DistrictScopedAdmin(RefuseEmptyToField, ScopedChoicesMixin):
             raise Http404
 
 
-class SuperuserChangesAdmin(RefuseEmptyToField):
+class SuperuserChangesAdmin(CheckedAdminParams):
     """Shared by districts or global: readable with the view permission, changed by the superuser
     alone. Use it on the model's inlines too (their rows are shared as well)."""
 

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
+from core.params import parse_id
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from plans.rules import DISTRICT_ROLES, SCHOOL_STAFF_ROLES
@@ -75,7 +76,8 @@ def _school_for(request) -> Organisation:
         if wanted and wanted != str(organisation.pk):
             raise Http404
     elif user.role in DISTRICT_ROLES and user.organisation_id:
-        if not wanted.isdigit():
+        wanted = parse_id(wanted, required=False)  # "²".isdigit() is true, and ids are bounded
+        if wanted is None:
             raise Http404
         organisation = get_object_or_404(Organisation.objects.select_related("district"), pk=wanted,
                                          kind__in=selectors.SCHOOL_KINDS)

@@ -12,6 +12,9 @@ rule sets) and global settings (step deadlines) use ``SuperuserChangesAdmin``: o
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.http import Http404
+
+from core.params import parse_id
 
 # model → lookup from that model to its District ("pk" for District itself). Filled by the
 # admins below as they are registered, so a form's choices can be scoped by the related model.
@@ -70,7 +73,37 @@ class ScopedChoicesMixin:
         return scope_queryset(queryset, request.user, path)
 
 
-class DistrictScopedAdmin(ScopedChoicesMixin):
+class CheckedAdminParams:
+    """Parameters the admin trusts, refused as a bad request instead of a 500: ``_to_field=``
+    (empty), which its check takes for "no field" and its lookup for a field named "", and
+    the ids of the rows chosen for an action (``_selected_action``)."""
+
+    def changelist_view(self, request, *args, **kwargs):
+        from django.contrib.admin import helpers
+
+        from core.params import parse_ids
+
+        if request.method == "POST":
+            parse_ids(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        return super().changelist_view(request, *args, **kwargs)
+
+    def _check_to_field(self, request):
+        from django.contrib.admin.exceptions import DisallowedModelAdminToField
+        from django.contrib.admin.options import TO_FIELD_VAR
+
+        if request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR)) == "":
+            raise DisallowedModelAdminToField("The field '' cannot be referenced.")
+
+    def changeform_view(self, request, *args, **kwargs):
+        self._check_to_field(request)
+        return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        self._check_to_field(request)
+        return super().delete_view(request, *args, **kwargs)
+
+
+class DistrictScopedAdmin(CheckedAdminParams, ScopedChoicesMixin):
     """Mix in before ``admin.ModelAdmin``; set ``district_path`` (e.g. "organisation__district")."""
 
     district_path: str = ""
@@ -130,24 +163,26 @@ class DistrictScopedAdmin(ScopedChoicesMixin):
     # django-guardian's object-permission pages (GuardedModelAdmin) grant rights to any user:
     # only the superuser manages those.
     def obj_perms_manage_view(self, request, object_pk):
-        self._superuser_only(request)
+        self._superuser_only(request, object_pk)
         return super().obj_perms_manage_view(request, object_pk)
 
     def obj_perms_manage_user_view(self, request, object_pk, user_id):
-        self._superuser_only(request)
+        self._superuser_only(request, object_pk, user_id)
         return super().obj_perms_manage_user_view(request, object_pk, user_id)
 
     def obj_perms_manage_group_view(self, request, object_pk, group_id):
-        self._superuser_only(request)
+        self._superuser_only(request, object_pk, group_id)
         return super().obj_perms_manage_group_view(request, object_pk, group_id)
 
     @staticmethod
-    def _superuser_only(request):
+    def _superuser_only(request, *ids):
         if not request.user.is_superuser:
             raise PermissionDenied
+        if any(parse_id(pk, required=False) is None for pk in ids):  # guardian int()s them: a 500
+            raise Http404
 
 
-class SuperuserChangesAdmin:
+class SuperuserChangesAdmin(CheckedAdminParams):
     """Shared by districts or global: readable with the view permission, changed by the superuser
     alone. Use it on the model's inlines too (their rows are shared as well)."""
 

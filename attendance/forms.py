@@ -2,9 +2,11 @@ import re
 import unicodedata
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core import widgets
+from core.params import parse_id
 
 from .models import MAX_MAKE_UP_NOTE, MakeUp, ProjectRun, Session
 from .services import ERROR_MAKE_UP_KIND, ERROR_MAKE_UP_NOTE
@@ -16,8 +18,19 @@ class ProjectRunForm(forms.ModelForm):
         fields = ["quota", "per_school_quota", "self_enrolment", "min_attendance_percent"]
 
 
+class IdChoicesField(forms.ModelMultipleChoiceField):
+    """Checked ids: one too large for the column is an invalid choice, not a database error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk, required=False) is None:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
+
+
 class NominateForm(forms.Form):
-    teachers = forms.ModelMultipleChoiceField(label=_("Teachers to nominate"), queryset=None,
+    teachers = IdChoicesField(label=_("Teachers to nominate"), queryset=None,
                                               widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, teachers, **kwargs):

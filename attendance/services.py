@@ -28,6 +28,7 @@ ERROR_SCHOOL_QUOTA = _("Your school has used all %(quota)s of its places on this
 ERROR_ALREADY_ENROLLED = _("This teacher is already on this project's list.")
 ERROR_NO_SELF_ENROLMENT = _("This project does not take applications from teachers.")
 ERROR_NOT_OPEN_TO_SCHOOL = _("This project is not open to your school.")
+ERROR_APPLY_NOT_ON_ROSTER = _("Only a teacher on a school's roster can apply for a project.")
 ERROR_CODE_INVALID = _("The sign-in code is wrong or has expired. Scan the code shown now.")
 ERROR_OUTSIDE_WINDOW = _("Sign-in for this session is open from %(opens)s to %(closes)s.")
 ERROR_NOT_ON_ROSTER = _("You are not on this session's roster.")
@@ -146,7 +147,9 @@ def enrolment_nominate(*, project: ScheduledProject, teacher: Teacher, user: Use
 @transaction.atomic
 def enrolment_apply(*, project: ScheduledProject, user: User) -> Enrolment:
     """A teacher applies (选课报名); their school approves before the organiser sees it."""
-    teacher = Teacher.objects.select_related("organisation").get(user=user)
+    teacher = Teacher.objects.select_related("organisation").filter(user=user).first()
+    if teacher is None:  # staff, or a login whose roster row is gone
+        raise ValidationError(ERROR_APPLY_NOT_ON_ROSTER)
     project = _lock_project(project.pk)  # two applications at once: one row, one answer
     if not project_run(project).self_enrolment:
         raise ValidationError(ERROR_NO_SELF_ENROLMENT)

@@ -73,6 +73,8 @@ def _project_post(request, project, run_form, nominate_form, session_form):
             messages.success(request, _("Enrolment settings saved."))
             return redirect("attendance:project", pk=project.pk)
     elif "nominate" in action:
+        if not user.is_school_officer:  # only a school puts its teachers forward
+            raise PermissionDenied
         if nominate_form.is_valid():
             with transaction.atomic():  # all of them, or none when a quota is reached
                 for teacher in nominate_form.cleaned_data["teachers"]:

@@ -47,3 +47,24 @@ def csp_header(policy: dict, nonce: str) -> str:
         " ".join([directive] + [nonce_source if source == "'nonce'" else source for source in sources])
         for directive, sources in policy.items()
     )
+
+
+class PathIdBoundsMiddleware:
+    """An <int:…> path argument larger than any id column (2^63-1) is a 404, before any
+    view (the project's, viewflow's or the admin's) hands it to the database, which
+    would fail with OverflowError (SQLite) rather than find nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.http import Http404
+
+        from core.params import MAX_ID
+
+        if any(isinstance(value, int) and abs(value) > MAX_ID for value in (*view_args, *view_kwargs.values())):
+            raise Http404
+        return None

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
+from core.params import parse_id
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
@@ -64,8 +65,14 @@ def _school_for(request) -> Organisation:
         organisation = user.organisation
         if wanted and wanted != str(organisation.pk):
             raise Http404
+<<<<<<< HEAD
     elif user.is_district_reviewer:
         if not wanted.isdigit():
+=======
+    elif user.role in DISTRICT_ROLES and user.organisation_id:
+        wanted = parse_id(wanted, required=False)  # "²".isdigit() is true, and ids are bounded
+        if wanted is None:
+>>>>>>> h17
             raise Http404
         organisation = get_object_or_404(Organisation.objects.select_related("district"), pk=wanted,
                                          kind__in=selectors.SCHOOL_KINDS)

@@ -52,7 +52,8 @@ def notice_read_all(request):
 
 def _back(request) -> str:
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # A local path only: "abc" would pass the host check and then be taken for a URL name.
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return back
     return reverse("notices:list")
 

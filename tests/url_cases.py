@@ -103,6 +103,87 @@ def roster_upload(world: UrlWorld):
 
 # --- the project's own URLs --------------------------------------------------------------------
 
+def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
+    """The pages added since the first list: the roster's teacher pages, make-ups, closing,
+    the bureau's rule versions and the people pages (accounts, organisations, one's own)."""
+    from credits import rule_versions
+
+    from tests.attendance_helpers import id_number
+
+    a, o = w.a, w.objects
+    today = timezone.localdate()
+    project, teacher = o["project"], o["free_teacher"]
+    own_school = {"other_school_officer": "acts on its own school only; no parameter names school A"}
+    own_district = {"other_district_bureau": "acts in its own district; no parameter names district A"}
+    self_service = dict(own_rows_ok=True, actors=OUTSIDERS)
+    teacher_form = scrape(reverse("attendance:teacher_edit", args=[teacher.pk]), "id_number", actor="school_officer")
+    organisation_form = scrape(reverse("people:organisation_edit", args=[a.school.pk]), "name", actor="bureau_officer")
+    account_form = scrape(reverse("people:account_edit", args=[a.principal.pk]), "full_name", actor="bureau_officer")
+    rule_source = rule_versions.in_force(a.district)
+    rule_form = scrape(reverse("credits:rule_new"), "previewed", actor="bureau_officer") or \
+        scrape(reverse("credits:rule_new"), None, actor="bureau_officer")
+    roster_row = o["absent_teacher"]
+    return [
+        # the roster's teacher pages (school A's officer)
+        case("attendance:teacher_add", {"name": "新来的", "id_number": id_number(datetime.date(1992, 3, 4)),
+                                        "stage": teacher_form.get("stage", ""), "subject": "maths", "title": "",
+                                        "is_new_teacher": "on"},
+             legit="school_officer", skip=own_school, note="a teacher for school A's roster"),
+        case("attendance:teacher_edit", {**teacher_form, "name": "郑新新"}, kwargs={"pk": teacher.pk},
+             legit="school_officer", note="school A's teacher"),
+        case("attendance:teacher_leave", {"left_on": str(today), "reason": "调离。"}, kwargs={"pk": teacher.pk},
+             legit="school_officer", note="school A's teacher leaves"),
+        case("attendance:teacher_reinstate", {}, kwargs={"pk": o["left_teacher"].pk}, legit="school_officer",
+             note="school A's teacher who left"),
+        case("attendance:teacher_transfer", {"school": a.other_school.pk}, kwargs={"pk": teacher.pk},
+             legit="school_officer", note="school A's teacher to another school"),
+        case("attendance:teachers_logins", {"teachers": [teacher.pk], "sheet": "html"}, legit="school_officer",
+             note="a login for school A's teacher"),
+        # 补学 and closing (the organiser: the training school)
+        case("attendance:make_ups", {"teacher": roster_row.pk, "session": o["session_past"].pk, "kind": "assignment",
+                                     "note": "已补交作业。"},
+             kwargs={"pk": project.pk}, legit="training_officer", note="accept a make-up"),
+        case("schedule:close", {"close": "1", "happened_on": str(today), "text": "培训结束。",
+                                f"result-{o['pupil_teacher'].pk}": "pass"},
+             kwargs={"pk": project.pk}, legit="training_officer", control=False,
+             note="close the project (control off: its sessions ahead block the close)"),
+        # the bureau's credit rules
+        case("credits:rules", get_only="reads", legit="bureau_officer"),
+        case("credits:rule_detail", kwargs={"pk": rule_source.pk}, get_only="reads", legit="bureau_officer"),
+        case("credits:rule_new", {**rule_form, "preview": "1"}, legit="bureau_officer", control=False,
+             skip=own_district, note="preview a new version (writes nothing)"),
+        # people: one's own account (self-service), password reset by mail (public)
+        case("people:index", {"email": "me@example.com"}, legit="school_officer", note="one's own e-mail",
+             **self_service),
+        case("people:password_change", {"old_password": "x", "new_password1": "N3w-pass-123!",
+                                        "new_password2": "N3w-pass-123!"},
+             legit="school_officer", control=False, note="one's own password", **self_service),
+        case("people:password_reset", get_only="public: mails a reset link", legit="anonymous"),
+        case("people:password_reset_done", get_only="reads", legit="anonymous"),
+        case("people:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "x-y"},
+             get_only="public: keyed by a signed token", legit="anonymous"),
+        case("people:password_reset_complete", get_only="reads", legit="anonymous"),
+        # people: the bureau's organisations, accounts kept by the bureau (or a school's manager)
+        case("people:organisations", get_only="reads", legit="bureau_officer"),
+        case("people:organisation_add", {"name": "新建小学", "kind": organisation_form.get("kind", ""),
+                                         "stage": organisation_form.get("stage", "")},
+             legit="bureau_officer", skip=own_district, note="a school in district A"),
+        case("people:organisation_edit", {**organisation_form, "name": "改名小学"}, kwargs={"pk": a.school.pk},
+             legit="bureau_officer", note="district A's school"),
+        case("people:experts", get_only="reads", legit="bureau_officer"),
+        case("people:accounts", get_only="reads", legit="bureau_officer"),
+        case("people:account_add", {"organisation": a.school.pk, "role": "principal", "username": "new_principal",
+                                    "full_name": "新校长", "email": "", "title": "", "expertise": ""},
+             legit="bureau_officer", note="an account at school A"),
+        case("people:account_edit", {**account_form, "full_name": "改名校长"}, kwargs={"pk": a.principal.pk},
+             legit="bureau_officer", note="school A's principal"),
+        case("people:account_set_active", {"action": "deactivate"}, kwargs={"pk": a.principal.pk},
+             legit="bureau_officer", note="school A's principal"),
+        case("people:account_reset_password", {}, kwargs={"pk": a.principal.pk}, legit="bureau_officer",
+             note="school A's principal"),
+    ]
+
+
 def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
     a, o, d, dc = w.a, w.objects, w.docs, w.decls
     today = timezone.localdate()
@@ -124,12 +205,12 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
 
     def cycle_figures():
         from credits import selectors
-        from credits.ledger_views import _fingerprint
+        from credits.services import cycle_fingerprint
 
         school = a.school
         year_now = selectors.current_credit_year(school.district)
         last = selectors.year_rule_set(school.district, year_now).cycle_of(year_now)[1]
-        return {"figures": _fingerprint(selectors.school_credits(school, last).rows)}
+        return {"figures": cycle_fingerprint(selectors.school_credits(school, last).rows)}
 
     def declaration():
         return {"provider": "北京师范大学", "title": "新课标研修", "activity": "online", "level": "national",
@@ -187,9 +268,11 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              kwargs={"pk": project.pk}, legit="training_officer", note="change request"),
         case("schedule:project", {"log-kind": "session", "log-happened_on": str(today), "log-text": "第二次集中研修。"},
              kwargs={"pk": project.pk}, legit="training_officer", note="project log entry"),
-        case("schedule:spot_checks", {"year": str(year), "share_percent": "50"}, legit="bureau_officer",
+        case("schedule:spot_checks", {"year": str(year - 1), "share_percent": "50"}, legit="bureau_officer",
              skip={"other_district_bureau": "draws in its own district; no parameter names district A"},
-             note="draw spot checks"),
+             note="draw last year's spot checks (this year's is drawn)"),
+        case("schedule:spot_check", {"cancel": "1", "cancel-reason": "抽取范围有误。"},
+             kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="cancel the draw"),
         case("schedule:spot_check", {"item": o["spot_item"].pk, "findings": "资料齐全。"},
              kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="record findings"),
         # attendance
@@ -242,8 +325,8 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
         case("credits:declaration_create", declaration, legit="declarant",
              skip={"teacher": "declares for themself"}, note="a declaration"),
         case("credits:declaration_queue", get_only="reads", legit="school_officer"),
-        case("credits:declaration_batch_verify", {"declarations": [dc["school"].pk], "comment": ""},
-             legit="school_officer", note="verify school A's declaration"),
+        case("workflow:inbox", {"action": "batch_approve", "tasks": [decl_task(dc["school"], "school_verify").pk]},
+             legit="school_officer", note="batch verify school A's declaration"),
         case("credits:declaration_detail", kwargs={"pk": dc["school"].pk}, get_only="reads", legit="declarant"),
         case("credits:declaration_certificate", kwargs={"pk": dc["school"].pk}, get_only="downloads",
              legit="declarant"),
@@ -558,7 +641,7 @@ def build_cases(w: UrlWorld, scrape) -> tuple[list[Case], list[str]]:
     patterns = url_patterns()
     scraped = {"plans:edit": scrape(reverse("plans:edit", args=[w.docs["draft"].pk]), "doc-title",
                                     actor="school_officer")}
-    cases = project_cases(w, scraped) + flow_site_cases(w)
+    cases = project_cases(w, scraped) + newer_project_cases(w, scrape) + flow_site_cases(w)
     more, missing = flow_cases(w, patterns)
     cases += more
     more, missing_admin = admin_cases(w, patterns, lambda url, containing: scrape(url, containing, actor="root"))

@@ -242,6 +242,10 @@ def build_url_world() -> UrlWorld:
     o["applicant"] = make_teacher(a.school, name="钱多")
     o["free_teacher"] = make_teacher(a.school, name="郑新")
     o["school_b_teacher"] = make_teacher(a.other_school, name="吴刚")
+    from attendance import teachers as roster
+
+    o["left_teacher"] = make_teacher(a.school, name="冯离")  # has left the post: reinstated by the roster's case
+    roster.teacher_leave(actor=so, teacher=o["left_teacher"], left_on=today, reason="调离。")
 
     def enrol(teacher, status):
         return Enrolment.objects.create(project=project, teacher=teacher, status=status, created_by=so)
@@ -264,7 +268,10 @@ def build_url_world() -> UrlWorld:
     o["session_past"] = session(today - datetime.timedelta(days=7), datetime.time(9), datetime.time(12), "师德专题")
     o["session_today"] = session(today, start.time(), end.time(), "课堂观察", hours="1")
     o["session_future"] = session(today + datetime.timedelta(days=14), datetime.time(9), datetime.time(12), "信息技术")
-    attendance.attendance_mark(session=o["session_past"], user=to, marks={o["pupil_teacher"].pk: "present"})
+    # 李明 missed the past session: the make-up page's case accepts a make-up for it.
+    attendance.attendance_mark(session=o["session_past"], user=to,
+                               marks={o["pupil_teacher"].pk: "present", confirmed2.pk: "absent"})
+    o["absent_teacher"] = confirmed2
     o["leave"] = attendance.leave_request(session=o["session_future"], user=u["pupil"], reason="家中有事。")
     o["session_school_based"] = session(today - datetime.timedelta(days=3), datetime.time(15), datetime.time(17),
                                         "校本研修：课例分析", hours="2", school_plan=d["school_based"],
@@ -273,6 +280,8 @@ def build_url_world() -> UrlWorld:
                                                      text="开班。")
     o["spot_check"] = schedule_services.spot_check_draw(user=bo, year=year, share_percent=100, seed=7)
     o["spot_item"] = o["spot_check"].items.order_by("pk").first()
+    # Last year has a project and no draw yet (one draw a year): the draw case draws it.
+    o["project_last_year"] = make_project(a, name="班主任培训", hours=8, year=year - 1, month=9, headcount=30)
 
     # --- declarations at every step of their flow ---
     t, dc = u["declarant"], w.decls

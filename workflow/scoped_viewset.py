@@ -122,7 +122,29 @@ class ScopedChartView(_Scoped, flow_views.FlowChartView):
         return super().dispatch(request, *args, **kwargs)
 
 
+class _CheckedBulkIds:
+    """viewflow's bulk claim/release read the chosen task ids in a form it evaluates
+    unguarded: an empty, non-numeric or too large id is a 400 here, not a 500 there."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from core.params import parse_ids
+
+        if request.method == "POST":
+            parse_ids(request.POST.getlist("pk"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CheckedBulkAssignView(_CheckedBulkIds, flow_views.BulkAssignTasksActionView):
+    pass
+
+
+class CheckedBulkUnassignView(_CheckedBulkIds, flow_views.BulkUnassignTasksActionView):
+    pass
+
+
 class ScopedFlowViewset(FlowAppViewset):
+    tasks_assign_view_class = CheckedBulkAssignView
+    tasks_unassign_view_class = CheckedBulkUnassignView
     dashboard_view_class = ScopedDashboardView
     process_list_view_class = ScopedProcessListView
     process_detail_view_class = ScopedProcessDetailView

@@ -320,7 +320,8 @@ def _safe_back(request) -> str:
     back = request.POST.get("back", "")
     if back.startswith("?"):  # the inbox's own filters (redirect() would take "?..." for a view name)
         back = inbox_url + back
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+    # A local path only: "abc" would pass the host check and then be taken for a URL name.
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                                  require_https=request.is_secure()):
         return back
     return inbox_url

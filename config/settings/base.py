@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A path id too large for any column: 404 before a view queries it.
+    "config.middleware.PathIdBoundsMiddleware",
     # Who acts and from which address, for the audit trail (audit/middleware.py).
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -65,14 +65,9 @@ def _school_for(request) -> Organisation:
         organisation = user.organisation
         if wanted and wanted != str(organisation.pk):
             raise Http404
-<<<<<<< HEAD
     elif user.is_district_reviewer:
-        if not wanted.isdigit():
-=======
-    elif user.role in DISTRICT_ROLES and user.organisation_id:
         wanted = parse_id(wanted, required=False)  # "²".isdigit() is true, and ids are bounded
         if wanted is None:
->>>>>>> h17
             raise Http404
         organisation = get_object_or_404(Organisation.objects.select_related("district"), pk=wanted,
                                          kind__in=selectors.SCHOOL_KINDS)

@@ -5,9 +5,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from django.utils import timezone
+
 from plans.models import Document
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD, make_district
+
+# Filing numbers carry the year of filing, not the plan's year (issue #13).
+FILED_IN = timezone.localdate().year
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -83,14 +88,14 @@ def test_school_plan_from_draft_to_filing(page):
     # The bureau files it with the suggested number.
     login(page, "bureau_officer", PASSWORD)
     claim_first(page)
-    expect(page.locator("[name=filing_number]")).to_have_value("建教师备〔2025〕1号")
+    expect(page.locator("[name=filing_number]")).to_have_value(f"建教师备〔{FILED_IN}〕1号")
     page.check("[name=decision][value=approve]")
     page.click("[data-testid=decide]")
 
     login(page, "school_officer", PASSWORD)
     page.goto(f"/documents/{document.pk}/")
     expect(page.locator("[data-testid=status]")).to_have_text("已审批备案")
-    expect(page.locator("[data-testid=filing-number]")).to_have_text("建教师备〔2025〕1号")
+    expect(page.locator("[data-testid=filing-number]")).to_have_text(f"建教师备〔{FILED_IN}〕1号")
     trail = page.locator("[data-testid=trail]")
     for text in ("请补充每学年的考核办法。", "已补充考核办法。", "赵明", "钱丽", "92", "85"):
         expect(trail).to_contain_text(text)

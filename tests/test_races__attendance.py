@@ -7,11 +7,8 @@ A refusal is the page again with a message (200, or 400 for sign-in); a win is
 the redirect (or the signed-in page).
 """
 import datetime
-import threading
 
 import pytest
-from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,37 +16,10 @@ from attendance import services
 from attendance.models import Attendance, Enrolment, LeaveRequest, ProjectRun, SignInAttempt
 from audit.models import Action, AuditEvent
 from tests.attendance_helpers import confirm, make_project, make_session, make_teacher, make_teacher_with_login
+from tests.race_helpers import logged_in, race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RACERS = 4
-
-
-def race(requests):
-    """Run each (client, url, data) POST at the same moment; return the status codes."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def run(index, client, url, data):
-        try:
-            barrier.wait()
-            results[index] = client.post(url, data).status_code
-        except Exception as error:  # a 500 or a lock error is a failure, not a refusal
-            results[index] = repr(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def logged_in(user):
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def enrol(project, teacher, world, status, minutes_ago=0):

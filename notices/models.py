@@ -14,6 +14,7 @@ class Notice(models.Model):
         RETURNED = "returned", _("Returned for revision")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        SUBMISSION_REMINDER = "submission_due", _("Submission reminder")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices",
                              verbose_name=_("user"))

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -57,8 +57,10 @@ def remind(request):
     year = _year(request.POST.get("year"))
     school = None
     if not request.POST.get("all"):
-        school = get_object_or_404(selectors.district_schools(user.district_id),
-                                   pk=parse_id(request.POST.get("school")))
+        # A school outside the user's district (or no school at all) is refused alike.
+        school = selectors.district_schools(user.district_id).filter(pk=parse_id(request.POST.get("school"))).first()
+        if school is None:
+            raise PermissionDenied
     try:
         outcome = services.reminders_send(user=user, kind=kind, year=year, school=school)
     except ValidationError as error:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Organisation, User
 from accounts.services import user_create
@@ -178,7 +178,8 @@ def test_remind_one_school_sends_notice_and_email_to_its_training_officers_and_r
     assert w.school.name in notices[0].title and str(YEAR) in notices[0].title
     assert sorted(m.to[0] for m in mail.outbox) == ["second@example.com", "zhang@example.com"]
     page = client_for(w.bureau_officer).get(response["Location"]).content.decode()
-    expected = gettext("Reminded %(count)s time, last on %(last)s").split("%")[0]
+    expected = ngettext("Reminded %(count)s time, last on %(last)s", "Reminded %(count)s times, last on %(last)s",
+                        1).split("%")[0]
     assert expected in page  # 已催交 1 次，最近 …
 
 

@@ -55,6 +55,10 @@ def remind(request):
         raise PermissionDenied
     kind = parse_choice(request.POST.get("kind"), TrackedKind.values, default=TrackedKind.SCHOOL_PLAN)
     year = _year(request.POST.get("year"))
+    # Back to the page as it was (its sort and state filter kept).
+    back = {"kind": kind, "year": year,
+            "sort": parse_choice(request.POST.get("sort"), list(selectors.SORTS), default=""),
+            "state": parse_choice(request.POST.get("state"), selectors.State.values, default="")}
     school = None
     if not request.POST.get("all"):
         # A school outside the user's district (or no school at all) is refused alike.
@@ -75,4 +79,4 @@ def remind(request):
         if outcome.no_officer:
             messages.warning(request, _("Not reminded (no active training officer account): %(names)s.") % {
                 "names": "、".join(school.name for school in outcome.no_officer)})
-    return redirect(f"{reverse('tracker:index')}?{urlencode({'kind': kind, 'year': year})}")
+    return redirect(f"{reverse('tracker:index')}?{urlencode({k: v for k, v in back.items() if v})}")

@@ -62,6 +62,16 @@ def test_bureau_reminds_late_schools_and_the_school_sees_the_notice(page):
     assert SubmissionReminder.objects.count() == 1
     page.screenshot(path=f"{ARTIFACTS}/tracker-refused.png", full_page=True)
 
+    # The filed plan is found on the document list by part of its filing number.
+    page.click("[data-testid=nav-tracker]")
+    page.goto("/documents/")
+    page.fill("[data-testid=document-search] [name=filing_number]", f"〔{year}〕3")
+    page.click("[data-testid=document-search] button[type=submit]")
+    listed = page.locator("table tbody tr")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text(filed.title)
+    page.screenshot(path=f"{ARTIFACTS}/documents-search.png", full_page=True)
+
     # The late school's training officer sees the notice.
     login(page, "other_officer", PASSWORD)
     expect(page.locator("[data-testid=notice-count]")).to_have_text("1")

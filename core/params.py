@@ -60,3 +60,16 @@ def parse_date(value, *, default=None, required=False):
             raise BadParameter(_("A date was expected (YYYY-MM-DD)."))
         return default
     return date
+
+
+def parse_choice(value, choices, *, default=""):
+    """One of the values of ``choices`` (a TextChoices' ``.choices`` or ``.values``);
+    empty or missing is ``default``; anything else is a bad request (a filter link
+    can only offer the choices, so another value was typed or forged)."""
+    if value is None or str(value).strip() == "":
+        return default
+    value = str(value).strip()
+    allowed = {c[0] if isinstance(c, (tuple, list)) else c for c in choices}
+    if value not in allowed:
+        raise BadParameter(_("“%(value)s” is not one of the values this filter offers.") % {"value": value[:20]})
+    return value

@@ -31,7 +31,6 @@ ERROR_TOO_FEW_PLACES = _("Only %(left)s places are left for your school on this 
 ERROR_NOMINATE_NOBODY = _("Choose at least one teacher to nominate.")
 ERROR_SCHOOL_AFTER_CONFIRMATION = _("%(name)s has already been confirmed by the organiser: the school can no longer "
                                     "withdraw or replace this nomination. Ask the organiser.")
-ERROR_REPLACE_NOT_OPEN = _("Only a nomination the organiser has not confirmed yet can be replaced.")
 ERROR_REPLACE_OTHER_SCHOOL = _("A nomination can only be replaced by another teacher of the same school.")
 ERROR_REPLACE_NOT_IN_POST = _("%(name)s is not in post and cannot be nominated.")
 ERROR_REPLACE_SAME = _("Choose a different teacher to replace %(name)s.")

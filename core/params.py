@@ -80,9 +80,13 @@ def parse_text(value, *, max_length=MAX_SEARCH_LENGTH) -> str:
 
 
 def parse_choice(value, choices, *, default=""):
-    """One of ``choices`` (absent or empty: ``default``); anything else is refused."""
-    if value is None or value == "":
+    """One of the values of ``choices`` (a TextChoices' ``.choices`` or ``.values``);
+    empty or missing is ``default``; anything else is a bad request (a filter link
+    can only offer the choices, so another value was typed or forged)."""
+    if value is None or str(value).strip() == "":
         return default
-    if value not in choices:
-        raise BadParameter(_("This value is not one of the choices offered."))
+    value = str(value).strip()
+    allowed = {c[0] if isinstance(c, (tuple, list)) else c for c in choices}
+    if value not in allowed:
+        raise BadParameter(_("“%(value)s” is not one of the values this filter offers.") % {"value": value[:20]})
     return value

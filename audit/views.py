@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from . import exports
+from . import exports, tasks
 from .forms import AuditFilterForm
 from .models import AuditEvent
 from .selectors import event_list
@@ -47,4 +47,6 @@ def audit_export(request, fmt):
     form, events = _filtered(request)
     if events is None:
         return redirect(reverse("audit:list") + "?" + request.GET.urlencode())
-    return exports.EXPORTERS[fmt](events)
+    # A background job (audit.tasks): the trail of a district grows without bound.
+    job = tasks.export_start(user=request.user, fmt=fmt, filters=form.cleaned_data)
+    return redirect("jobs:detail", pk=job.pk)

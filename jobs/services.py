@@ -198,6 +198,18 @@ class JobRun:
             raise Stop("cancelled")
         Job.objects.filter(pk=self.job.pk, run_token=self.token).update(heartbeat_at=timezone.now())
 
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Work without items (an export): how far it is; stops here if cancelled."""
+        self.check()
+        if total is not None:
+            self.job.total = total
+        done = min(done, self.job.total) if self.job.total else 0
+        Job.objects.filter(pk=self.job.pk, run_token=self.token).update(total=self.job.total, done=done)
+
+    def finish_response(self, response, filename: str) -> None:
+        """The result is a download the synchronous page would have answered with."""
+        self.finish(response.content, filename, response["Content-Type"])
+
     def each(self, keys):
         """Yield (position, key) of the items not done yet; the caller returns each item's
         output through `item_done(position, key, content)` before asking for the next."""

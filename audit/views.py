@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from . import exports, tasks
 from .forms import AuditFilterForm
@@ -40,6 +41,7 @@ def audit_list(request):
 
 
 @login_required
+@require_safe  # a link starts the job; a POST writes nothing
 def audit_export(request, fmt):
     _bureau_only(request.user)
     if fmt not in exports.EXPORTERS:

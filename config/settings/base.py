@@ -216,8 +216,11 @@ TASKS = {
     "immediate": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
     "rq": {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}},
 }[TASKS_BACKEND]
-# RQ reads its Redis connection from RQ_QUEUES (only with TASKS_BACKEND=rq).
+# With TASKS_BACKEND=rq (django-tasks-rq and django-rq installed): Redis from REDIS_URL,
+# workers `manage.py rqworker default --job-class django_tasks_rq.Job`.
 RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 # A running job whose heartbeat (one per item) stopped this long ago lost its worker: any
 # worker enqueues it again, at its start and every JOBS_RECOVER_EVERY seconds.
 JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "300"))

@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from jobs import services as jobs
 from jobs.models import Job, JobItem
@@ -61,7 +61,7 @@ def test_batch_print_job_page_progress_and_result(world, client_for, approved, f
     assert 'data-testid="job-progress"' in html and 'value="100"' in html
     assert "<script>" not in html  # the polling is static/js/jobs.js (CSP: no inline script)
     status = json.loads(client.get(reverse("jobs:status", args=[job.pk])).content)
-    assert status == {"state": "done", "state_label": gettext("Done"), "done": 3, "total": 3, "percent": 100,
+    assert status == {"state": "done", "state_label": pgettext("job state", "Done"), "done": 3, "total": 3, "percent": 100,
                       "finished": True, "error": "", "download_url": reverse("jobs:download", args=[job.pk])}
     result = job_result(client, response)
     assert result["Content-Type"] == "application/pdf"

@@ -333,3 +333,52 @@ def test_healthz_fails_when_a_job_waits_too_long(client, world, settings):
     assert response.status_code == 503
     assert json.loads(response.content)["checks"]["queue"] == "fail"
     assert "batch_print" not in response.content.decode()
+
+
+# --- races -----------------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_recovering_one_stale_job_enqueue_it_once(settings):
+    """Every worker looks for stale jobs: of four looking at once, one takes the job over
+    (one new task in the queue, one new token), on both databases."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.race_helpers import race_calls
+
+    settings.TASKS = DATABASE_QUEUE
+    world = make_district()
+    job = Job.objects.create(owner=world.bureau_officer, kind="batch_print", title="t",
+                             task_path=printing_tasks.batch_print.module_path, state=Job.State.RUNNING,
+                             attempts=1, run_token="old", heartbeat_at=timezone.now() - timedelta(hours=1))
+    results = race_calls([jobs.recover_stale] * 4)
+    assert sorted(map(repr, results)) == sorted([repr([job.pk])] + [repr([])] * 3), results
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED and job.run_token != "old"
+    queued = DBTaskResult.objects.get()
+    assert queued.args_kwargs["args"] == [job.pk, job.run_token]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_racing_the_start_of_a_job_leaves_one_consistent_state(settings):
+    """The owner cancels while a worker starts the job: either it never runs (cancelled while
+    waiting) or it runs and stops at its first item; never both, never neither."""
+    from tests.race_helpers import race_calls
+
+    settings.TASKS = DATABASE_QUEUE
+    world = make_district()
+    documents = [make_proposal(world, year=2024) for _ in range(2)]
+    Document.objects.update(status=Document.Status.APPROVED)
+    job = printing_tasks.batch_print_start(user=world.bureau_officer, documents=Document.objects.order_by("pk"),
+                                           fmt="pdf", name="x")
+    original = printing_services.document_pdf
+    printing_services.document_pdf = fast_document_pdf
+    try:
+        results = race_calls([lambda: printing_tasks.batch_print.call(job.pk, job.run_token),
+                              lambda: jobs.job_cancel(job=job, user=world.bureau_officer)])
+    finally:
+        printing_services.document_pdf = original
+    assert not any(isinstance(result, Exception) for result in results), results
+    job.refresh_from_db()
+    assert job.state in (Job.State.CANCELLED, Job.State.DONE), job.state
+    if job.state == Job.State.CANCELLED:
+        assert not job.result_file and job.done < 2

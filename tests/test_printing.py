@@ -155,6 +155,9 @@ def test_batch_is_for_district_staff_only(world, client_for, approved_plan):
     elsewhere = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
     response = client_for(elsewhere.bureau_officer).post(url, {"year": 2024, "format": "pdf"})
     assert response.status_code == 200 and "没有符合条件的已审批备案文档" in response.content.decode()
+    from jobs.models import Job
+
+    assert not Job.objects.exists()  # nothing started for anyone refused
 
 
 def test_batch_rejects_bad_year(world, client_for):

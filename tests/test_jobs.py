@@ -366,7 +366,8 @@ def test_cancel_racing_the_start_of_a_job_leaves_one_consistent_state(settings):
 
     settings.TASKS = DATABASE_QUEUE
     world = make_district()
-    [make_proposal(world, year=2024) for _ in range(2)]
+    for _ in range(2):
+        make_proposal(world, year=2024)
     Document.objects.update(status=Document.Status.APPROVED)
     job = printing_tasks.batch_print_start(user=world.bureau_officer, documents=Document.objects.order_by("pk"),
                                            fmt="pdf", name="x")

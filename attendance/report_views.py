@@ -24,7 +24,7 @@ from core.params import parse_id
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from schedule.models import ScheduledProject
 
-from . import reports
+from . import reports, tasks
 from .models import Teacher
 from .scopes import teacher_may_view
 
@@ -198,9 +198,13 @@ def district_report(request):
     if not user.is_district_reviewer:
         raise PermissionDenied
     year = _year(request)
-    report = reports.district_report(user.organisation.district, year)
-    if wants_xlsx(request):
-        return _district_xlsx(report)
+    district = user.organisation.district
+    if wants_xlsx(request):  # the whole district: a background job (attendance.tasks)
+        job = tasks.district_export_start(user=user, district=district, year=year, title=_(
+            "Attendance report: %(district)s, %(year)s") % {"district": district.name,
+                                                           "year": _school_year_label(year)})
+        return redirect("jobs:detail", pk=job.pk)
+    report = reports.district_report(district, year)
     return render(request, "attendance/reports/district.html", {
         "report": report, "year": year, "year_label": _school_year_label(year),
         "export_url": export_url(request),

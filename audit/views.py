@@ -4,8 +4,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
-from . import exports
+from . import exports, tasks
 from .forms import AuditFilterForm
 from .models import AuditEvent
 from .selectors import event_list
@@ -40,6 +41,7 @@ def audit_list(request):
 
 
 @login_required
+@require_safe  # a link starts the job; a POST writes nothing
 def audit_export(request, fmt):
     _bureau_only(request.user)
     if fmt not in exports.EXPORTERS:
@@ -47,4 +49,6 @@ def audit_export(request, fmt):
     form, events = _filtered(request)
     if events is None:
         return redirect(reverse("audit:list") + "?" + request.GET.urlencode())
-    return exports.EXPORTERS[fmt](events)
+    # A background job (audit.tasks): the trail of a district grows without bound.
+    job = tasks.export_start(user=request.user, fmt=fmt, filters=form.cleaned_data)
+    return redirect("jobs:detail", pk=job.pk)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config.workflow_site import site
+from jobs.health import healthz
 from credits import close_views
 from plans import urls as plans_urls
 from schedule import urls as schedule_urls
@@ -34,6 +35,9 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("people/", include("accounts.urls")),
     path("workflow/", site.urls),
+    path("jobs/", include("jobs.urls")),
+    # For the load balancer: no login, no data (jobs/health.py).
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 

@@ -41,7 +41,7 @@ from core.params import parse_id
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .models import CycleClosure
 from .rules import format_number
 
@@ -338,9 +338,11 @@ def district_credits(request):
         raise PermissionDenied
     district = user.organisation.district
     year = _year(request, district)
+    if wants_xlsx(request):  # the whole district: a background job (credits.tasks)
+        job = tasks.district_export_start(user=user, district=district, year=year, title=_(
+            "Training credits: %(district)s, %(year)s") % {"district": district.name, "year": year_label(year)})
+        return redirect("jobs:detail", pk=job.pk)
     report = selectors.district_completion(district, year)
-    if wants_xlsx(request):
-        return _district_xlsx(report)
     return render(request, "credits/district.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
         "export_url": export_url(request),

@@ -166,10 +166,13 @@ def _lines(entries, old_conversions) -> list[recount.Line]:
     return lines
 
 
-def preview(district, new_set: RuleSet, new_conversions, new_bonuses, *, today=None) -> Preview | None:
+def preview(district, new_set: RuleSet, new_conversions, new_bonuses, *, today=None, current=None,
+            everyone=False, progress=None) -> Preview | None:
     """The current credit year of up to 20 of the district's teachers with credits in it,
-    recounted under the rules in force and under the new version. Reads only."""
-    current = in_force(district, today)
+    recounted under the rules in force (or `current`) and under the new version. Reads only.
+    everyone: every such teacher, not a sample (the recount job after a save, credits.tasks);
+    progress(done, total) is then called every 100 teachers."""
+    current = current or in_force(district, today)
     if current is None:
         return None
     year = current.credit_year(today or timezone.localdate())
@@ -178,7 +181,7 @@ def preview(district, new_set: RuleSet, new_conversions, new_bonuses, *, today=N
         organisation__district=district, organisation__kind__in=SCHOOL_KINDS, active=True,
         credit_entries__credit_year=year).annotate(lines=Count("credit_entries")).select_related(
         "organisation").order_by("organisation__name", "name", "pk"))
-    chosen = sample(population)
+    chosen = list(population) if everyone else sample(population)
     ids = [teacher.pk for teacher in chosen]
     entries = defaultdict(list)
     for entry in CreditEntry.objects.filter(teacher_id__in=ids, credit_year=year).order_by("pk"):
@@ -193,7 +196,9 @@ def preview(district, new_set: RuleSet, new_conversions, new_bonuses, *, today=N
                     .values("teacher_id", "credit_year", "activity").annotate(total=Sum("credits"))):
             earlier[row["teacher_id"]][row["credit_year"]][row["activity"]] = row["total"]
     rows = []
-    for teacher in chosen:
+    for number, teacher in enumerate(chosen):
+        if progress is not None and number % 100 == 0:
+            progress(number, len(chosen))
         lines = _lines(entries[teacher.pk], old_conversions)
         counted = {}
         for name, book in (("old", old_book), ("new", new_book)):

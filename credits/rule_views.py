@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.params import parse_id
 from plans.forms import add_validation_error
 
-from . import rule_versions
+from . import rule_versions, tasks
 from .models import Bonus
 from .rule_forms import RuleEditor
 
@@ -72,6 +72,11 @@ def rule_new(request):
                 else:
                     messages.success(request, _("The new version “%(name)s” is saved: it applies from %(date)s.")
                                      % {"name": rule_set.name, "date": rule_set.valid_from.isoformat()})
+                    # Every teacher recounted under both versions: a background job (credits.tasks).
+                    job = tasks.recount_start(user=request.user, rule_set=rule_set)
+                    messages.info(request, _("Every teacher's credits of this year are being recounted under the "
+                                             "new version in the background: see “%(job)s” under My jobs.")
+                                  % {"job": job.title})
                     return redirect("credits:rule_detail", pk=rule_set.pk)
             elif "save" in request.POST:
                 messages.warning(request, _("The rules changed since the preview: check the new preview, then save."))

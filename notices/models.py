@@ -16,6 +16,8 @@ class Notice(models.Model):
         REJECTED = "rejected", _("Rejected")
         SUBMISSION_REMINDER = "submission_due", _("Submission reminder")
         NOMINATION = "nomination", _("Nomination")
+        JOB_DONE = "job_done", _("Job done")
+        JOB_FAILED = "job_failed", _("Job failed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices",
                              verbose_name=_("user"))

@@ -2,6 +2,8 @@
 in NoticesConfig.ready(). workflow knows nothing of notices."""
 from django.urls import reverse
 
+from jobs.models import Job
+from jobs.signals import job_finished
 from plans.models import Document
 from workflow import signals
 from workflow.kit import task_process
@@ -9,12 +11,25 @@ from workflow.models import ReviewProcess
 from workflow.services import task_recipients, task_url
 
 from .models import Notice
-from .services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
+from .services import (TITLE_APPROVED, TITLE_JOB_DONE, TITLE_JOB_FAILED, TITLE_REJECTED, TITLE_RETURNED,
+                       TITLE_TASK_CREATED, district_text, notify)
 
 
 def connect():
     signals.task_created.connect(task_created, dispatch_uid="notices.task_created")
     signals.task_decided.connect(task_decided, dispatch_uid="notices.task_decided")
+    job_finished.connect(job_ended, dispatch_uid="notices.job_finished")
+
+
+def job_ended(sender, job, **kwargs):
+    """A background job finished: its owner hears of it (not of a job they cancelled)."""
+    kinds = {Job.State.DONE: (Notice.Kind.JOB_DONE, TITLE_JOB_DONE),
+             Job.State.FAILED: (Notice.Kind.JOB_FAILED, TITLE_JOB_FAILED)}
+    if job.state not in kinds:
+        return
+    kind, message = kinds[job.state]
+    notify(users=[job.owner], kind=kind, title=district_text(message, title=job.title),
+           url=reverse("jobs:detail", args=[job.pk]), dedup_key=f"{kind}:{job.pk}", email=False)
 
 
 def task_created(sender, task, node, **kwargs):

@@ -28,6 +28,8 @@ TITLE_URGE = _("%(name)s asks you to handle %(step)s of “%(title)s” soon")
 TITLE_RETURNED = _("“%(title)s” was returned for revision")
 TITLE_APPROVED = _("“%(title)s” was approved and filed as %(number)s")
 TITLE_REJECTED = _("“%(title)s” was rejected")
+TITLE_JOB_DONE = _("Done: %(title)s. The result is ready to download.")
+TITLE_JOB_FAILED = _("Failed: %(title)s")
 
 ERROR_NOT_IN_REVIEW = _("Only a document in review can be urged.")
 ERROR_ALREADY_URGED = _("The reviewers of this document were already reminded today. You can remind them again tomorrow.")
@@ -74,20 +76,37 @@ def notify(*, users, kind: str, title, url: str = "", dedup_key: str | None = No
     if email:
         addresses = [n.user.email for n in created if n.user.email]
         if addresses:
-            # After commit: nothing is mailed for a decision that was rolled back.
-            transaction.on_commit(partial(_send_emails, addresses, title, url), robust=True)
+            # After commit: nothing is mailed for a decision that was rolled back. A task
+            # (notices.tasks): the page does not wait for the mail server, and a refused
+            # address is tried again later.
+            transaction.on_commit(partial(_enqueue_emails, addresses, title, url), robust=True)
     return created
 
 
-def _send_emails(addresses: list[str], title: str, url: str) -> None:
+def _enqueue_emails(addresses: list[str], title: str, url: str) -> None:
+    from .tasks import send_notice_emails
+
+    send_notice_emails.enqueue(addresses, title, url)
+
+
+def _send_emails(addresses: list[str], title: str, url: str) -> list[str]:
+    """The one place notices send email from (run by the task notices.tasks.send_notice_emails).
+    Returns the addresses that failed, for the task to try again."""
     link = f"{getattr(settings, 'NOTICES_SITE_URL', '').rstrip('/')}{url}" if url else ""
     body = "\n\n".join(part for part in (title, link, district_text(EMAIL_FOOTER)) if part)
-    connection = get_connection()
+    failed = []
+    try:
+        connection = get_connection()
+    except Exception:  # noqa: BLE001 - no connection: every address is tried again later
+        logger.exception("Could not connect to send notice %r", title)
+        return list(addresses)
     for address in addresses:  # one email per user: no one sees the others' addresses
         try:
             send_mail(title, body, None, [address], connection=connection)
         except Exception:  # noqa: BLE001 - a mail server problem must not lose the other emails
             logger.exception("Could not email notice %r to %s", title, address)
+            failed.append(address)
+    return failed
 
 
 # Due-date reminders ------------------------------------------------------------

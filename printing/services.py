@@ -66,11 +66,16 @@ def document_pdf(document: Document) -> bytes:
 
 def documents_pdf(documents) -> bytes:
     """One PDF of several documents; each keeps its own page numbering."""
+    return merge_pdfs(document_pdf(document) for document in documents)
+
+
+def merge_pdfs(pdfs) -> bytes:
+    """One PDF of several (bytes each), in order; each keeps its own page numbering."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    for document in documents:
-        writer.append(io.BytesIO(document_pdf(document)))
+    for pdf in pdfs:
+        writer.append(io.BytesIO(pdf))
     writer.add_metadata({"/Title": _("Approved training documents")})
     out = io.BytesIO()
     writer.write(out)

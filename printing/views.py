@@ -2,17 +2,16 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from core.pdf import PRINT_CSS, pdf_response
-from core.xlsx import attachment
 from plans.scopes import document_list_visible
 from plans.views import get_visible_document
 
-from . import services
+from . import services, tasks
 from .forms import BatchPrintForm
 
 
@@ -33,15 +32,16 @@ def document_pdf(request, pk):
 
 @login_required
 def batch(request):
-    """Training school and bureau: every approved document of a year, as one PDF or a zip."""
+    """Training school and bureau: every approved document of a year, as one PDF or a zip,
+    printed by a background job whose page the officer is sent to."""
     user = request.user
     if not user.is_district_reviewer:
         raise PermissionDenied
     organisations = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
         kind=Organisation.Kind.EXPERT_POOL)
-    form = BatchPrintForm(request.GET or None, organisations=organisations,
+    form = BatchPrintForm(request.POST if request.method == "POST" else None, organisations=organisations,
                           initial={"year": timezone.localdate().year})
-    if form.is_valid():
+    if request.method == "POST" and form.is_valid():
         documents = services.approved_documents_for_batch(
             document_list_visible(user=user), year=form.cleaned_data["year"], kind=form.cleaned_data["kind"],
             organisation_id=form.cleaned_data["organisation"].pk if form.cleaned_data["organisation"] else None,
@@ -49,8 +49,9 @@ def batch(request):
         if not documents.exists():
             form.add_error(None, _("No approved documents match."))
         else:
+            # A background job (printing.tasks): a hundred documents take longer than a request may.
             name = _("approved-documents-%(year)s") % {"year": form.cleaned_data["year"]}
-            if form.cleaned_data["format"] == "zip":
-                return attachment(services.documents_zip(documents), f"{name}.zip", "application/zip")
-            return pdf_response(services.documents_pdf(documents), f"{name}.pdf")
+            job = tasks.batch_print_start(user=user, documents=documents, fmt=form.cleaned_data["format"],
+                                          name=name)
+            return redirect("jobs:detail", pk=job.pk)
     return render(request, "printing/batch.html", {"form": form})

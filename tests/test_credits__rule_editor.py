@@ -261,6 +261,28 @@ def test_the_bureau_saves_a_version_of_its_own(world, client_for, gansu):
     assert response.url == reverse("credits:rule_detail", args=[own.pk])
 
 
+def test_saving_starts_a_recount_of_every_teacher_as_a_job(world, client_for, gansu):
+    """After the save, a background job recounts every teacher (not a sample) under the version
+    before and the new one, into a workbook the officer downloads from the job."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from credits import tasks
+    from jobs.models import Job
+
+    client = client_for(world.bureau_officer)
+    fingerprint = client.post(NEW, edited(client, preview="1")).context["fingerprint"]
+    client.post(NEW, edited(client, save="1", previewed=fingerprint))
+    job = Job.objects.get(kind=tasks.RECOUNT_KIND)
+    assert (job.owner, job.state, job.done, job.total) == (world.bureau_officer, Job.State.DONE, 4, 4)
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    rows = {row[1]: row[2:6] for row in sheet.iter_rows(min_row=3, max_row=6, values_only=True)}
+    assert rows == {"甲": (28, 28, 53, 25), "乙": (30, 30, 40, 10), "丙": (20, 20, 20, 0), "丁": (30, 30, 30, 0)}
+    assert client_for(world.training_officer).get(reverse("jobs:download", args=[job.pk])).status_code == 404
+
+
 def test_a_new_version_applies_from_its_date_and_old_lines_keep_theirs(world, client_for, gansu):
     client = client_for(world.bureau_officer)
     fingerprint = client.post(NEW, edited(client, preview="1")).context["fingerprint"]

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from plans.models import Document, PlannedProject
 from tests.factories import make_annual_plan, make_district, make_proposal, make_school_plan
 from tests.flow_helpers import claim_and_decide, expert_answer, submit
+from tests.job_helpers import job_result
 
 pytestmark = pytest.mark.django_db
 
@@ -133,28 +134,32 @@ def test_batch_pdf_and_zip_of_a_years_approved_documents(world, client_for, appr
     bureau = client_for(world.bureau_officer)
     url = reverse("printing:batch")
 
-    reader = pdf_of(bureau.get(url, {"year": 2024, "format": "pdf"}))
+    reader = pdf_of(job_result(bureau, bureau.post(url, {"year": 2024, "format": "pdf"})))
     text = text_of(reader)
     assert "建教师备〔2024〕12号" in text and "建教师备〔2024〕13号" in text and "〔2023〕" not in text
 
-    response = bureau.get(url, {"year": 2024, "kind": "school_plan", "format": "zip"})
+    response = job_result(bureau, bureau.post(url, {"year": 2024, "kind": "school_plan", "format": "zip"}))
     assert response["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert names == [f"{school_plan.pk}_{school_plan.title}.pdf"]
 
-    response = bureau.get(url, {"year": 2024, "organisation": world.other_school.pk, "format": "pdf"})
+    response = bureau.post(url, {"year": 2024, "organisation": world.other_school.pk, "format": "pdf"})
     assert "没有符合条件的已审批备案文档" in response.content.decode()
 
 
 def test_batch_is_for_district_staff_only(world, client_for, approved_plan):
     url = reverse("printing:batch")
     for user in (world.school_officer, world.principal, world.expert1, world.teacher):
-        assert client_for(user).get(url, {"year": 2024}).status_code == 403
+        assert client_for(user).get(url).status_code == 403
+        assert client_for(user).post(url, {"year": 2024, "format": "pdf"}).status_code == 403
     elsewhere = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
-    response = client_for(elsewhere.bureau_officer).get(url, {"year": 2024, "format": "pdf"})
+    response = client_for(elsewhere.bureau_officer).post(url, {"year": 2024, "format": "pdf"})
     assert response.status_code == 200 and "没有符合条件的已审批备案文档" in response.content.decode()
+    from jobs.models import Job
+
+    assert not Job.objects.exists()  # nothing started for anyone refused
 
 
 def test_batch_rejects_bad_year(world, client_for):
-    response = client_for(world.bureau_officer).get(reverse("printing:batch"), {"year": "明年", "format": "pdf"})
+    response = client_for(world.bureau_officer).post(reverse("printing:batch"), {"year": "明年", "format": "pdf"})
     assert response.status_code == 200 and "输入整数" in response.content.decode()

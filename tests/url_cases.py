@@ -261,7 +261,9 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
         # printing, schedule
         case("printing:preview", kwargs={"pk": d["annual"].pk}, get_only="reads", legit="training_officer"),
         case("printing:pdf", kwargs={"pk": d["annual"].pk}, get_only="downloads", legit="training_officer"),
-        case("printing:batch", get_only="a GET form that downloads", legit="training_officer"),
+        case("printing:batch", {"year": timezone.localdate().year, "kind": "school_plan",
+                                "organisation": a.school.pk, "format": "zip"},
+             legit="training_officer", note="starts a batch print of school A's approved plan (a job)"),
         case("schedule:index", get_only="reads", legit="training_officer"),
         case("schedule:export", kwargs={"fmt": "xlsx"}, get_only="downloads", legit="training_officer"),
         case("schedule:feed", kwargs={"token": "x"}, get_only="public: a calendar feed keyed by a signed token",
@@ -362,7 +364,16 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              note="催办 school A's queued plan"),
         # audit
         case("audit:list", get_only="reads", legit="bureau_officer"),
-        case("audit:export", kwargs={"fmt": "csv"}, get_only="downloads", legit="bureau_officer"),
+        case("audit:export", kwargs={"fmt": "csv"}, get_only="starts an export job on GET (POST: 405)",
+             legit="bureau_officer"),
+        # background jobs (the bureau officer's own)
+        case("jobs:list", get_only="reads (own jobs only)", legit="bureau_officer"),
+        case("jobs:detail", kwargs={"pk": o["job_running"].pk}, get_only="reads", legit="bureau_officer"),
+        case("jobs:status", kwargs={"pk": o["job_running"].pk}, get_only="reads (JSON)", legit="bureau_officer"),
+        case("jobs:download", kwargs={"pk": o["job_done"].pk}, get_only="downloads", legit="bureau_officer"),
+        case("jobs:cancel", {}, kwargs={"pk": o["job_running"].pk}, legit="bureau_officer",
+             note="cancel the bureau officer's running job"),
+        case("healthz", get_only="public: the load balancer's probe (no data)", legit="anonymous"),
         # the site itself
         case("home", get_only="redirects to the inbox", legit="school_officer"),
         case("login", get_only="public: the login form", legit="anonymous"),
@@ -508,6 +519,8 @@ def admin_objects(w: UrlWorld) -> dict:
         "axes.accessfailurelog": o["access_failure"],
         "viewflow.process": doc_task(d["queued"], "initial_review").process, "viewflow.task": doc_task(d["queued"], "initial_review"),
         "accounts.district": w.a.district, "accounts.organisation": w.a.school, "accounts.user": w.a.school_officer,
+        # The database queue's admin (read-only, django_tasks_db's), for the superuser.
+        "django_tasks_database.dbtaskresult": o["task_result"],
         "plans.document": d["draft"], "plans.annualplan": d["annual"].annual_plan,
         "plans.schoolplan": d["draft"].school_plan, "plans.projectproposal": d["claimed"].project_proposal,
         "workflow.stepdeadline": o["step_deadline"], "workflow.reviewroute": o["review_route"],

@@ -324,6 +324,25 @@ def build_url_world() -> UrlWorld:
 
     o["notice"] = Notice.objects.filter(user=so).order_by("pk").first()
     o["saved_filter"] = SavedFilter.objects.create(user=to, name="待初审", query="tab=queue")
+    from django_tasks_db.models import DBTaskResult
+
+    o["task_result"] = DBTaskResult.objects.create(task_path="notices.tasks.send_due_reminders",
+                                                   args_kwargs={"args": [], "kwargs": {}}, backend_name="default",
+                                                   queue_name="default", priority=0)
+    # The bureau officer's background jobs: one running (to cancel), one done (to download).
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from jobs.models import Job
+
+    o["job_running"] = Job.objects.create(owner=bo, kind="batch_print", title="批量打印（进行中）",
+                                          task_path="printing.tasks.batch_print", state=Job.State.RUNNING,
+                                          total=2, done=1, heartbeat_at=timezone.now())
+    o["job_done"] = Job.objects.create(owner=bo, kind="audit_export", title="审计导出", task_path="audit.tasks.audit_export",
+                                       state=Job.State.DONE, total=1, done=1, result_name="审计.csv",
+                                       result_type="text/csv", finished_at=timezone.now(),
+                                       result_file=default_storage.save("jobs/url-world/result.csv",
+                                                                        ContentFile(b"\xef\xbb\xbfa,b\r\n")))
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     o["access_attempt"] = AccessAttempt.objects.create(username="someone", ip_address="10.0.0.9",

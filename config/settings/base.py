@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "accounts",
+    "jobs",
     "plans",
     "workflow",
     "printing",
@@ -33,6 +34,10 @@ INSTALLED_APPS = [
     "tracker",
     "audit",
     "demo",
+    # The Tasks API (django.tasks from Django 6) and its database queue. After "jobs", whose
+    # db_worker command (with the recovery of lost workers' jobs) overrides the queue's own.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -200,5 +205,31 @@ DEFAULT_CREDIT_RULE_FAMILY = os.environ.get("CREDIT_RULE_FAMILY", "hunan")
 # Where the site is reached, for the links in notice emails (e.g.
 # https://peixun.example.gov.cn); empty: the emails carry paths only.
 NOTICES_SITE_URL = os.environ.get("SITE_URL", "")
+
+# BACKGROUND WORK -------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport of django.tasks). The default queue is the
+# database (django-tasks-db): `manage.py db_worker` runs a worker, on any number of machines
+# against the same database; no other server. A larger installation may swap in Redis by
+# settings alone (README, "Production"): TASKS_BACKEND=rq with django-tasks-rq installed.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+TASKS = {
+    "database": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+    "immediate": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    "rq": {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}},
+}[TASKS_BACKEND]
+# With TASKS_BACKEND=rq (django-tasks-rq and django-rq installed): Redis from REDIS_URL,
+# workers `manage.py rqworker default --job-class django_tasks_rq.Job`.
+RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+# A running job whose heartbeat (one per item) stopped this long ago lost its worker: any
+# worker enqueues it again, at its start and every JOBS_RECOVER_EVERY seconds.
+JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "300"))
+JOBS_RECOVER_EVERY = float(os.environ.get("JOBS_RECOVER_EVERY", "30"))
+# /healthz fails when a job (or task) has waited longer than this for a worker.
+JOBS_HEALTH_MAX_WAIT = float(os.environ.get("JOBS_HEALTH_MAX_WAIT", "600"))
+# Emails of notices: tries per address before giving up (a task, with a growing delay).
+EMAIL_ATTEMPTS = 4
+EMAIL_RETRY_DELAYS = [60, 300, 1800]
 
 VIEWFLOW = {}

@@ -6,6 +6,11 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run inside enqueue(), so a page that starts a job answers with it done; the tests of
+# the worker itself (tests/test_jobs__worker.py) switch to the database queue.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+if os.environ.get("TASKS_BACKEND") == "database":  # a worker process started by those tests
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # A file, not Django's shared in-memory database, so that the concurrency
 # tests' threads meet SQLite's real locking (IMMEDIATE transactions).

@@ -14,6 +14,10 @@ class Notice(models.Model):
         RETURNED = "returned", _("Returned for revision")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        ENROLMENT = "enrolment", _("Enrolment")
+        LEAVE = "leave", _("Leave")
+        CREDITS = "credits", _("Credits recorded")
+        PROJECT_CHANGED = "project_changed", _("Project changed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices",
                              verbose_name=_("user"))

@@ -1,13 +1,20 @@
-"""What the review kit's signals (workflow.signals) mean for notices; connected
-in NoticesConfig.ready(). workflow knows nothing of notices."""
+"""What the lower apps' signals mean for notices; connected in NoticesConfig.ready().
+The apps that send them (workflow, attendance, credits, schedule) know nothing of notices."""
 from django.urls import reverse
 
+from attendance import signals as attendance_signals
+from attendance.models import Enrolment, LeaveRequest
+from credits import signals as credit_signals
+from credits.models import CreditEntry, DeclarationProcess
 from plans.models import Document
+from schedule import signals as schedule_signals
+from schedule.models import ScheduledProject
 from workflow import signals
 from workflow.kit import task_process
 from workflow.models import ReviewProcess
 from workflow.services import task_recipients, task_url
 
+from . import events
 from .models import Notice
 from .services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
 
@@ -15,6 +22,17 @@ from .services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK
 def connect():
     signals.task_created.connect(task_created, dispatch_uid="notices.task_created")
     signals.task_decided.connect(task_decided, dispatch_uid="notices.task_decided")
+    attendance_signals.enrolment_changed.connect(enrolment_changed, sender=Enrolment,
+                                                 dispatch_uid="notices.enrolment_changed")
+    attendance_signals.leave_requested.connect(leave_requested, sender=LeaveRequest,
+                                               dispatch_uid="notices.leave_requested")
+    attendance_signals.leave_decided.connect(leave_decided, sender=LeaveRequest, dispatch_uid="notices.leave_decided")
+    credit_signals.credits_recorded.connect(credits_recorded, sender=CreditEntry,
+                                            dispatch_uid="notices.credits_recorded")
+    schedule_signals.project_changed.connect(project_changed, sender=ScheduledProject,
+                                             dispatch_uid="notices.project_changed")
+    schedule_signals.project_cancelled.connect(project_cancelled, sender=ScheduledProject,
+                                               dispatch_uid="notices.project_cancelled")
 
 
 def task_created(sender, task, node, **kwargs):
@@ -27,10 +45,37 @@ def task_created(sender, task, node, **kwargs):
            dedup_key=f"task-created:{task.pk}")
 
 
-def task_decided(sender, process, **kwargs):
-    """A document returned, filed or rejected: its author hears of it."""
+def task_decided(sender, process, task=None, decision="", **kwargs):
+    """A document returned, filed or rejected: its author hears of it; a declared
+    training's decision at any step: its teacher does."""
     if isinstance(process, ReviewProcess):
         document_outcome_notify(document=process.document)
+    elif isinstance(process, DeclarationProcess) and task is not None:
+        events.declaration_decided(process=process, task=task, decision=decision)
+
+
+def enrolment_changed(sender, enrolment, previous, **kwargs):
+    events.enrolment_changed(enrolment=enrolment, previous=previous)
+
+
+def leave_requested(sender, leave, **kwargs):
+    events.leave_requested(leave=leave)
+
+
+def leave_decided(sender, leave, **kwargs):
+    events.leave_decided(leave=leave)
+
+
+def credits_recorded(sender, teacher, entries, **kwargs):
+    events.credits_recorded(teacher=teacher, entries=entries)
+
+
+def project_changed(sender, project, changes, **kwargs):
+    events.project_changed(project=project, changes=changes)
+
+
+def project_cancelled(sender, project, reason="", **kwargs):
+    events.project_cancelled(project=project, reason=reason)
 
 
 def document_outcome_notify(*, document) -> None:

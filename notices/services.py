@@ -75,19 +75,25 @@ def notify(*, users, kind: str, title, url: str = "", dedup_key: str | None = No
         addresses = [n.user.email for n in created if n.user.email]
         if addresses:
             # After commit: nothing is mailed for a decision that was rolled back.
-            transaction.on_commit(partial(_send_emails, addresses, title, url), robust=True)
+            transaction.on_commit(partial(email_send, addresses, title, email_body(title, url)), robust=True)
     return created
 
 
-def _send_emails(addresses: list[str], title: str, url: str) -> None:
+def email_body(text: str, url: str = "") -> str:
+    """A notice's email: what happened, the link to the page, the footer."""
     link = f"{getattr(settings, 'NOTICES_SITE_URL', '').rstrip('/')}{url}" if url else ""
-    body = "\n\n".join(part for part in (title, link, district_text(EMAIL_FOOTER)) if part)
+    return "\n\n".join(part for part in (text, link, district_text(EMAIL_FOOTER)) if part)
+
+
+def email_send(recipients: list[str], subject: str, body: str) -> None:
+    """The one way the app sends email: one message per address (no one sees the
+    others' addresses); a failure is logged and the other addresses still get theirs."""
     connection = get_connection()
-    for address in addresses:  # one email per user: no one sees the others' addresses
+    for address in recipients:
         try:
-            send_mail(title, body, None, [address], connection=connection)
+            send_mail(subject, body, None, [address], connection=connection)
         except Exception:  # noqa: BLE001 - a mail server problem must not lose the other emails
-            logger.exception("Could not email notice %r to %s", title, address)
+            logger.exception("Could not email %r to %s", subject, address)
 
 
 # Due-date reminders ------------------------------------------------------------

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from config import landing
 from config.workflow_site import site
 from credits import close_views
 from plans import urls as plans_urls
@@ -19,7 +19,7 @@ schedule = ([*schedule_urls.urlpatterns,
              path("projects/<int:pk>/close/", close_views.close_page, name="close")], schedule_urls.app_name)
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="home"),
+    path("", landing.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

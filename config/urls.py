@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import landing
+from config import landing, process_board
 from config.workflow_site import site
 from credits import close_views
 from plans import urls as plans_urls
@@ -32,6 +32,10 @@ urlpatterns = [
     path("notices/", include("notices.urls")),
     path("audit/", include("audit.urls")),
     path("people/", include("accounts.urls")),
+    path("processes/", include(([
+        path("", process_board.board, name="index"),
+        path("<int:pk>/", process_board.process_detail, name="detail"),
+    ], "process_board"))),
     path("workflow/", site.urls),
     path("admin/", admin.site.urls),
 ]

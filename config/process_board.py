@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -26,7 +26,7 @@ from workflow import kit, selectors
 
 STATES = {
     "open": (_("In progress"), Q(status=PROCESS.NEW)),
-    "done": (_("Finished"), ~Q(status=PROCESS.NEW)),
+    "done": (pgettext_lazy("process board", "Finished"), ~Q(status=PROCESS.NEW)),
     "all": (_("All"), Q()),
 }
 OPEN_TASKS = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
@@ -151,7 +151,8 @@ def process_detail(request, pk):
         "step": task.flow_task.task_title,
         "holder": holder_text(task) if task.status in OPEN_TASKS else (task.owner.display_name if task.owner_id else ""),
         "created": task.created, "finished": task.finished,
-        "state": (_("Done") if task.status == STATUS.DONE else _("Cancelled") if task.status == STATUS.CANCELED
+        "state": (pgettext_lazy("process board", "Done") if task.status == STATUS.DONE
+                  else pgettext_lazy("process board", "Cancelled") if task.status == STATUS.CANCELED
                   else _("In progress")),
         "open": task.status in OPEN_TASKS,
     } for task in tasks]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Notice(models.Model):
@@ -14,7 +15,7 @@ class Notice(models.Model):
         RETURNED = "returned", _("Returned for revision")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
-        ENROLMENT = "enrolment", _("Enrolment")
+        ENROLMENT = "enrolment", pgettext_lazy("notice kind", "Enrolment")
         LEAVE = "leave", _("Leave")
         CREDITS = "credits", _("Credits recorded")
         PROJECT_CHANGED = "project_changed", _("Project changed")

@@ -146,9 +146,22 @@ def declaration_decided(*, process, task, decision: str) -> None:
         kind, message = Notice.Kind.REJECTED, DECLARATION_REJECTED
     else:
         return
-    notify(users=[declaration.teacher.user], kind=kind, title=district_text(message, **params),
-           url=reverse("credits:declaration_detail", args=[declaration.pk]),
+    url = reverse("credits:declaration_detail", args=[declaration.pk])
+    if decision == Decision.RETURN:
+        url = _revise_url(process) or url  # straight to the form that resubmits
+    notify(users=[declaration.teacher.user], kind=kind, title=district_text(message, **params), url=url,
            dedup_key=f"declaration:{decision}:{task.pk}")
+
+
+def _revise_url(process) -> str:
+    from viewflow.workflow.models import Task
+
+    from workflow.selectors import OPEN_STATUSES
+    from workflow.services import task_url
+
+    revise = Task.objects.filter(process_id=process.pk, flow_task_type="HUMAN", status__in=OPEN_STATUSES,
+                                 owner__isnull=False).order_by("-pk").first()
+    return task_url(revise) if revise is not None else ""
 
 
 def task_comment(process, task) -> str:

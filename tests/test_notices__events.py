@@ -204,10 +204,10 @@ def test_declaration_every_step_told_to_the_right_people(world, people, client_f
     assert returned.title == text(events.DECLARATION_RETURNED, title=title,
                                   step=gettext("Registration by the training school"),
                                   comment="学时与证书不符，请更正。")
-    # Told once: the revise task is not announced as a second notice.
+    # Told once: the revise task is not announced as a second notice; the notice leads to it.
     assert Notice.objects.filter(user=first.user).count() == 2
-
     revise = open_task(declaration, "revise")
+    assert returned.url == task_url(revise, "index")
     with committed():
         client_for(first.user).post(task_url(revise, "execute"), {**DEFAULTS, "comment": "已更正。"})
         for node, user in (("school_verify", world.school_officer),

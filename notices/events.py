@@ -20,7 +20,7 @@ from credits.rules import format_number
 from plans.models import months_display
 
 from .models import Notice
-from .services import district_text, notify
+from .services import district_text, inner, notify
 
 Status = Enrolment.Status
 
@@ -50,11 +50,6 @@ PROJECT_CANCELLED = _("“%(project)s” was cancelled: %(reason)s")
 CHANGE_MONTHS = _("Training months")
 
 COMMENT_MAX = 120
-
-
-def inner(title: str) -> str:
-    """A name set inside 《…》: its own 《》 become 〈〉 (no doubled 《《…》…》)."""
-    return str(title).replace("《", "〈").replace("》", "〉")
 
 
 def _short(text: str, limit: int = COMMENT_MAX) -> str:

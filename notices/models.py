@@ -19,6 +19,8 @@ class Notice(models.Model):
         LEAVE = "leave", _("Leave")
         CREDITS = "credits", _("Credits recorded")
         PROJECT_CHANGED = "project_changed", _("Project changed")
+        HANDED_OVER = "handed_over", _("Task handed over to you")
+        COPY = "copy", _("Copied for information")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices",
                              verbose_name=_("user"))

@@ -1,6 +1,7 @@
 """What the lower apps' signals mean for notices; connected in NoticesConfig.ready().
 The apps that send them (workflow, attendance, credits, schedule) know nothing of notices."""
 from django.urls import reverse
+from django.utils import timezone
 
 from attendance import signals as attendance_signals
 from attendance.models import Enrolment, LeaveRequest
@@ -16,12 +17,15 @@ from workflow.services import task_recipients, task_url
 
 from . import events
 from .models import Notice
-from .services import TITLE_APPROVED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, notify
+from .services import (TITLE_APPROVED, TITLE_COPIED, TITLE_COPIED_NOTE, TITLE_HANDED_OVER, TITLE_REJECTED,
+                       TITLE_RETURNED, TITLE_TASK_CREATED, district_text, inner, notify)
 
 
 def connect():
     signals.task_created.connect(task_created, dispatch_uid="notices.task_created")
     signals.task_decided.connect(task_decided, dispatch_uid="notices.task_decided")
+    signals.task_handed_over.connect(task_handed_over, dispatch_uid="notices.task_handed_over")
+    signals.document_copied.connect(document_copied, sender=Document, dispatch_uid="notices.document_copied")
     attendance_signals.enrolment_changed.connect(enrolment_changed, sender=Enrolment,
                                                  dispatch_uid="notices.enrolment_changed")
     attendance_signals.leave_requested.connect(leave_requested, sender=LeaveRequest,
@@ -40,7 +44,7 @@ def task_created(sender, task, node, **kwargs):
     who may claim it), in any flow on the kit, unless its node is not announced."""
     if not node.announce:
         return
-    title = district_text(TITLE_TASK_CREATED, step=node.task_title, title=task_process(task).subject_title)
+    title = district_text(TITLE_TASK_CREATED, step=node.task_title, title=inner(task_process(task).subject_title))
     notify(users=task_recipients(task), kind=Notice.Kind.TASK_CREATED, title=title, url=task_url(task),
            dedup_key=f"task-created:{task.pk}")
 
@@ -52,6 +56,23 @@ def task_decided(sender, process, task=None, decision="", **kwargs):
         document_outcome_notify(document=process.document)
     elif isinstance(process, DeclarationProcess) and task is not None:
         events.declaration_decided(process=process, task=task, decision=decision)
+
+
+def task_handed_over(sender, task, actor, **kwargs):
+    """转办: the colleague who now holds the task hears of it."""
+    title = district_text(TITLE_HANDED_OVER, name=actor.display_name, step=task.flow_task.task_title,
+                          title=inner(task_process(task).subject_title))
+    notify(users=[task.owner], kind=Notice.Kind.HANDED_OVER, title=title, url=task_url(task),
+           dedup_key=f"handed-over:{task.pk}:{task.owner_id}:{timezone.now():%Y%m%d%H%M%S%f}")
+
+
+def document_copied(sender, document, copy, **kwargs):
+    """抄送: the recipient may read the document now."""
+    message = TITLE_COPIED_NOTE if copy.note else TITLE_COPIED
+    title = district_text(message, name=copy.sender.display_name, title=inner(document.title),
+                          note=copy.note)
+    notify(users=[copy.recipient], kind=Notice.Kind.COPY, title=title,
+           url=reverse("plans:detail", args=[document.pk]), dedup_key=f"copy:{copy.pk}")
 
 
 def enrolment_changed(sender, enrolment, previous, **kwargs):
@@ -91,7 +112,7 @@ def document_outcome_notify(*, document) -> None:
     kind, message = kinds[document.status]
     last = document.versions.order_by("-number").select_related("submitted_by").first()
     authors = [document.created_by] + ([last.submitted_by] if last else [])
-    notify(users=authors, kind=kind, title=district_text(message, title=document.title,
+    notify(users=authors, kind=kind, title=district_text(message, title=inner(document.title),
                                                          number=document.filing_number or ""),
            url=reverse("plans:detail", args=[document.pk]),
            dedup_key=f"{kind}:{document.pk}:v{document.version}")

@@ -28,12 +28,21 @@ TITLE_URGE = _("%(name)s asks you to handle %(step)s of “%(title)s” soon")
 TITLE_RETURNED = _("“%(title)s” was returned for revision")
 TITLE_APPROVED = _("“%(title)s” was approved and filed as %(number)s")
 TITLE_REJECTED = _("“%(title)s” was rejected")
+TITLE_HANDED_OVER = _("%(name)s handed you %(step)s of “%(title)s”")
+TITLE_COPIED = _("%(name)s copied “%(title)s” to you for information")
+TITLE_COPIED_NOTE = _("%(name)s copied “%(title)s” to you for information: %(note)s")
 
 ERROR_NOT_IN_REVIEW = _("Only a document in review can be urged.")
 ERROR_ALREADY_URGED = _("The reviewers of this document were already reminded today. You can remind them again tomorrow.")
 ERROR_NOBODY_TO_URGE = _("There is no one to remind: the document has no open review task.")
 
 EMAIL_FOOTER = _("This message was sent by the teacher training plan approval system.")
+
+
+def inner(title) -> str:
+    """A name set inside 《…》 by a notice's text: its own 《》 become 〈〉, so a
+    change request's title (《…》调整申请) is never doubled (《《…》调整申请》)."""
+    return str(title).replace("《", "〈").replace("》", "〉")
 
 
 def district_text(message, **params) -> str:
@@ -123,7 +132,7 @@ def due_reminders_send(*, today: datetime.date | None = None) -> int:
         with translation.override(settings.LANGUAGE_CODE):
             title = district_text(
                 TITLE_OVERDUE if overdue else TITLE_DUE_SOON,
-                step=task.flow_task.task_title, title=task_process(task).subject_title,
+                step=task.flow_task.task_title, title=inner(task_process(task).subject_title),
                 date=formats.date_format(due_date, "DATE_FORMAT"),
             )
         sent += len(notify(users=task_recipients(task), kind=kind, title=title, url=task_url(task),
@@ -173,7 +182,7 @@ def document_urge(*, document, user, today: datetime.date | None = None) -> int:
     sent = []
     for task in tasks:
         title = district_text(TITLE_URGE, name=user.display_name, step=task.flow_task.task_title,
-                              title=document.title)
+                              title=inner(document.title))
         recipients = [u for u in task_recipients(task) if u.pk != user.pk]
         sent += notify(users=recipients, kind=Notice.Kind.URGE, title=title, url=task_url(task), dedup_key=key)
     if not sent:

@@ -315,3 +315,62 @@ def test_nothing_crosses_districts(world, people, committed):
         attendance.enrolment_organiser_decide(enrolment=enrolment, user=world.training_officer, confirm=True)
         _filed_change(world, project, new_location="新地点")
     assert not Notice.objects.filter(user__organisation__district=elsewhere.district).exists()
+
+
+# --- tasks handed over, copies, and names inside 《》 --------------------------------------------
+
+def test_a_task_handed_over_is_told_to_its_new_holder(world, client_for, committed):
+    from accounts.services import user_create
+    from notices.services import TITLE_HANDED_OVER
+    from tests.factories import make_school_plan
+    from tests.flow_helpers import open_task as doc_task, submit, task_url as doc_task_url
+
+    colleague = user_create(username="trainer2", password="x-pass-123", full_name="陈晨", role="training_officer",
+                            organisation=world.training_school, email="trainer2@example.cn")
+    document = make_school_plan(world, title="实验小学校本培训计划")
+    submit(client_for(world.school_officer), document)
+    task = doc_task(document, "initial_review")
+    trainer = client_for(world.training_officer)
+    trainer.post(doc_task_url(task, "assign"))
+    Notice.objects.all().delete()
+    with committed():
+        trainer.post(reverse("workflow:inbox"), {"action": "hand_over", "task": task.pk, "to": colleague.pk})
+    notice = only(colleague)
+    assert notice.kind == Notice.Kind.HANDED_OVER and notice.url == doc_task_url(task, "index")
+    assert notice.title == text(TITLE_HANDED_OVER, name=world.training_officer.display_name,
+                                step=str(task.flow_task.task_title), title="实验小学校本培训计划")
+    assert [m.to for m in mail.outbox] == [["trainer2@example.cn"]]
+    assert not Notice.objects.exclude(user=colleague).exists()
+
+
+def test_a_copy_is_told_to_its_recipient(world, client_for, people):
+    from notices.services import TITLE_COPIED_NOTE
+    from tests.factories import make_school_plan
+    from tests.flow_helpers import submit
+
+    document = make_school_plan(world, title="实验小学校本培训计划")
+    submit(client_for(world.school_officer), document)
+    Notice.objects.all().delete()
+    client_for(world.training_officer).post(reverse("workflow:copy", args=[document.pk]),
+                                            {"recipient": world.other_school_officer.pk, "note": "供参考"})
+    notice = only(world.other_school_officer)
+    assert notice.kind == Notice.Kind.COPY and notice.url == reverse("plans:detail", args=[document.pk])
+    assert notice.title == text(TITLE_COPIED_NOTE, name=world.training_officer.display_name,
+                                title="实验小学校本培训计划", note="供参考")
+    assert Notice.objects.count() == 1
+
+
+def test_a_change_requests_task_notice_has_no_doubled_marks(world, client_for):
+    """The issue saw 《《…》调整申请》: a title holding 《》 is nested as 〈〉 inside the notice's 《》."""
+    from tests.flow_helpers import submit
+
+    document = Document.objects.create(kind=Document.Kind.CHANGE_REQUEST, organisation=world.training_school,
+                                       year=2024, title="《骨干教师培训》调整申请", created_by=world.training_officer)
+    project = make_project(world)
+    ChangeRequest.objects.create(document=document, project=project, reason="与考试冲突。", new_location="新址")
+    submit(client_for(world.training_officer), document)
+    notices = Notice.objects.filter(kind=Notice.Kind.TASK_CREATED)
+    assert notices.exists()
+    for notice in notices:
+        assert "〈骨干教师培训〉调整申请" in notice.title
+        assert "《《" not in notice.title and "》》" not in notice.title

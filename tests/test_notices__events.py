@@ -70,7 +70,7 @@ def mailed_to(address):
 
 # --- enrolment decisions ----------------------------------------------------------------------
 
-def test_enrolment_confirmed_waitlisted_promoted_removed(world, people, committed):
+def test_enrolment_confirmed_waitlisted_promoted_removed(world, people, committed, client_for):
     first, second, _third = people
     project = make_project(world, name="骨干教师《师德》研修")
     ProjectRun.objects.create(project=project, quota=1)
@@ -94,6 +94,10 @@ def test_enrolment_confirmed_waitlisted_promoted_removed(world, people, committe
     assert titles(second.user)[-1] == text(events.ENROLMENT_PROMOTED, project=name)
     assert Enrolment.objects.get(pk=two.pk).status == Enrolment.Status.CONFIRMED
 
+    # The teacher's notice list shows them, newest first, linked.
+    page = client_for(first.user).get(reverse("notices:list")).content.decode()
+    for title in titles(first.user):
+        assert title in page
     # One email per notice, to the teacher's own address, with the link.
     assert [m.subject for m in mailed_to(first.user.email)] == titles(first.user)
     assert [m.subject for m in mailed_to(second.user.email)] == titles(second.user)

@@ -60,3 +60,29 @@ def parse_date(value, *, default=None, required=False):
             raise BadParameter(_("A date was expected (YYYY-MM-DD)."))
         return default
     return date
+
+
+# Search words and identifiers typed into a filter: refused, not cut, when they are
+# too long or carry control characters (PostgreSQL refuses NUL in a string).
+MAX_SEARCH_LENGTH = 100
+
+
+def parse_text(value, *, max_length=MAX_SEARCH_LENGTH) -> str:
+    """Free text of a search box, stripped ("" when absent)."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if len(text) > max_length:
+        raise BadParameter(_("The search text is too long (at most %(max)s characters).") % {"max": max_length})
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise BadParameter(_("The search text contains characters that cannot be searched for."))
+    return text
+
+
+def parse_choice(value, choices, *, default=""):
+    """One of ``choices`` (absent or empty: ``default``); anything else is refused."""
+    if value is None or value == "":
+        return default
+    if value not in choices:
+        raise BadParameter(_("This value is not one of the choices offered."))
+    return value

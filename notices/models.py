@@ -15,6 +15,7 @@ class Notice(models.Model):
         RETURNED = "returned", _("Returned for revision")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        SUBMISSION_REMINDER = "submission_due", _("Submission reminder")
         ENROLMENT = "enrolment", pgettext_lazy("notice kind", "Enrolment")
         LEAVE = "leave", _("Leave")
         CREDITS = "credits", _("Credits recorded")

@@ -181,6 +181,10 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
              legit="bureau_officer", note="school A's principal"),
         case("people:account_reset_password", {}, kwargs={"pk": a.principal.pk}, legit="bureau_officer",
              note="school A's principal"),
+        # the bureau's submission tracker and its 催交 (a year no school has sent anything for)
+        case("tracker:index", get_only="reads", legit="bureau_officer"),
+        case("tracker:remind", {"school": a.school.pk, "kind": "school_plan", "year": str(today.year + 1)},
+             legit="bureau_officer", note="remind school A"),
     ]
 
 

@@ -19,6 +19,7 @@ from schedule.scopes import is_organiser
 
 from . import nomination_signals
 from . import rules as attendance_rules
+from . import signals
 from .models import (
     MAX_MAKE_UP_NOTE, Attendance, CompletionRules, Enrolment, LeaveRequest, MakeUp, ProjectRun, Session,
     SignInAttempt, Teacher,
@@ -240,9 +241,11 @@ def enrolment_school_decide(*, enrolment: Enrolment, user: User, approve: bool) 
         raise ValidationError(ERROR_ENROLMENT_DECIDED)
     if approve:
         _check_school_quota(project, enrolment.teacher, project_run(project))
+    previous = enrolment.status
     enrolment.status = Enrolment.Status.NOMINATED if approve else Enrolment.Status.DECLINED
     enrolment.decided_by, enrolment.decided_at = user, timezone.now()
     enrolment.save()
+    _enrolment_changed(enrolment, previous, user)
     return enrolment
 
 
@@ -355,6 +358,12 @@ def enrolment_replace(*, enrolment: Enrolment, teacher: Teacher, user: User) -> 
     return replacement
 
 
+def _enrolment_changed(enrolment: Enrolment, previous: str, actor: User | None) -> None:
+    """Tell the apps above (notices) of a decision on an enrolment."""
+    if enrolment.status != previous:
+        signals.enrolment_changed.send(sender=Enrolment, enrolment=enrolment, previous=previous, actor=actor)
+
+
 WITHDRAWABLE = [Enrolment.Status.APPLIED, Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED,
                 Enrolment.Status.WAITLISTED]
 
@@ -370,19 +379,25 @@ def enrolment_withdraw(*, enrolment: Enrolment, user: User) -> Enrolment | None:
         raise ValidationError(ERROR_ENROLMENT_DECIDED)
     if not organiser:
         _check_school_may_change(enrolment)  # the school: until the organiser confirms
-    was_confirmed = enrolment.status == Enrolment.Status.CONFIRMED
-    was_nomination = enrolment.status in (Enrolment.Status.NOMINATED, Enrolment.Status.WAITLISTED,
-                                          Enrolment.Status.CONFIRMED)
+    previous = enrolment.status
+    was_confirmed = previous == Enrolment.Status.CONFIRMED
+    was_nomination = previous in (Enrolment.Status.NOMINATED, Enrolment.Status.WAITLISTED,
+                                  Enrolment.Status.CONFIRMED)
     enrolment.status, enrolment.decided_by, enrolment.decided_at = Enrolment.Status.WITHDRAWN, user, timezone.now()
     enrolment.save()
+    # A nomination's withdrawal tells the teacher and the school (nomination_signals);
+    # any other place taken back tells the teacher alone.
     if was_nomination:
         _send(enrolment, nomination_signals.WITHDRAWN, user)
+    else:
+        _enrolment_changed(enrolment, previous, user)
     run = project_run(project)
     if was_confirmed and (run.quota is None or _confirmed_count(project) < run.quota):
         waiting = project.enrolments.filter(status=Enrolment.Status.WAITLISTED).order_by("decided_at", "pk").first()
         if waiting:
             waiting.status = Enrolment.Status.CONFIRMED
             waiting.save(update_fields=["status"])
+            _enrolment_changed(waiting, Enrolment.Status.WAITLISTED, None)
             return waiting
     return None
 
@@ -624,7 +639,9 @@ def leave_request(*, session: Session, user: User, reason: str, now=None) -> Lea
     _lock_session(session.pk)  # two requests at once: one row, one answer
     if LeaveRequest.objects.filter(session=session, teacher=teacher).exists():
         raise ValidationError(ERROR_LEAVE_TWICE)
-    return LeaveRequest.objects.create(session=session, teacher=teacher, reason=reason)
+    leave = LeaveRequest.objects.create(session=session, teacher=teacher, reason=reason)
+    signals.leave_requested.send(sender=LeaveRequest, leave=leave)
+    return leave
 
 
 @transaction.atomic
@@ -648,6 +665,7 @@ def leave_decide(*, leave: LeaveRequest, user: User, approve: bool) -> LeaveRequ
             session=leave.session, teacher=leave.teacher,
             defaults={"status": Attendance.Status.LEAVE, "source": Attendance.Source.LEAVE, "marked_by": user},
         )
+    signals.leave_decided.send(sender=LeaveRequest, leave=leave, actor=user)
     return leave
 
 

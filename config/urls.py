@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from config import landing, process_board
 from config.workflow_site import site
 from jobs.health import healthz
 from credits import close_views
@@ -20,7 +20,7 @@ schedule = ([*schedule_urls.urlpatterns,
              path("projects/<int:pk>/close/", close_views.close_page, name="close")], schedule_urls.app_name)
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="home"),
+    path("", landing.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -34,6 +34,10 @@ urlpatterns = [
     path("tracker/", include("tracker.urls")),
     path("audit/", include("audit.urls")),
     path("people/", include("accounts.urls")),
+    path("processes/", include(([
+        path("", process_board.board, name="index"),
+        path("<int:pk>/", process_board.process_detail, name="detail"),
+    ], "process_board"))),
     path("workflow/", site.urls),
     path("jobs/", include("jobs.urls")),
     # For the load balancer: no login, no data (jobs/health.py).

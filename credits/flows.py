@@ -104,10 +104,11 @@ class DeclarationFlow(flow.Flow):
     after_bureau_confirm = decision_switch(
         _("Confirmation outcome"), approve=this.confirmed, revise=this.revise, reject=this.rejected)
 
-    # Back to the declaring teacher: edit, then resubmit to the school. Announced
-    # (task_created): the teacher hears of the return through it.
+    # Back to the declaring teacher: edit, then resubmit to the school. Not announced
+    # as a new task: the teacher hears of the return, with its comment, from notices
+    # (workflow.signals.task_decided).
     revise = (
-        HumanTask(views.DeclarationReviseView.as_view())
+        HumanTask(views.DeclarationReviseView.as_view(), announce=False)
         .Annotation(title=_("Revise and resubmit"), summary_template=SUMMARY)
         .Assign(_teacher_user)
         .Next(this.school_verify)

@@ -12,6 +12,7 @@ from attendance import services as attendance
 from attendance.models import AssessmentResult, Attendance, CompletionRules, Enrolment, Teacher
 
 from . import rules as credit_rules
+from . import signals
 from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, RuleSet, Unit
 from .rules import format_number as _number
 
@@ -124,8 +125,9 @@ def ledger_add(*, teacher: Teacher, activity: str, level: str, hours=None, occur
     rule_text = f"{rule_set.name}：{rule.text or _describe(rule)}" if rule is not None else str(rule_set)
     if not passed or rule is None:
         refused = credit_rules.award(hours, None, passed=passed)
-        return [CreditEntry.objects.create(**common, raw_credits=refused.raw, credits=refused.credits,
-                                           rule_text=rule_text[:RULE_TEXT_MAX], note=refused.note)]
+        return _recorded(teacher, [CreditEntry.objects.create(
+            **common, raw_credits=refused.raw, credits=refused.credits, rule_text=rule_text[:RULE_TEXT_MAX],
+            note=refused.note)])
     quantity = hours
     if rule.unit == Unit.SUBJECT_CREDIT:
         if subject_credits is None:
@@ -155,6 +157,12 @@ def ledger_add(*, teacher: Teacher, activity: str, level: str, hours=None, occur
         counted = result.credits if source != CreditEntry.Source.EXEMPTION else 0
         entries.append(_bonus(common, rule_set, level, result.credits,
                               [credit_rules.Cap(cap.kind, cap.limit, cap.used + counted) for cap in year_cap]))
+    return _recorded(teacher, entries)
+
+
+def _recorded(teacher: Teacher, entries: list[CreditEntry]) -> list[CreditEntry]:
+    """Tell the apps above (notices) of one record written to a teacher's ledger."""
+    signals.credits_recorded.send(sender=CreditEntry, teacher=teacher, entries=entries)
     return entries
 
 
@@ -215,12 +223,12 @@ def exemption_add(*, teacher: Teacher, semester_start: datetime.date, reason: st
     else:
         described = _("approved leave exempts %(credits)s credits per semester") % {
             "credits": _number(rule_set.leave_exemption_per_semester)}
-    return CreditEntry.objects.create(
+    return _recorded(teacher, [CreditEntry.objects.create(
         teacher=teacher, credit_year=rule_set.credit_year(semester_start), occurred_on=semester_start,
         source=CreditEntry.Source.EXEMPTION, activity=Activity.LEAVE, level=Level.ANY, description=reason,
         raw_credits=result.raw, credits=result.credits, rule_set=rule_set, note=result.note,
         rule_text=f"{rule_set.name}：{described}",
-    )
+    )])[0]
 
 
 def year_rule_set(district, year: int) -> RuleSet:
@@ -311,7 +319,7 @@ def credit_finished_project(project, results: dict | None = None) -> list[Credit
                                   passed=outcome != Result.FAIL, excellent_trainee=outcome == Result.EXCELLENT)
         else:
             rule_set = rule_set_for(teacher.organisation.district, last_day)
-            created.append(CreditEntry.objects.create(
+            created += _recorded(teacher, [CreditEntry.objects.create(
                 teacher=teacher, credit_year=rule_set.credit_year(last_day), occurred_on=last_day,
                 source=CreditEntry.Source.PROJECT, activity=_project_activity(project), level=level,
                 description=project.name, hours=attended["attended_hours"], raw_credits=0, credits=0,
@@ -319,7 +327,7 @@ def credit_finished_project(project, results: dict | None = None) -> list[Credit
                 note=_("Attendance %(share)s%% is below the %(needed)s%% needed to complete: no credits.") % {
                     "share": _number(attended["share"].quantize(Decimal("0.1"))),
                     "needed": attendance.project_run(project).min_attendance_percent},
-            ))
+            )])
     return created
 
 
@@ -341,14 +349,14 @@ def credit_school_based_year(*, organisation, year: int) -> list[CreditEntry]:
         ).aggregate(h=Sum("session__hours"))["h"] or Decimal(0)
         if attendance.school_based_credit_forfeited(teacher, year, rules):
             rule_set = rule_set_for(organisation.district, spring_end)
-            created.append(CreditEntry.objects.create(
+            created += _recorded(teacher, [CreditEntry.objects.create(
                 teacher=teacher, credit_year=rule_set.credit_year(spring_end), occurred_on=spring_end,
                 source=CreditEntry.Source.SCHOOL_BASED, activity=Activity.SCHOOL_BASED, level=Level.SCHOOL,
                 description=description, hours=hours, raw_credits=0, credits=0, rule_set=rule_set,
                 rule_text=str(rule_set),
                 note=_("Absent %(limit)s hours or more in a semester: no school-based credits this year.")
                 % {"limit": _number(rules.school_absence_limit_hours)},
-            ))
+            )])
             continue
         created += ledger_add(teacher=teacher, activity=Activity.SCHOOL_BASED, level=Level.SCHOOL, hours=hours,
                               occurred_on=spring_end, description=description,

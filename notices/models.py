@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Notice(models.Model):
@@ -18,6 +19,12 @@ class Notice(models.Model):
         NOMINATION = "nomination", _("Nomination")
         JOB_DONE = "job_done", _("Job done")
         JOB_FAILED = "job_failed", _("Job failed")
+        ENROLMENT = "enrolment", pgettext_lazy("notice kind", "Enrolment")
+        LEAVE = "leave", _("Leave")
+        CREDITS = "credits", _("Credits recorded")
+        PROJECT_CHANGED = "project_changed", _("Project changed")
+        HANDED_OVER = "handed_over", _("Task handed over to you")
+        COPY = "copy", _("Copied for information")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices",
                              verbose_name=_("user"))

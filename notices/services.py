@@ -30,12 +30,21 @@ TITLE_APPROVED = _("“%(title)s” was approved and filed as %(number)s")
 TITLE_REJECTED = _("“%(title)s” was rejected")
 TITLE_JOB_DONE = _("Done: %(title)s. The result is ready to download.")
 TITLE_JOB_FAILED = _("Failed: %(title)s")
+TITLE_HANDED_OVER = _("%(name)s handed you %(step)s of “%(title)s”")
+TITLE_COPIED = _("%(name)s copied “%(title)s” to you for information")
+TITLE_COPIED_NOTE = _("%(name)s copied “%(title)s” to you for information: %(note)s")
 
 ERROR_NOT_IN_REVIEW = _("Only a document in review can be urged.")
 ERROR_ALREADY_URGED = _("The reviewers of this document were already reminded today. You can remind them again tomorrow.")
 ERROR_NOBODY_TO_URGE = _("There is no one to remind: the document has no open review task.")
 
 EMAIL_FOOTER = _("This message was sent by the teacher training plan approval system.")
+
+
+def inner(title) -> str:
+    """A name set inside 《…》 by a notice's text: its own 《》 become 〈〉, so a
+    change request's title (《…》调整申请) is never doubled (《《…》调整申请》)."""
+    return str(title).replace("《", "〈").replace("》", "〉")
 
 
 def district_text(message, **params) -> str:
@@ -76,35 +85,41 @@ def notify(*, users, kind: str, title, url: str = "", dedup_key: str | None = No
     if email:
         addresses = [n.user.email for n in created if n.user.email]
         if addresses:
-            # After commit: nothing is mailed for a decision that was rolled back. A task
-            # (notices.tasks): the page does not wait for the mail server, and a refused
-            # address is tried again later.
-            transaction.on_commit(partial(_enqueue_emails, addresses, title, url), robust=True)
+            # After commit: nothing is mailed for a decision that was rolled back.
+            transaction.on_commit(partial(email_send, addresses, title, email_body(title, url)), robust=True)
     return created
 
 
-def _enqueue_emails(addresses: list[str], title: str, url: str) -> None:
+def email_body(text: str, url: str = "") -> str:
+    """A notice's email: what happened, the link to the page, the footer."""
+    link = f"{getattr(settings, 'NOTICES_SITE_URL', '').rstrip('/')}{url}" if url else ""
+    return "\n\n".join(part for part in (text, link, district_text(EMAIL_FOOTER)) if part)
+
+
+def email_send(recipients: list[str], subject: str, body: str) -> None:
+    """The one way the app sends email: queued as a task (notices.tasks.send_notice_emails),
+    so the page does not wait for the mail server and a refused address is tried again later.
+    Call it after the commit."""
     from .tasks import send_notice_emails
 
-    send_notice_emails.enqueue(addresses, title, url)
+    send_notice_emails.enqueue(list(recipients), subject, body)
 
 
-def _send_emails(addresses: list[str], title: str, url: str) -> list[str]:
-    """The one place notices send email from (run by the task notices.tasks.send_notice_emails).
+def email_deliver(recipients: list[str], subject: str, body: str) -> list[str]:
+    """Send now (run by the task): one message per address (no one sees the others'
+    addresses); a failure is logged and the other addresses still get theirs.
     Returns the addresses that failed, for the task to try again."""
-    link = f"{getattr(settings, 'NOTICES_SITE_URL', '').rstrip('/')}{url}" if url else ""
-    body = "\n\n".join(part for part in (title, link, district_text(EMAIL_FOOTER)) if part)
     failed = []
     try:
         connection = get_connection()
     except Exception:  # noqa: BLE001 - no connection: every address is tried again later
-        logger.exception("Could not connect to send notice %r", title)
-        return list(addresses)
-    for address in addresses:  # one email per user: no one sees the others' addresses
+        logger.exception("Could not connect to send %r", subject)
+        return list(recipients)
+    for address in recipients:
         try:
-            send_mail(title, body, None, [address], connection=connection)
+            send_mail(subject, body, None, [address], connection=connection)
         except Exception:  # noqa: BLE001 - a mail server problem must not lose the other emails
-            logger.exception("Could not email notice %r to %s", title, address)
+            logger.exception("Could not email %r to %s", subject, address)
             failed.append(address)
     return failed
 
@@ -136,7 +151,7 @@ def due_reminders_send(*, today: datetime.date | None = None) -> int:
         with translation.override(settings.LANGUAGE_CODE):
             title = district_text(
                 TITLE_OVERDUE if overdue else TITLE_DUE_SOON,
-                step=task.flow_task.task_title, title=task_process(task).subject_title,
+                step=task.flow_task.task_title, title=inner(task_process(task).subject_title),
                 date=formats.date_format(due_date, "DATE_FORMAT"),
             )
         sent += len(notify(users=task_recipients(task), kind=kind, title=title, url=task_url(task),
@@ -186,7 +201,7 @@ def document_urge(*, document, user, today: datetime.date | None = None) -> int:
     sent = []
     for task in tasks:
         title = district_text(TITLE_URGE, name=user.display_name, step=task.flow_task.task_title,
-                              title=document.title)
+                              title=inner(document.title))
         recipients = [u for u in task_recipients(task) if u.pk != user.pk]
         sent += notify(users=recipients, kind=Notice.Kind.URGE, title=title, url=task_url(task), dedup_key=key)
     if not sent:

@@ -13,10 +13,10 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def send_notice_emails(addresses: list[str], title: str, url: str, attempt: int = 1) -> int:
-    """Email a notice to each address; the addresses refused are tried again after a growing
+def send_notice_emails(addresses: list[str], subject: str, body: str, attempt: int = 1) -> int:
+    """Email each address; the addresses refused are tried again after a growing
     delay, EMAIL_ATTEMPTS times in all. Returns the number sent in this attempt."""
-    failed = services._send_emails(addresses, title, url)
+    failed = services.email_deliver(addresses, subject, body)
     if failed:
         if attempt < settings.EMAIL_ATTEMPTS:
             retry = send_notice_emails
@@ -24,9 +24,9 @@ def send_notice_emails(addresses: list[str], title: str, url: str, attempt: int 
                 delays = settings.EMAIL_RETRY_DELAYS
                 delay = delays[min(attempt - 1, len(delays) - 1)]
                 retry = retry.using(run_after=timezone.now() + timedelta(seconds=delay))
-            retry.enqueue(failed, title, url, attempt + 1)
+            retry.enqueue(failed, subject, body, attempt + 1)
         else:
-            logger.error("Gave up emailing notice %r to %s after %s attempts", title, failed, attempt)
+            logger.error("Gave up emailing %r to %s after %s attempts", subject, failed, attempt)
     return len(addresses) - len(failed)
 
 

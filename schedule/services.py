@@ -128,7 +128,10 @@ def change_request_apply(*, document: Document) -> list[ScheduleChange]:
         setattr(project, field, new_value)
     project.full_clean()
     project.save()
-    return ScheduleChange.objects.bulk_create(applied)
+    applied = ScheduleChange.objects.bulk_create(applied)
+    if applied:  # notices: the project's teachers and their schools hear of it
+        signals.project_changed.send(sender=ScheduledProject, project=project, changes=applied)
+    return applied
 
 
 @transaction.atomic

@@ -12,3 +12,9 @@ project_closing = Signal()
 # A project was closed: finished. Receivers run in the closing transaction
 # (credits: the attendance becomes credits).
 project_finished = Signal()
+# A filed change request changed a project (调整报批); also sent with
+# changes=<the ScheduleChange rows applied>. Sent inside the filing's transaction.
+project_changed = Signal()
+# A project was cancelled; also sent with reason=<why> and user=<who cancelled>.
+# (No page cancels a project yet; the notices are ready for one.)
+project_cancelled = Signal()

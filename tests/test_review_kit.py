@@ -178,12 +178,15 @@ def test_a_new_declaration_task_notifies_everyone_who_may_claim_it(world, client
     assert Notice.objects.get(user=world.training_officer, kind=Notice.Kind.TASK_CREATED).url == task_url(
         registration, "index")
     assert not Notice.objects.filter(user=world.bureau_officer).exists()
-    # Returned: the teacher hears of it through the revise task (assigned to them).
+    # Returned: the teacher hears of the return (with its comment), linked to the revise task
+    # assigned to them; once, not again as a new task (notices.events, issue #13).
     trainer = client_for(world.training_officer)
     trainer.post(task_url(registration, "assign"))
     trainer.post(task_url(registration, "execute"), {"decision": "return", "comment": "请补充证书。"})
     revise = open_task(declaration, "revise")
-    assert Notice.objects.get(user=teacher.user, kind=Notice.Kind.TASK_CREATED).url == task_url(revise, "index")
+    returned = Notice.objects.get(user=teacher.user, kind=Notice.Kind.RETURNED)
+    assert returned.url == task_url(revise, "index") and "请补充证书。" in returned.title
+    assert not Notice.objects.filter(user=teacher.user, kind=Notice.Kind.TASK_CREATED).exists()
 
 
 def test_an_overdue_declaration_task_is_reminded_once(world, client_for, teacher, colleague, capsys):

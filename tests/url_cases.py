@@ -375,7 +375,11 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              note="cancel the bureau officer's running job"),
         case("healthz", get_only="public: the load balancer's probe (no data)", legit="anonymous"),
         # the site itself
-        case("home", get_only="redirects to the inbox", legit="school_officer"),
+        case("home", get_only="redirects to where the user's work is (config/landing.py)", legit="school_officer"),
+        # 流程看板 (config/process_board.py): scoped like the inbox
+        case("process_board:index", get_only="lists the processes the user may see", legit="school_officer"),
+        case("process_board:detail", kwargs={"pk": task_queued.process_id}, get_only="reads",
+             legit="school_officer", note="school A's queued plan"),
         case("login", get_only="public: the login form", legit="anonymous"),
         case("logout", get_only="self-service: ends the caller's own session", legit="school_officer"),
         case("set_language", get_only="public: sets a language cookie", legit="anonymous"),

@@ -10,7 +10,7 @@ from viewflow.workflow.status import STATUS
 
 from plans.models import Document
 
-from . import services
+from . import services, signals
 from .models import Decision, DocumentCopy, Step
 
 User = get_user_model()
@@ -39,6 +39,7 @@ def task_hand_over(*, task: Task, user, to) -> Task:
         task.process.coerced.trail_record(
             step=flow_task.name, decision=Decision.REASSIGN, actor=user, task=task,
             comment=str(_("Handed over to %(name)s") % {"name": to.display_name}))
+        signals.task_handed_over.send(sender=flow_task.flow_class, task=task, actor=user)
     return task
 
 
@@ -82,6 +83,7 @@ def document_copy(*, document: Document, sender, recipient, note: str = "") -> D
                           decision=Decision.COPY, actor=sender,
                           comment=str(_("Copied to %(name)s") % {"name": recipient.display_name}) +
                           (f"：{note}" if note else ""))
+    signals.document_copied.send(sender=Document, document=document, copy=copy)
     return copy
 
 

@@ -19,3 +19,11 @@ task_decided = Signal()
 # the filing). sender: Document; document. schedule schedules its projects or
 # applies the change request.
 document_filed = Signal()
+
+# A claimed task was handed over (转办) to a colleague, inside the hand-over's
+# transaction. sender: the flow class; task: the task (its new owner set); actor: who handed it over.
+task_handed_over = Signal()
+
+# A document was copied (抄送) to someone for information, inside the copy's
+# transaction. sender: Document; document, copy (the DocumentCopy: recipient, sender, note).
+document_copied = Signal()

@@ -151,13 +151,22 @@ class ReviseView(TaskFormView):
 
 
 class TaskIndexView(flow_views.UserIndexTaskView):
-    """A task's short URL: refuse outright instead of redirecting home."""
+    """A task's short URL (the notices link to it): refuse outright instead of
+    redirecting home; a task the user can neither handle nor claim (done, or
+    taken by someone else) leads to its subject's page in the app's own look,
+    not to viewflow's task page."""
 
     def get_redirect_url(self, *args, **kwargs):
         activation = self.request.activation
         if not activation.flow_task.can_view(self.request.user, activation.task):
             raise PermissionDenied
-        return super().get_redirect_url(*args, **kwargs)
+        url = super().get_redirect_url(*args, **kwargs)
+        detail = activation.flow_task.reverse("detail", args=[activation.task.process_id, activation.task.pk])
+        if url == detail:
+            process = kit.task_process(activation.task)
+            if process is not None:
+                return process.subject_url
+        return url
 
 
 class ClaimTaskView(flow_views.AssignTaskView):

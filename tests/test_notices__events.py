@@ -18,6 +18,7 @@ from attendance.models import Enrolment, ProjectRun
 from credits.models import Activity, CreditEntry, Level
 from credits.services import ledger_add
 from notices import events
+from notices import nomination_receivers as nominations
 from notices.models import Notice
 from plans.models import ChangeRequest, Document
 from schedule import signals as schedule_signals
@@ -54,6 +55,11 @@ def titles(user):
     return list(Notice.objects.filter(user=user).order_by("pk").values_list("title", flat=True))
 
 
+def only_kind(user, kind):
+    (notice,) = Notice.objects.filter(user=user, kind=kind)
+    return notice
+
+
 def only(user):
     notice = Notice.objects.get(user=user)
     assert "《《" not in notice.title and "》》" not in notice.title
@@ -71,40 +77,43 @@ def mailed_to(address):
 # --- enrolment decisions ----------------------------------------------------------------------
 
 def test_enrolment_confirmed_waitlisted_promoted_removed(world, people, committed, client_for):
+    """The organiser's decisions on nominations are nomination notices (to the teacher and the
+    school's officers); a move up from the waiting list is an enrolment notice to the teacher."""
     first, second, _third = people
-    project = make_project(world, name="骨干教师《师德》研修")
+    raw = "骨干教师《师德》研修"
+    project = make_project(world, name=raw)
     ProjectRun.objects.create(project=project, quota=1)
     with committed():
         one = attendance.enrolment_nominate(project=project, teacher=first, user=world.school_officer)
         two = attendance.enrolment_nominate(project=project, teacher=second, user=world.school_officer)
+    school = first.organisation.name
+    assert titles(first.user) == [text(nominations.TITLE_NOMINATED, school=school, project=raw, name=first.name)]
     assert not Notice.objects.filter(kind=Notice.Kind.ENROLMENT).exists()  # nominations are not decisions
 
     with committed():
         attendance.enrolment_organiser_decide(enrolment=one, user=world.training_officer, confirm=True)
         attendance.enrolment_organiser_decide(enrolment=two, user=world.training_officer, confirm=True)
-    name = "骨干教师〈师德〉研修"  # inner marks nested, never 《《…》…》
-    assert only(first.user).title == text(events.ENROLMENT_CONFIRMED, project=name)
-    assert only(second.user).title == text(events.ENROLMENT_WAITLISTED, project=name)
-    assert only(first.user).url == reverse("attendance:me")
-    assert only(first.user).kind == Notice.Kind.ENROLMENT
+    assert titles(first.user)[-1] == text(nominations.TITLE_CONFIRMED, project=raw, name=first.name, school=school)
+    assert titles(second.user)[-1] == text(nominations.TITLE_WAITLISTED, project=raw, name=second.name, school=school)
+    assert Notice.objects.filter(user=world.school_officer, kind=Notice.Kind.NOMINATION).count() == 2
 
     with committed():
         attendance.enrolment_withdraw(enrolment=one, user=world.training_officer)
-    assert titles(first.user)[-1] == text(events.ENROLMENT_REMOVED, project=name)
+    name = "骨干教师〈师德〉研修"  # inner marks nested, never 《《…》…》
+    assert titles(first.user)[-1] == text(nominations.TITLE_WITHDRAWN, project=raw, name=first.name, school=school)
     assert titles(second.user)[-1] == text(events.ENROLMENT_PROMOTED, project=name)
+    assert only_kind(second.user, Notice.Kind.ENROLMENT).url == reverse("attendance:me")
     assert Enrolment.objects.get(pk=two.pk).status == Enrolment.Status.CONFIRMED
 
-    # The teacher's notice list shows them, newest first, linked.
+    # The teacher's notice list shows them, linked.
     page = client_for(first.user).get(reverse("notices:list")).content.decode()
     for title in titles(first.user):
         assert title in page
     # One email per notice, to the teacher's own address, with the link.
-    assert [m.subject for m in mailed_to(first.user.email)] == titles(first.user)
-    assert [m.subject for m in mailed_to(second.user.email)] == titles(second.user)
+    assert sorted(m.subject for m in mailed_to(first.user.email)) == sorted(titles(first.user))
     assert reverse("attendance:me") in mailed_to(first.user.email)[0].body
-    # No one else heard of it: not the officers, not the other teachers.
-    assert not Notice.objects.exclude(user__in=[first.user, second.user]).filter(
-        kind=Notice.Kind.ENROLMENT).exists()
+    # No one else heard of the promotion: not the officers, not the other teachers.
+    assert not Notice.objects.exclude(user=second.user).filter(kind=Notice.Kind.ENROLMENT).exists()
 
 
 def test_enrolment_declined_and_application_forwarded(world, people, committed):
@@ -117,10 +126,15 @@ def test_enrolment_declined_and_application_forwarded(world, people, committed):
         attendance.enrolment_school_decide(enrolment=applied, user=world.school_officer, approve=True)
         attendance.enrolment_school_decide(enrolment=refused, user=world.school_officer, approve=False)
         attendance.enrolment_organiser_decide(enrolment=applied, user=world.training_officer, confirm=False)
-    assert titles(first.user) == [text(events.ENROLMENT_FORWARDED, project="班主任研修"),
-                                  text(events.ENROLMENT_DECLINED, project="班主任研修")]
+    school = first.organisation.name
+    assert titles(first.user) == [
+        text(events.ENROLMENT_FORWARDED, project="班主任研修"),
+        text(nominations.TITLE_DECLINED, project="班主任研修", name=first.name, school=school)]
     assert titles(second.user) == [text(events.ENROLMENT_SCHOOL_DECLINED, project="班主任研修")]
-    assert len(mail.outbox) == 3
+    # and the school's officer hears of the organiser's refusal of its nomination
+    assert titles(world.school_officer) == [
+        text(nominations.TITLE_DECLINED, project="班主任研修", name=first.name, school=school)]
+    assert len(mail.outbox) == 3 + (1 if world.school_officer.email else 0)
 
 
 def test_a_refused_decision_sends_nothing(world, people, committed):

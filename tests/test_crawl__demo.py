@@ -11,7 +11,8 @@ On each HTML page:
   no doubled title marks (《《 or 》》); no "11月至11月" (one month said twice);
 * every ``<input type="date">`` that has a value holds YYYY-MM-DD (the only form the
   browser shows), and the edit form of an existing object shows the dates it has
-  (a date input left empty while the form's initial value is set is a defect).
+  (a date input left empty while the form's initial value is set is a defect);
+* no link leads to a 404 (a page the user may not see should not link there).
 
 Not followed: logging out, files (PDF, spreadsheets, calendars, certificates and
 other downloads: their own tests check them), the language switch (a POST), and
@@ -32,7 +33,7 @@ from django import forms
 from django.apps import apps
 from django.core.management import call_command
 from django.db import models
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from accounts.models import User
 from demo import scenario
@@ -239,6 +240,10 @@ def test_crawl_the_demo_as_every_account(client):
                                 + sorted(refused)) + "\n")
     assert all(count > 3 for count in pages.values()), pages
     assert not problems, "\n".join(sorted(set(problems)))
+    # A link to a page that is not there for this user (viewflow's own action links that
+    # answer 403 are reported in test-artifacts/crawl.txt, not failed on).
+    dead = [line for line in refused if line.endswith("status 404")]
+    assert not dead, "\n".join(dead)
 
 
 class FakeResponse:
@@ -288,3 +293,24 @@ def test_crawl_finds_an_edit_form_that_hides_the_objects_date():
     assert len(problems) == 1 and "empty, the object has a date" in problems[0]
     response.context = [{"form": SessionForm()}]  # a new object: empty is right
     assert problems_of("/sessions/new/", response, set())[0] == []
+
+
+# --- What the crawl found, fixed -----------------------------------------------------
+
+def test_a_teacher_on_a_project_page_gets_no_link_to_a_plan_they_may_not_see(world, client_for):
+    """The schedule's project page linked every reader to its source plan; a teacher
+    (who sees no plans) followed it to a 404."""
+    from tests.attendance_helpers import confirm, make_project, make_teacher_with_login
+
+    project = make_project(world)
+    teacher = make_teacher_with_login(world.school, "crawl_teacher")
+    confirm(project, teacher, world)
+    source_url = reverse("plans:detail", args=[project.source_id])
+    page = client_for(teacher.user).get(reverse("schedule:project", args=[project.pk]))
+    assert page.status_code == 200
+    assert project.source.title in page.content.decode()
+    assert f'href="{source_url}"' not in page.content.decode()
+    assert client_for(teacher.user).get(source_url).status_code == 404
+    # District staff still follow it.
+    page = client_for(world.training_officer).get(reverse("schedule:project", args=[project.pk]))
+    assert f'href="{source_url}"' in page.content.decode()

@@ -113,3 +113,18 @@ def test_teacher_pages_fit_a_phone_and_leave_is_asked_and_answered_on_one(phone)
     page.click("button[name=decision][value=approve]")
     expect(page.locator(".messages")).to_be_visible()
     check_fits(page, "leave-answered", "table.stack td[data-label]")
+
+
+def test_the_menu_stays_open_on_a_wide_screen(page):
+    """On a desktop the header keeps its full menu and no menu button."""
+    call_command("load_demo", verbosity=0)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, "shiyan_jiaoshi")
+    page.goto("/attendance/me/")
+    expect(page.locator("header.top nav")).to_be_visible()
+    expect(page.locator("[data-testid=menu-toggle]")).to_be_hidden()
+    expect(page.locator("[data-testid=my-account]")).to_be_visible()
+    expect(page.locator("[data-testid=notice-bell]")).to_be_visible()
+    assert page.locator("header.top").bounding_box()["height"] <= 120
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "desktop-my-training.png"))

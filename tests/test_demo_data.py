@@ -147,9 +147,13 @@ def test_demo_built_today_shows_this_years_credits_to_the_teacher_and_the_distri
     district = _figures(client, "jiaoyuju_gu", reverse("credits:district_credits"))
     assert district["year"] == THIS_YEAR
     assert district["report"].meeting_year > 0 and district["report"].completion_rate > 0
-    # The current project's sessions are this year's, the filed seed 004 plan last year's.
+    # The current project's sessions are this year's, the filed seed 004 plan last year's;
+    # the school plans in review are this year's, the filed one (its school year closed) last year's.
     assert Session.objects.filter(project__isnull=False, date__year=THIS_YEAR).exists()
     assert Document.objects.get(kind="annual_plan").year == LAST_YEAR
+    in_review = Document.objects.filter(kind="school_plan").exclude(status="approved")
+    assert in_review.count() == 4 and set(in_review.values_list("year", flat=True)) == {THIS_YEAR}
+    assert Document.objects.get(kind="school_plan", status="approved").year == LAST_YEAR
 
 
 def test_demo_built_around_another_day_moves_with_it():

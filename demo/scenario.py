@@ -13,11 +13,16 @@ one waiting in the bureau's queue), project log entries, and a spot check drawn
 with a fixed seed, one of its projects with findings.
 
 Two schools' teacher rosters come in through the roster import; the attendance
-and credit services then run one finished 2024 project (nominations,
-confirmation with a waiting list, roll call, closing, which writes the
-credits), one current project in December 2026 (an upcoming session and an
-approved leave request), a school-based year at 实验小学 (one teacher forfeits
-it) and a maternity-leave exemption.
+and credit services then run one finished project of last year's plan
+(nominations, confirmation with a waiting list, roll call, closing, which writes
+the credits), one current project in this year's December (an upcoming session
+and an approved leave request), the school-based year that closed this summer at
+实验小学 (one teacher forfeits it; its credits count in this credit year) and a
+maternity-leave exemption.
+
+The data files are written for 2025 (seed.DATA_YEAR; the seed 004 plan is 2024):
+build() moves every date and year to the year of its `today`, so a newcomer sees
+this year's figures on the credit pages and dashboards.
 """
 import datetime
 import io
@@ -42,6 +47,7 @@ from workflow.models import Decision
 from workflow.selectors import task_inbox, task_queue
 from workflow.submission import document_submit
 
+from . import seed
 from .seed import load
 
 
@@ -49,16 +55,25 @@ class DemoError(Exception):
     """The demo data and what the services did disagree."""
 
 
+# Years the data files are moved by while build() runs (seed.shift): the data's
+# "this year" (seed.DATA_YEAR) becomes the year of the demo's today.
+_years = 0
+
+
+def _data(name: str) -> dict:
+    return seed.shift(load(name), _years)
+
+
 def district_name() -> str:
-    return load("district")["district"]["name"]
+    return _data("district")["district"]["name"]
 
 
 def password() -> str:
-    return load("district")["password"]
+    return _data("district")["password"]
 
 
 def usernames() -> list[str]:
-    district = load("district")
+    district = _data("district")
     return [user["username"] for user in district["users"]] + [district["admin"]["username"]]
 
 
@@ -123,12 +138,12 @@ PROPOSAL_CONTENT = ["organiser", "target_group", "stage", "subject", "headcount"
 def create_documents(users) -> dict[str, Document]:
     """The annual plan, the school plans and the proposals, by key, in this order."""
     documents = {}
-    plan = load("annual_plan_2024")
+    plan = _data("annual_plan_2024")
     documents[plan["key"]] = document_create(
         kind=Document.Kind.ANNUAL_PLAN, user=users[plan["author"]], year=plan["year"], title=plan["title"],
         content=plan["sections"], rows=[{**ANNUAL_PLAN_ROW_DEFAULTS, **row} for row in plan["projects"]],
     )
-    school_plans = load("school_plans")
+    school_plans = _data("school_plans")
     for own in school_plans["plans"]:
         spec = {**school_plans["common"], **own}
         documents[spec["key"]] = document_create(
@@ -138,9 +153,9 @@ def create_documents(users) -> dict[str, Document]:
                    "hours": spec["hours_per_teacher"]}
                   for offset, (content, forms) in enumerate(school_plans["year_blocks"][spec["years"]])],
         )
-    for spec in load("proposals")["proposals"]:
+    for spec in _data("proposals")["proposals"]:
         documents[spec["key"]] = document_create(
-            kind=Document.Kind.PROJECT_PROPOSAL, user=users[spec["author"]], year=spec.get("year", 2024),
+            kind=Document.Kind.PROJECT_PROPOSAL, user=users[spec["author"]], year=spec.get("year", seed.DATA_YEAR - 1 + _years),
             title=spec["title"], content={field: spec[field] for field in PROPOSAL_CONTENT},
         )
     return documents
@@ -185,7 +200,7 @@ def step_filing(document, user, *, decision, comment=""):
 def step_revise(document, user, *, restore):
     """Edit the returned school plan, as the edit page does: the fields named in
     restore get the text every other school's plan has ([common] in school_plans)."""
-    common = load("school_plans")["common"]
+    common = _data("school_plans")["common"]
     document_content_update(document=document, user=user, **{field: common[field] for field in restore})
 
 
@@ -342,17 +357,29 @@ def add_exemptions(exemptions, teachers) -> None:
         exemption_add(teacher=teachers[spec["teacher"]], semester_start=spec["semester_start"], reason=spec["reason"])
 
 
-def build() -> None:
-    """The whole district, in one go (the caller holds the transaction)."""
+def build(today: datetime.date | None = None) -> None:
+    """The whole district, in one go (the caller holds the transaction), around
+    `today` (default: the real one): the seed 004 plan is last year's, the current
+    project runs this December, the school-based year that just closed gave this
+    year's credits."""
+    global _years
+    _years = seed.years_for(today or timezone.localdate())
+    try:
+        _build()
+    finally:
+        _years = 0
+
+
+def _build() -> None:
     call_command("loaddata", "credit_rules", verbosity=0)  # the rule families of seed 002
-    district = load("district")
+    district = _data("district")
     orgs = create_organisations(district)
     users = create_users(district, orgs)
-    teachers = create_teachers(load("teachers"), orgs, users)
+    teachers = create_teachers(_data("teachers"), orgs, users)
     documents = create_documents(users)
-    for story in load("stories")["stories"]:
+    for story in _data("stories")["stories"]:
         play_story(documents[story["document"]], story["ends"], story.get("steps", []), users)
-    schedule, training = load("schedule"), load("training")
+    schedule, training = _data("schedule"), _data("training")
     plan = documents["annual_plan"]
     play_change_requests(plan, schedule["change_requests"], users)
     write_project_log(plan, schedule["project_log"], users)

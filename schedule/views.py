@@ -99,6 +99,8 @@ def project_detail(request, pk):
                 return redirect("schedule:project", pk=project.pk)
     return render(request, "schedule/project_detail.html", {
         "project": project,
+        # Teachers see the schedule but not the plans: no link to a page that answers 404.
+        "source_visible": user.has_perm("plans.view_document", project.source),
         "changes": project.changes.select_related("change_request"),
         "change_requests": project.change_requests.select_related("document"),
         "log": project.log.select_related("author"),

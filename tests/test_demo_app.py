@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from attendance import services as attendance
 from attendance.models import ProjectRun, Session
@@ -200,10 +201,11 @@ def test_load_demo_fails_whole_when_a_story_ends_elsewhere(db, monkeypatch):
     def load(name):
         data = seed.load(name)
         if name == "stories":
-            data["stories"][-1]["ends"] = "rejected"  # the 2026 proposal is filed, not rejected
+            data["stories"][-1]["ends"] = "rejected"  # the current proposal is filed, not rejected
         return data
 
     monkeypatch.setattr(scenario, "load", load)
-    with pytest.raises(CommandError, match="建安区2026年中小学教师人工智能教育应用能力提升培训"):
+    this_year = timezone.localdate().year
+    with pytest.raises(CommandError, match=f"建安区{this_year}年中小学教师人工智能教育应用能力提升培训"):
         call_command("load_demo", verbosity=0)
     assert not District.objects.exists() and not Document.objects.exists()

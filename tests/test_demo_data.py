@@ -3,6 +3,7 @@ import math
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import District, User
@@ -16,13 +17,17 @@ from workflow.selectors import task_queue
 
 pytestmark = pytest.mark.django_db
 
+THIS_YEAR = timezone.localdate().year
+LAST_YEAR = THIS_YEAR - 1
+
 
 def test_demo_district_has_every_state_and_the_seed_plan():
     call_command("load_demo", verbosity=0)
     statuses = set(Document.objects.values_list("status", flat=True))
     assert statuses == set(Document.Status.values)
-    annual = Document.objects.get(kind="annual_plan", year=2024)
-    assert annual.title == "建安区2024年教师培训工作计划"
+    # The seed 004 plan is last year's filed plan.
+    annual = Document.objects.get(kind="annual_plan", year=LAST_YEAR)
+    assert annual.title == f"建安区{LAST_YEAR}年教师培训工作计划"
     assert annual.annual_plan.projects.count() == 14
     assert annual.filing_number
     assert set(User.objects.exclude(role="").values_list("role", flat=True)) == set(User.Role.values)
@@ -57,16 +62,16 @@ def test_demo_district_shows_the_schedule():
 
     kinds = set(ProjectLogEntry.objects.values_list("kind", flat=True))
     assert {"opened", "session", "problem", "closed"} <= kinds
-    assert all(d.year == 2024 for d in ProjectLogEntry.objects.values_list("happened_on", flat=True))
+    assert all(d.year == LAST_YEAR for d in ProjectLogEntry.objects.values_list("happened_on", flat=True))
     # Closed through the project log: the April project, and the September one the demo teachers attended.
     finished = ScheduledProject.objects.filter(status=ScheduledProject.Status.FINISHED)
     assert sorted(finished.values_list("name", flat=True)) == [
         "学科教研组长、教学副校长业务提升培训", "小学教师学科素养提升培训（语文、数学）"]
 
-    check = SpotCheck.objects.get(year=2024)
+    check = SpotCheck.objects.get(year=LAST_YEAR)
     assert check.seed == 20240601
-    projects_2024 = ScheduledProject.objects.filter(year=2024).count()
-    assert check.items.count() == math.ceil(projects_2024 * 20 / 100)
+    projects_last_year = ScheduledProject.objects.filter(year=LAST_YEAR).count()
+    assert check.items.count() == math.ceil(projects_last_year * 20 / 100)
     assert check.items.exclude(findings="").count() == 1
 
 
@@ -85,7 +90,7 @@ def test_demo_district_shows_teachers_attendance_and_credits():
     assert {"M", "F"} <= set(teachers.values_list("gender", flat=True))
     assert teachers.filter(is_new_teacher=True).count() == 2
     rules = CompletionRules.for_district(District.objects.get(name="建安区").pk)
-    exempt = {t.name for t in teachers if is_exempt(t, 2026, rules)}
+    exempt = {t.name for t in teachers if is_exempt(t, THIS_YEAR, rules)}
     assert exempt == {"赵春梅", "沈建新"}  # a woman who turns 50, a man of 56
     wang = Teacher.objects.get(name="王丽娜")
     assert wang.user.username == "shiyan_jiaoshi"
@@ -101,7 +106,7 @@ def test_demo_district_shows_teachers_attendance_and_credits():
 
     # School-based: three 2.5-hour sessions; 5 hours absent forfeits the year.
     school_sessions = Session.objects.filter(school_plan__organisation__name="建安区实验小学",
-                                             school_plan__year=2024)
+                                             school_plan__year=LAST_YEAR)
     assert school_sessions.count() == 3
     assert {s.hours for s in school_sessions} == {2.5}
     school_entries = CreditEntry.objects.filter(source=CreditEntry.Source.SCHOOL_BASED)
@@ -112,13 +117,53 @@ def test_demo_district_shows_teachers_attendance_and_credits():
     exemption = CreditEntry.objects.get(source=CreditEntry.Source.EXEMPTION)
     assert exemption.teacher.gender == "F" and exemption.credits > 0 and "产假" in exemption.description
 
-    # The current project: 王丽娜 confirmed with a December 2026 session ahead,
+    # The current project: 王丽娜 confirmed with a session this December,
     # and another teacher's leave approved by the school (marked as leave).
-    current = Enrolment.objects.get(teacher=wang, project__year=2026)
+    current = Enrolment.objects.get(teacher=wang, project__year=THIS_YEAR)
     assert current.status == Enrolment.Status.CONFIRMED
-    assert current.project.sessions.filter(date__gte=datetime.date(2026, 12, 1)).exists()
+    assert current.project.sessions.filter(date__gte=datetime.date(THIS_YEAR, 12, 1)).exists()
     leave = LeaveRequest.objects.get(status=LeaveRequest.Status.APPROVED)
     assert leave.teacher != wang and leave.decided_by.username == "yizhong_zhuangan"
-    assert leave.session.starts_at() > timezone.make_aware(datetime.datetime(2026, 11, 23))
+    assert leave.session.starts_at() > timezone.make_aware(datetime.datetime(THIS_YEAR, 11, 23))
     assert Attendance.objects.get(session=leave.session, teacher=leave.teacher).status == Attendance.Status.LEAVE
     assert not LeaveRequest.objects.filter(teacher=wang).exists()  # hers to ask for in the demo
+
+
+# --- The demo follows today ----------------------------------------------------------
+
+def _figures(client, username, url):
+    client.force_login(User.objects.get(username=username))
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.context
+
+
+def test_demo_built_today_shows_this_years_credits_to_the_teacher_and_the_district(client):
+    """A newcomer opening the pages (which default to the current year) sees figures, not zeros."""
+    call_command("load_demo", verbosity=0)
+    teacher = _figures(client, "shiyan_jiaoshi", reverse("credits:my_credits"))
+    assert teacher["year"] == THIS_YEAR
+    assert teacher["totals"]["year_total"] > 0 and teacher["totals"]["cycle_total"] > 0
+    district = _figures(client, "jiaoyuju_gu", reverse("credits:district_credits"))
+    assert district["year"] == THIS_YEAR
+    assert district["report"].meeting_year > 0 and district["report"].completion_rate > 0
+    # The current project's sessions are this year's, the filed seed 004 plan last year's;
+    # the school plans in review are this year's, the filed one (its school year closed) last year's.
+    assert Session.objects.filter(project__isnull=False, date__year=THIS_YEAR).exists()
+    assert Document.objects.get(kind="annual_plan").year == LAST_YEAR
+    in_review = Document.objects.filter(kind="school_plan").exclude(status="approved")
+    assert in_review.count() == 4 and set(in_review.values_list("year", flat=True)) == {THIS_YEAR}
+    assert Document.objects.get(kind="school_plan", status="approved").year == LAST_YEAR
+
+
+def test_demo_built_around_another_day_moves_with_it():
+    """The scenario's today decides every year: built as if it were March 2024."""
+    call_command("load_demo", verbosity=0, today=datetime.date(2024, 3, 15))
+    annual = Document.objects.get(kind="annual_plan")
+    assert (annual.year, annual.title) == (2023, "建安区2023年教师培训工作计划")
+    assert ScheduledProject.objects.filter(source__kind="project_proposal", year=2024).exists()
+    assert SpotCheck.objects.get().year == 2023
+    wang = Teacher.objects.get(name="王丽娜")
+    assert sum(e.credits for e in CreditEntry.objects.filter(teacher=wang, credit_year=2024)) > 0
+    assert not CreditEntry.objects.filter(credit_year__gt=2024).exists()
+    assert Teacher.objects.get(name="赵春梅").birth_date.year == 1974  # still turns 50 "this year"

@@ -493,3 +493,32 @@ def test_no_reject_on_sign_off_or_confirmation(world, client_for):
                                 {"decision": "reject", "comment": "不行。"})
     assert response.status_code == 200
     assert _status(document) == Document.Status.SCHOOL_REVIEW
+
+
+# --- who hears of the new steps (notices) -----------------------------------------------------------
+
+def test_the_schools_principal_hears_of_the_sign_off_and_the_training_school_of_the_changes(
+        world, client_for, django_capture_on_commit_callbacks):
+    from notices.models import Notice
+
+    sign_off_on(world)
+    elsewhere = _principal_elsewhere(world)
+    document = make_school_plan(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(client_for(world.school_officer), document)
+    task = open_task(document, "school_review")
+    assert Notice.objects.filter(user=world.principal, kind=Notice.Kind.TASK_CREATED,
+                                 dedup_key=f"task-created:{task.pk}").exists()
+    assert not Notice.objects.filter(user=elsewhere).exists()
+
+    ReviewRoute.objects.filter(district=world.district).update(school_review=False)
+    claim_and_decide(client_for(world.principal), document, "school_review", {"decision": "approve"})
+    _approve_to_experts = claim_and_decide(client_for(world.training_officer), document, "initial_review", {
+        "decision": "approve", "experts": [world.expert1.pk], "comment": ""})
+    assert _approve_to_experts.status_code == 302
+    expert_answer(client_for(world.expert1), document, world.expert1, "agree_with_changes", comment="请修改。")
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.school_officer).post(task_url(open_task(document, "revise"), "execute"), {"comment": "改好了"})
+    task = open_task(document, "confirm_changes")
+    assert Notice.objects.filter(user=world.training_officer, dedup_key=f"task-created:{task.pk}").exists()
+    assert not Notice.objects.filter(user=world.principal, dedup_key=f"task-created:{task.pk}").exists()

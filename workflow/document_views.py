@@ -45,9 +45,10 @@ def _open_revise_task_url(document, user):
 def document_submit(request, pk):
     document = get_visible_document(request.user, pk)
     try:
-        submit(document=document, user=request.user)
+        document = submit(document=document, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Submitted for initial review."))
+        messages.success(request, _("Submitted to the principal for sign-off.")
+                         if document.status == Document.Status.SCHOOL_REVIEW else _("Submitted for initial review."))
     return redirect("plans:detail", pk=document.pk)

@@ -216,7 +216,11 @@ def build_url_world() -> UrlWorld:
     route.save()
     d["signoff"] = submitted(make_proposal(a, year=year + 1))
     d["signoff_claimed"] = submitted(make_proposal(a, year=year + 1))
-    claim(doc_task(d["signoff_claimed"], "school_review"), a.principal)
+    # Claimed by a second principal of school A: the first stays free of open tasks
+    # (the people pages refuse to deactivate someone holding one).
+    u["deputy_principal"] = user_create(username="principal_a2", password=PASSWORD, full_name="李副校长",
+                                        role="principal", organisation=a.school)
+    claim(doc_task(d["signoff_claimed"], "school_review"), u["deputy_principal"])
     d["signed_off"] = submitted(make_proposal(a, year=year + 1))
     decide(d["signed_off"], "school_review", a.principal, review.school_review_decide, decision="approve",
            comment="同意上报。")

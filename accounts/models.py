@@ -141,6 +141,14 @@ class User(AbstractUser):
         return self.role == self.Role.SCHOOL_OFFICER and self.organisation_id is not None
 
     @property
+    def is_principal(self) -> bool:
+        return self.role == self.Role.PRINCIPAL and self.organisation_id is not None
+
+    def is_principal_of(self, organisation_id) -> bool:
+        """The principal of exactly this school (学校审核 of its documents)."""
+        return self.is_principal and organisation_id is not None and self.organisation_id == organisation_id
+
+    @property
     def is_expert(self) -> bool:
         return self.role == self.Role.EXPERT
 

@@ -453,7 +453,7 @@ class DeclarationProcess(ReviewProcessBase):
     def subject_kind_label(self) -> str:
         return str(self._meta.get_field("declaration").verbose_name)
 
-    def subject_context(self) -> dict:
+    def subject_context(self, user=None) -> dict:
         from .declarations import declaration_page_context
 
         return declaration_page_context(self.declaration)

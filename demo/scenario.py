@@ -197,6 +197,23 @@ def step_filing(document, user, *, decision, comment=""):
                         decision=decision, filing_number=number, comment=comment)
 
 
+def step_confirm_changes(document, user, *, decision, comment=""):
+    """修改后同意: the initial reviewer confirms (or refuses) the author's changes."""
+    review.task_perform(task=_open_task(document, user), user=user, decide=review.confirm_changes_decide,
+                        decision=decision, comment=comment)
+
+
+def step_route(document, user, *, school_review):
+    """The bureau switches the principal's sign-off for this kind of document on or
+    off in its review route (the admin's review-route page)."""
+    from workflow.models import ReviewRoute, expert_review_required
+
+    district_id = document.organisation.district_id
+    ReviewRoute.objects.update_or_create(
+        district_id=district_id, kind=document.kind,
+        defaults={"school_review": school_review, "expert_review": expert_review_required(document)})
+
+
 def step_revise(document, user, *, restore):
     """Edit the returned school plan, as the edit page does: the fields named in
     restore get the text every other school's plan has ([common] in school_plans)."""
@@ -215,6 +232,8 @@ STEPS = {
     "initial_review": step_initial_review,
     "expert_review": step_expert_review,
     "filing": step_filing,
+    "confirm_changes": step_confirm_changes,
+    "route": step_route,
     "revise": step_revise,
     "resubmit": step_resubmit,
 }

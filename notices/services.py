@@ -164,7 +164,8 @@ def due_reminders_send(*, today: datetime.date | None = None) -> int:
 def _in_review_statuses():
     from plans.models import Document
 
-    return (Document.Status.INITIAL_REVIEW, Document.Status.EXPERT_REVIEW, Document.Status.FILING)
+    return (Document.Status.SCHOOL_REVIEW, Document.Status.INITIAL_REVIEW, Document.Status.EXPERT_REVIEW,
+            Document.Status.CHANGES_CHECK, Document.Status.FILING)
 
 
 def may_urge(user, document) -> bool:

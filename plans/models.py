@@ -86,10 +86,12 @@ class Document(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        SCHOOL_REVIEW = "school_review", _("Awaiting the principal's sign-off")
         INITIAL_REVIEW = "initial_review", _("In initial review")
         EXPERT_REVIEW = "expert_review", _("In expert review")
         FILING = "filing", _("Awaiting filing")
         RETURNED = "returned", _("Returned for revision")
+        CHANGES_CHECK = "changes_check", _("Changes awaiting confirmation")
         APPROVED = "approved", _("Approved and filed")
         REJECTED = "rejected", _("Rejected")
 

@@ -44,8 +44,10 @@ def document_sections(document: Document) -> list[tuple[str, str]]:
     return [(f"{chinese_ordinal(i)}、{label}", text) for i, (label, text) in enumerate(sections, 1)]
 
 
-def document_print_context(document: Document) -> dict:
-    context = document_page_context(document)
+def document_print_context(document: Document, user=None) -> dict:
+    """user: the reader, where there is one (an expert's printout holds back the other
+    experts' opinions of the current round, as the document page does)."""
+    context = document_page_context(document, user=user)
     context.update({
         "sections": document_sections(document),
         "printed_trail": [e for e in context["trail"] if e.decision in TRAIL_DECISIONS_PRINTED],
@@ -54,14 +56,14 @@ def document_print_context(document: Document) -> dict:
     return context
 
 
-def document_html(document: Document, *, stylesheet_url: str, csp_nonce: str = "") -> str:
+def document_html(document: Document, *, stylesheet_url: str, csp_nonce: str = "", user=None) -> str:
     """csp_nonce: the request's nonce, for the print preview page (config/middleware.py)."""
-    context = {**document_print_context(document), "csp_nonce": csp_nonce}
+    context = {**document_print_context(document, user=user), "csp_nonce": csp_nonce}
     return print_html("printing/document.html", context, stylesheet_url=stylesheet_url)
 
 
-def document_pdf(document: Document) -> bytes:
-    return render_pdf("printing/document.html", document_print_context(document))
+def document_pdf(document: Document, user=None) -> bytes:
+    return render_pdf("printing/document.html", document_print_context(document, user=user))
 
 
 def documents_pdf(documents) -> bytes:

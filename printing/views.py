@@ -20,14 +20,14 @@ def document_preview(request, pk):
     """The print layout as a web page, before downloading the PDF."""
     document = get_visible_document(request.user, pk)
     html = services.document_html(document, stylesheet_url=staticfiles_storage.url(PRINT_CSS),
-                                  csp_nonce=getattr(request, "csp_nonce", ""))
+                                  csp_nonce=getattr(request, "csp_nonce", ""), user=request.user)
     return HttpResponse(html)
 
 
 @login_required
 def document_pdf(request, pk):
     document = get_visible_document(request.user, pk)
-    return pdf_response(services.document_pdf(document), services.pdf_filename(document))
+    return pdf_response(services.document_pdf(document, user=request.user), services.pdf_filename(document))
 
 
 @login_required

@@ -29,8 +29,8 @@ ERROR_NOT_ORGANISER_CLOSE = _("Only the project's organiser can close it.")
 ERROR_CANNOT_CLOSE = _("The project cannot be closed yet: closing credits its teachers from their attendance.")
 
 OPEN_CHANGE_STATUSES = [
-    Document.Status.DRAFT, Document.Status.INITIAL_REVIEW, Document.Status.EXPERT_REVIEW,
-    Document.Status.FILING, Document.Status.RETURNED,
+    Document.Status.DRAFT, Document.Status.SCHOOL_REVIEW, Document.Status.INITIAL_REVIEW,
+    Document.Status.EXPERT_REVIEW, Document.Status.FILING, Document.Status.RETURNED, Document.Status.CHANGES_CHECK,
 ]
 
 

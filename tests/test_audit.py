@@ -80,7 +80,7 @@ def test_every_trail_entry_and_expert_grant_is_audited_with_actor_time_and_addre
         "decision": "approve", "experts": [world.expert1.pk, world.expert2.pk], "comment": "",
     }).status_code == 302
     assert expert_answer(clients["expert1"], document, world.expert1, "agree").status_code == 302
-    assert expert_answer(clients["expert2"], document, world.expert2, "agree_with_changes").status_code == 302
+    assert expert_answer(clients["expert2"], document, world.expert2, "agree").status_code == 302
     assert claim_and_decide(clients["bureau_officer"], document, "filing", {
         "decision": "approve", "filing_number": "建教师备〔2024〕1号", "comment": "",
     }).status_code == 302

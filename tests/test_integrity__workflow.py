@@ -165,17 +165,57 @@ def test_queue_tasks_can_still_be_released(world, client_for):
 
 
 def test_every_human_node_is_either_a_queue_or_assigned_for_good():
-    """A human node with .Assign() and no .Permission() must not let anyone claim it."""
-    from credits.flows import DeclarationFlow
+    """A human node with .Assign() and no .Permission() must not let anyone claim it;
+    one with neither (学校审核, the school's verification) claims by a rule of its own."""
+    from credits.flows import DeclarationFlow, SchoolVerifyTask
     from workflow.flows import ReviewFlow
-    from workflow.nodes import AssignedTaskMixin
+    from workflow.nodes import AssignedTaskMixin, HumanTask, SchoolReviewTask
 
+    kinds = {}
     for flow_class in (ReviewFlow, DeclarationFlow):
         for node in flow_class.instance.nodes():
             if getattr(node, "task_type", None) != "HUMAN":
                 continue
+            assert isinstance(node, HumanTask), (flow_class, node.name)
             if node._owner is not None and not node._owner_permission:
                 assert isinstance(node, AssignedTaskMixin), (flow_class, node.name)
+                kind = "assigned"
+            elif node._owner_permission:
+                kind = "queue"
+            else:
+                # No owner, no owner permission: viewflow would let anyone claim it.
+                assert isinstance(node, (SchoolReviewTask, SchoolVerifyTask)), (flow_class, node.name)
+                kind = "rule"
+            kinds[f"{flow_class.__name__}.{node.name}"] = kind
+    assert kinds == {
+        "ReviewFlow.school_review": "rule",
+        "ReviewFlow.initial_review": "queue",
+        "ReviewFlow.expert_review": "assigned",
+        "ReviewFlow.confirm_changes": "queue",
+        "ReviewFlow.filing": "queue",
+        "ReviewFlow.revise": "assigned",
+        "DeclarationFlow.school_verify": "rule",
+        "DeclarationFlow.training_school_register": "queue",
+        "DeclarationFlow.bureau_confirm": "queue",
+        "DeclarationFlow.revise": "assigned",
+    }
+
+
+def test_every_branch_of_the_review_flow_leads_somewhere_known():
+    """The review flow's graph: each gateway's way out, as the issue describes it."""
+    from workflow.flows import ReviewFlow
+
+    def outgoing(name):
+        return sorted({edge.dst.name for edge in getattr(ReviewFlow, name)._outgoing()})
+
+    assert outgoing("start") == ["after_submission"]
+    assert outgoing("after_submission") == ["initial_review", "school_review"]
+    assert outgoing("after_school_review") == ["initial_review", "revise"]
+    assert outgoing("after_initial_review") == ["expert_split", "filing", "rejected", "revise"]
+    assert outgoing("after_expert_review") == ["filing", "revise"]
+    assert outgoing("after_confirm_changes") == ["filing", "revise"]
+    assert outgoing("after_revise") == ["confirm_changes", "initial_review", "school_review"]
+    assert outgoing("after_filing") == ["approved", "rejected", "revise"]
 
 
 # --- DeclarationFlow: the teacher's revise task -------------------------------------------------
@@ -361,7 +401,7 @@ def test_last_rounds_disagree_does_not_count_in_the_next_round(world, client_for
         "decision": "approve", "experts": [world.expert1.pk, world.expert2.pk], "comment": ""}).status_code == 302
     expert_answer(client_for(world.expert1), document, world.expert1, "agree")
     assert _status(document) == Document.Status.EXPERT_REVIEW
-    expert_answer(client_for(world.expert2), document, world.expert2, "agree_with_changes")
+    expert_answer(client_for(world.expert2), document, world.expert2, "agree")
     assert _status(document) == Document.Status.FILING
     assert open_task(document, "filing")
 

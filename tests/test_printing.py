@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from plans.models import Document, PlannedProject
 from tests.factories import make_annual_plan, make_district, make_proposal, make_school_plan
-from tests.flow_helpers import claim_and_decide, expert_answer, submit
+from tests.flow_helpers import claim_and_decide, expert_answer, open_task, submit, task_url
 from tests.job_helpers import job_result
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,9 @@ def approve(world, client_for, document, number):
     })
     expert_answer(client_for(world.expert1), document, world.expert1, "agree", 90, "项目设置合理。")
     expert_answer(client_for(world.expert2), document, world.expert2, "agree_with_changes", 80, "建议细化考核。")
+    # 修改后同意: the author revises, the initial reviewer confirms, then filing.
+    author.post(task_url(open_task(document, "revise"), "execute"), {"comment": "已细化考核。"})
+    claim_and_decide(client_for(reviewer), document, "confirm_changes", {"decision": "approve", "comment": "已按意见修改。"})
     claim_and_decide(client_for(world.bureau_officer), document, "filing", {
         "decision": "approve", "filing_number": number, "comment": "同意备案。",
     })

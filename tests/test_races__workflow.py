@@ -195,3 +195,66 @@ def test_two_experts_answering_at_once_close_the_round_once():
     assert not Task.objects.filter(process__reviewprocess__document=document, flow_task_type="HUMAN",
                                    flow_task__endswith="expert_review", status__in=[STATUS.NEW, STATUS.ASSIGNED]
                                    ).exists()
+
+
+def _to_confirm_changes(world):
+    """修改后同意 in the round, the author's revision waiting for the initial reviewer."""
+    document = _submitted(world)
+    assert claim_and_decide(logged_in(world.training_officer), document, "initial_review", {
+        "decision": "approve", "experts": [world.expert1.pk], "comment": ""}).status_code == 302
+    assert expert_answer(logged_in(world.expert1), document, world.expert1, "agree_with_changes").status_code == 302
+    author = logged_in(world.school_officer)
+    assert author.post(task_url(open_task(document, "revise"), "execute"), {"comment": "已修改。"}).status_code == 302
+    assert _status(document) == Document.Status.CHANGES_CHECK
+    return document
+
+
+def test_two_confirmations_of_the_changes_at_once_decide_once():
+    """The initial reviewer confirms in one tab and refuses in another, at once."""
+    world = make_district()
+    document = _to_confirm_changes(world)
+    task = open_task(document, "confirm_changes")
+    assert logged_in(world.training_officer).post(task_url(task, "assign")).status_code == 302
+    url = task_url(task, "execute")
+
+    results = race([
+        (logged_in(world.training_officer), url, {"decision": "approve", "comment": "已按意见修改。"}),
+        (logged_in(world.training_officer), url, {"decision": "return", "comment": "仍未修改。"}),
+    ])
+
+    assert sorted(results) == [302, 403], results
+    decisions = list(TrailEntry.objects.filter(document=document, step="confirm_changes")
+                     .exclude(decision="claim").values_list("decision", flat=True))
+    assert len(decisions) == 1
+    if decisions == ["approve"]:
+        assert _status(document) == Document.Status.FILING
+        assert open_tasks(document, "filing").count() == 1
+        assert not open_tasks(document, "revise").exists()
+    else:
+        assert _status(document) == Document.Status.RETURNED
+        assert open_tasks(document, "revise").count() == 1
+        assert not open_tasks(document, "filing").exists()
+    assert not open_tasks(document, "confirm_changes").exists()
+    assert not open_tasks(document, "expert_review").exists()
+
+
+def test_racing_confirmations_by_two_reviewers_one_wins():
+    """Two training officers claim and confirm the same changes at once."""
+    world = make_district()
+    colleague = _colleague(world.training_school, "training_officer", 2)
+    document = _to_confirm_changes(world)
+    task = open_task(document, "confirm_changes")
+
+    results = race([(logged_in(officer), task_url(task, "assign"), {})
+                    for officer in (world.training_officer, colleague)])
+    assert sorted(results) == [302, 403], results
+    task.refresh_from_db()
+    winner = task.owner
+    loser = colleague if winner == world.training_officer else world.training_officer
+
+    results = race([(logged_in(user), task_url(task, "execute"), {"decision": "approve", "comment": ""})
+                    for user in (winner, loser)])
+    assert results == [302, 403], results
+    assert TrailEntry.objects.filter(document=document, step="confirm_changes", decision="approve").count() == 1
+    assert _status(document) == Document.Status.FILING
+    assert open_tasks(document, "filing").count() == 1

@@ -343,8 +343,8 @@ def test_both_flows_build_on_the_kit(world, client_for, teacher):
 
     human = {node.name for flow in (ReviewFlow, DeclarationFlow) for node in flow.instance.nodes()
              if getattr(node, "task_type", "") == "HUMAN"}
-    assert human == {"initial_review", "expert_review", "filing", "revise", "school_verify",
-                     "training_school_register", "bureau_confirm"}
+    assert human == {"school_review", "initial_review", "expert_review", "confirm_changes", "filing", "revise",
+                     "school_verify", "training_school_register", "bureau_confirm"}
     assert all(isinstance(node, HumanTask) for flow in (ReviewFlow, DeclarationFlow)
                for node in flow.instance.nodes() if getattr(node, "task_type", "") == "HUMAN")
     assert {name for name, _label in kit.step_choices()} >= human

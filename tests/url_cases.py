@@ -400,6 +400,7 @@ def _flows():
 NODE_LEGIT = {
     "review:initial_review": "training_officer", "review:filing": "bureau_officer",
     "review:revise": "school_officer", "review:expert_review": "expert1",
+    "review:school_review": "principal", "review:confirm_changes": "training_officer",
     "declaration:school_verify": "school_officer", "declaration:training_school_register": "training_officer",
     "declaration:bureau_confirm": "bureau_officer", "declaration:revise": "declarant",
 }
@@ -414,6 +415,8 @@ def execute_payloads(w: UrlWorld) -> dict:
         "review:expert_review": {"opinion": "disagree", "score": "10", "comment": "不同意。"},
         "review:filing": {"decision": "approve", "filing_number": f"建教师备〔{year}〕99号", "comment": ""},
         "review:revise": {"comment": "已按意见修改。"},
+        "review:school_review": {"decision": "approve", "comment": "同意上报。"},
+        "review:confirm_changes": {"decision": "approve", "comment": "已按专家意见修改。"},
         "declaration:school_verify": {"decision": "approve", "comment": "同意。"},
         "declaration:training_school_register": {"decision": "approve", "comment": "同意。"},
         "declaration:bureau_confirm": {"decision": "approve", "comment": "同意。"},

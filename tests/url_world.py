@@ -210,6 +210,40 @@ def build_url_world() -> UrlWorld:
     initial(d["revise_released"], to, decision="return", comment="请补充考核办法。")
     release(doc_task(d["revise_released"], "revise"), so)
 
+    # 学校审核: the route asks for the principal's sign-off while these two are submitted.
+    route = w.objects["review_route"]
+    route.school_review = True
+    route.save()
+    d["signoff"] = submitted(make_proposal(a, year=year + 1))
+    d["signoff_claimed"] = submitted(make_proposal(a, year=year + 1))
+    # Claimed by a second principal of school A: the first stays free of open tasks
+    # (the people pages refuse to deactivate someone holding one).
+    u["deputy_principal"] = user_create(username="principal_a2", password=PASSWORD, full_name="李副校长",
+                                        role="principal", organisation=a.school)
+    claim(doc_task(d["signoff_claimed"], "school_review"), u["deputy_principal"])
+    d["signed_off"] = submitted(make_proposal(a, year=year + 1))
+    decide(d["signed_off"], "school_review", a.principal, review.school_review_decide, decision="approve",
+           comment="同意上报。")
+    route.school_review = False
+    route.save()
+
+    # 修改后同意: revised, waiting for the initial reviewer to confirm the changes.
+    d["changes"] = submitted(make_proposal(a, year=year - 3))
+    initial(d["changes"], to, experts=[a.expert1])
+    expert(d["changes"], a.expert1, opinion="agree_with_changes")
+    decide(d["changes"], "revise", so, review.document_resubmit, comment="已按专家意见修改。")
+    d["changes_claimed"] = submitted(make_proposal(a, year=year - 3))
+    initial(d["changes_claimed"], to, experts=[a.expert1])
+    expert(d["changes_claimed"], a.expert1, opinion="agree_with_changes")
+    decide(d["changes_claimed"], "revise", so, review.document_resubmit, comment="已按专家意见修改。")
+    claim(doc_task(d["changes_claimed"], "confirm_changes"), to)
+    d["changes_confirmed"] = submitted(make_proposal(a, year=year - 4))
+    initial(d["changes_confirmed"], to, experts=[a.expert1])
+    expert(d["changes_confirmed"], a.expert1, opinion="agree_with_changes")
+    decide(d["changes_confirmed"], "revise", so, review.document_resubmit, comment="已按专家意见修改。")
+    decide(d["changes_confirmed"], "confirm_changes", to, review.confirm_changes_decide, decision="approve",
+           comment="已按意见修改。")
+
     d["rejected"] = submitted(make_school_plan(a, year=year - 5, title="实验小学校本培训计划（不予通过）"))
     initial(d["rejected"], to, decision="reject", comment="不符合要求。")
 
@@ -369,7 +403,9 @@ def _check(w: UrlWorld):
     """The states the URL tests rely on (a change in a service must not silently empty a case)."""
     expected = {"draft": "draft", "queued": "initial_review", "claimed": "initial_review", "experts": "expert_review",
                 "to_file": "filing", "filing_claimed": "filing", "returned": "returned",
-                "revise_released": "returned", "rejected": "rejected", "annual": "approved", "school_based": "approved"}
+                "revise_released": "returned", "rejected": "rejected", "annual": "approved", "school_based": "approved",
+                "signoff": "school_review", "signoff_claimed": "school_review", "changes": "changes_check",
+                "signed_off": "initial_review", "changes_confirmed": "filing", "changes_claimed": "changes_check"}
     for name, status in expected.items():
         w.docs[name].refresh_from_db()
         assert w.docs[name].status == status, (name, w.docs[name].status)

@@ -14,10 +14,11 @@ class StepDeadlineAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
 
 @admin.register(ReviewRoute)
 class ReviewRouteAdmin(DistrictScopedAdmin, admin.ModelAdmin):
-    """A district's choice of whether each kind of document goes to expert review."""
+    """A district's choice, per kind of document, of expert review and of the
+    principal's sign-off (学校审核) before a school's document leaves the school."""
 
     district_path = "district"
-    list_display = ["district", "kind", "expert_review"]
+    list_display = ["district", "kind", "school_review", "expert_review"]
     list_filter = ["district", "kind"]
     list_select_related = ["district"]
 

@@ -14,13 +14,15 @@ from plans.models import Document
 from plans.views import get_visible_document
 
 from .inbox_actions import copy_recipients
-from .models import TrailEntry
+from .models import trail_for_reader
 from .submission import document_submit as submit
 
 
 def document_page_parts(sender, document, user=None, **kwargs) -> dict:
-    """The trail; for a reader also the resubmit link and who may get a copy."""
-    parts = {"trail": TrailEntry.objects.filter(document=document).select_related("actor").order_by("created_at", "pk")}
+    """The trail (as the reader may see it: workflow.models.trail_for_reader); for a
+    reader also the resubmit link and who may get a copy."""
+    trail, opinions_hidden = trail_for_reader(document, user)
+    parts = {"trail": trail, "trail_opinions_hidden": opinions_hidden}
     if user is not None:
         parts["revise_task_url"] = _open_revise_task_url(document, user)
         if user.is_district_reviewer or user.is_school_officer:
@@ -43,9 +45,10 @@ def _open_revise_task_url(document, user):
 def document_submit(request, pk):
     document = get_visible_document(request.user, pk)
     try:
-        submit(document=document, user=request.user)
+        document = submit(document=document, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Submitted for initial review."))
+        messages.success(request, _("Submitted to the principal for sign-off.")
+                         if document.status == Document.Status.SCHOOL_REVIEW else _("Submitted for initial review."))
     return redirect("plans:detail", pk=document.pk)

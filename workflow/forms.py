@@ -47,6 +47,24 @@ class FilingForm(forms.Form):
     comment = forms.CharField(label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
 
+class SchoolReviewForm(forms.Form):
+    """学校审核: the principal signs the document off, or returns it to its author."""
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
+        (Decision.APPROVE, _("Sign off: send it to the initial review")),
+        (Decision.RETURN, _("Return to the author for revision")),
+    ])
+    comment = forms.CharField(label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class ConfirmChangesForm(forms.Form):
+    """修改后同意: were the changes the experts asked for made?"""
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
+        (Decision.APPROVE, _("Changes made: send it to filing")),
+        (Decision.RETURN, _("Changes not made: return to the author")),
+    ])
+    comment = forms.CharField(label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
 class ResubmitForm(forms.Form):
     comment = forms.CharField(
         label=_("What was changed"), widget=forms.Textarea(attrs={"rows": 4}), required=False,

@@ -89,8 +89,10 @@ def document_copy(*, document: Document, sender, recipient, note: str = "") -> D
 
 def _current_step(document):
     return {
+        Document.Status.SCHOOL_REVIEW: Step.SCHOOL_REVIEW,
         Document.Status.INITIAL_REVIEW: Step.INITIAL_REVIEW, Document.Status.EXPERT_REVIEW: Step.EXPERT_REVIEW,
         Document.Status.FILING: Step.FILING, Document.Status.RETURNED: Step.REVISE,
+        Document.Status.CHANGES_CHECK: Step.CONFIRM_CHANGES,
     }.get(document.status, Step.FILING)
 
 

@@ -15,7 +15,7 @@ credits.flows.DeclarationFlow for declared training) brings
 The subject protocol (a process answers for its subject):
     subject, subject_title, subject_organisation, subject_url, subject_year,
     subject_kind_label, subject_template (a partial for the task page) and
-    subject_context() (its context); class-level: subject_related (select_related
+    subject_context(user) (its context, as that reader may see it); class-level: subject_related (select_related
     paths for lists), inbox_kinds() and subject_filter() for the inbox filters.
 """
 import functools
@@ -84,8 +84,8 @@ class ReviewProcessBase(Process):
     def subject_kind_label(self) -> str:
         raise NotImplementedError
 
-    def subject_context(self) -> dict:
-        """What the subject's partial needs on the task page."""
+    def subject_context(self, user=None) -> dict:
+        """What the subject's partial needs on the task page, for this reader."""
         raise NotImplementedError
 
     @classmethod

@@ -16,10 +16,12 @@ from .kit import Decision, ReviewProcessBase, TrailEntryBase, step_choices
 
 class Step(models.TextChoices):
     SUBMIT = "submit", _("Submission")
+    SCHOOL_REVIEW = "school_review", _("School sign-off")
     INITIAL_REVIEW = "initial_review", _("Initial review")
     EXPERT_REVIEW = "expert_review", _("Expert review")
     FILING = "filing", _("Filing")
     REVISE = "revise", _("Revision")
+    CONFIRM_CHANGES = "confirm_changes", _("Confirmation of changes")
 
 
 EXPERT_OPINIONS = (Decision.AGREE, Decision.AGREE_WITH_CHANGES, Decision.DISAGREE)
@@ -32,6 +34,11 @@ class ReviewProcess(ReviewProcessBase):
         Document, on_delete=models.PROTECT, related_name="review_processes",
         verbose_name=_("document"),
     )
+
+    # The last expert round agreed subject to changes (修改后同意): the author's
+    # revision goes to the initial reviewer to confirm them, not to new experts.
+    # Cleared when the changes are confirmed.
+    changes_requested = models.BooleanField(_("changes requested by the experts"), default=False)
 
     subject_field = "document"
     subject_template = "workflow/_document_subject.html"
@@ -58,10 +65,10 @@ class ReviewProcess(ReviewProcessBase):
     def subject_kind_label(self) -> str:
         return self.document.get_kind_display()
 
-    def subject_context(self) -> dict:
+    def subject_context(self, user=None) -> dict:
         from plans.views import document_page_context
 
-        return document_page_context(self.document)
+        return document_page_context(self.document, user=user)
 
     @classmethod
     def inbox_kinds(cls):
@@ -95,6 +102,9 @@ class ReviewProcess(ReviewProcessBase):
     def needs_expert_review(self) -> bool:
         return expert_review_required(self.document)
 
+    def needs_school_review(self) -> bool:
+        return school_review_required(self.document)
+
     def current_expert_ids(self) -> list[int]:
         return list(
             self.expert_assignments.filter(version=self.document.version)
@@ -109,9 +119,30 @@ class ReviewProcess(ReviewProcessBase):
             actor_id__in=self.current_expert_ids(),
         )
 
-    def experts_all_agree(self) -> bool:
-        """Any 不同意 in this round sends the document back to its author."""
-        return not self.expert_opinions().filter(decision=Decision.DISAGREE).exists()
+    def expert_round_outcome(self) -> str:
+        """The result of this round, once every assigned expert has answered:
+
+        - any 不同意 (disagree): DISAGREE — back to the author, and the revision
+          goes through 初审 and a new expert round;
+        - otherwise any 修改后同意 (agree with changes): AGREE_WITH_CHANGES — back
+          to the author with the experts' comments, and the revision goes to the
+          initial reviewer to confirm the changes, then to filing (no new round);
+        - otherwise (every expert agrees): AGREE — to filing.
+        """
+        opinions = set(self.expert_opinions().values_list("decision", flat=True))
+        for outcome in (Decision.DISAGREE, Decision.AGREE_WITH_CHANGES):
+            if outcome in opinions:
+                return outcome
+        return Decision.AGREE
+
+    def requested_changes(self):
+        """The opinions of the last expert round (what the author is asked to change,
+        what the initial reviewer checks): every expert's comment of that round."""
+        trail = self.document.trail.filter(step=Step.EXPERT_REVIEW, decision__in=EXPERT_OPINIONS)
+        last = trail.order_by("-version").values_list("version", flat=True).first()
+        if last is None:
+            return trail.none()
+        return trail.filter(version=last).select_related("actor").order_by("created_at", "pk")
 
 
 def initial_reviewer_organisation(document: Document) -> Organisation:
@@ -124,12 +155,17 @@ class ReviewRoute(models.Model):
     """A district's choice of steps for one kind of document.
 
     Every kind goes through 初审 and 备案; expert review (专家会审) can be
-    switched off per kind, e.g. for routine change requests.
+    switched off per kind, e.g. for routine change requests; the principal's
+    sign-off (学校审核) before a school's document leaves the school switched on.
     """
 
     district = models.ForeignKey("accounts.District", on_delete=models.CASCADE, related_name="review_routes")
     kind = models.CharField(_("document kind"), max_length=20, choices=Document.Kind.choices)
     expert_review = models.BooleanField(_("expert review required"))
+    school_review = models.BooleanField(
+        _("principal sign-off required"), default=False,
+        help_text=_("A school's document goes first to its own principal, before the initial review. "
+                    "Documents of the training school and the bureau are not affected."))
 
     class Meta:
         verbose_name = _("review route")
@@ -150,6 +186,15 @@ def expert_review_required(document: Document) -> bool:
     if configured is not None:
         return configured
     return ReviewRoute.DEFAULT_EXPERT_REVIEW.get(document.kind, True)
+
+
+def school_review_required(document: Document) -> bool:
+    """Only a school's (or kindergarten's) own documents, where the district's route asks for it."""
+    if not document.organisation.is_school:
+        return False
+    return bool(ReviewRoute.objects.filter(
+        district_id=document.organisation.district_id, kind=document.kind, school_review=True,
+    ).exists())
 
 
 def filing_organisation(document: Document) -> Organisation:
@@ -191,6 +236,26 @@ class TrailEntry(TrailEntryBase):
     @classmethod
     def subject_fields(cls, subject) -> dict:
         return {"version": subject.version}
+
+
+def trail_for_reader(document: Document, user=None):
+    """A document's trail as this reader may see it, and whether opinions were held back.
+
+    Expert independence: an expert sees no other expert's opinion (decision, score,
+    comment) of the current round (the current version) until they have given their
+    own; earlier rounds stay visible. Everyone else who may see the document (authors,
+    principals, the training school, the bureau) sees the whole trail.
+    """
+    trail = TrailEntry.objects.filter(document=document).select_related("actor").order_by("created_at", "pk")
+    if user is None or not user.is_authenticated or user.is_superuser or not user.is_expert:
+        return trail, False
+    this_round = Q(version=document.version, step=Step.EXPERT_REVIEW, decision__in=EXPERT_OPINIONS)
+    if trail.filter(this_round, actor_id=user.pk).exists():
+        return trail, False
+    others = trail.filter(this_round).exclude(actor_id=user.pk)
+    if not others.exists():
+        return trail, False
+    return trail.exclude(pk__in=others.values("pk")), True
 
 
 class StepDeadline(models.Model):

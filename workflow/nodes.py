@@ -7,7 +7,7 @@ from guardian.shortcuts import get_users_with_perms
 from viewflow.workflow import flow
 from viewflow.workflow.nodes.view import ViewActivation
 
-from accounts.models import Organisation
+from accounts.models import Organisation, User
 
 from . import kit, services, signals, views
 from .kit import Decision
@@ -122,6 +122,41 @@ class HumanTask(AssignedTaskMixin, flow.View):
     def may_hand_over(self) -> bool:
         """Queue steps may change hands; a task the flow assigns to one person may not."""
         return not self.assigned_by_flow()
+
+
+class SchoolReviewTask(HumanTask):
+    """学校审核: the principal(s) of the document's own school sign it off before it
+    leaves the school. No organisation permission exists for it (principals hold
+    none), so the rule is here: only an active principal of that school may claim,
+    execute or receive it; viewflow's owner check still applies to execute."""
+
+    @staticmethod
+    def _organisation_id(task):
+        return task.process.coerced.document.organisation_id
+
+    def _may_sign_off(self, user, task) -> bool:
+        return (user is not None and user.is_authenticated and user.is_active
+                and user.is_principal_of(self._organisation_id(task)))
+
+    def can_assign(self, user, task):
+        if task.owner_id:
+            return False
+        return self._may_sign_off(user, task)
+
+    def can_execute(self, user, task):
+        return super().can_execute(user, task) and self._may_sign_off(user, task)
+
+    def queue_filter(self, user):
+        if not user.is_principal:
+            return None
+        return Q(process__reviewprocess__document__organisation_id=user.organisation_id)
+
+    def candidates_key(self, task):
+        return (self.flow_class, self.name, self._organisation_id(task))
+
+    def candidates(self, task):
+        return list(User.objects.filter(role=User.Role.PRINCIPAL, organisation_id=self._organisation_id(task),
+                                        is_active=True).order_by("full_name", "pk"))
 
 
 def decided(decision):

@@ -6,7 +6,7 @@ gateways, and completion of the task, all or nothing, under the flow's lock.
 Task pages, batch approval and scripts (task_perform) all come through it.
 """
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils import translation
@@ -31,7 +31,11 @@ ERROR_FILING_NUMBER_REQUIRED = _("Enter the filing number.")
 ERROR_FILING_NUMBER_TAKEN = _("This filing number is already used by another document.")
 ERROR_SCORE_RANGE = _("The score must be between 0 and 100.")
 
+ERROR_OWN_CHANGES = _("The changes must be confirmed by a reviewer, not by the person who made them.")
+
 REVIEW_DECISIONS = (Decision.APPROVE, Decision.RETURN, Decision.REJECT)
+# 学校审核 and the confirmation of changes: approve, or return to the author (no rejection).
+SIGN_OFF_DECISIONS = (Decision.APPROVE, Decision.RETURN)
 
 
 # --- due dates, links and people of a task -------------------------------------------------
@@ -96,9 +100,9 @@ def task_decide(*, activation, user: User, decision: str, comment: str = "", sco
                                   actor=user)
 
 
-def _review_outcome(decision: str):
+def _review_outcome(decision: str, allowed=REVIEW_DECISIONS):
     """Check a decision at a review step (approve, return or reject)."""
-    if decision not in REVIEW_DECISIONS:
+    if decision not in allowed:
         raise ValidationError({"decision": ERROR_DECISION})
 
 
@@ -164,6 +168,27 @@ def initial_review_approve(*, activation, user: User, comment: str = "", experts
                           experts=experts)
 
 
+def document_enter_review(*, document: Document) -> None:
+    """A submitted document's first step: its principal's sign-off where the
+    district's route asks for it, otherwise the initial review."""
+    from .models import school_review_required
+
+    _set_status(document, Document.Status.SCHOOL_REVIEW if school_review_required(document)
+                else Document.Status.INITIAL_REVIEW)
+
+
+def school_review_decide(*, activation, user: User, decision: str, comment: str = "") -> None:
+    """学校审核 by the school's principal: on to the initial review, or back to the author."""
+    document = activation.process.document
+
+    def effect(comment):
+        _review_outcome(decision, SIGN_OFF_DECISIONS)
+        _set_status(document, Document.Status.INITIAL_REVIEW if decision == Decision.APPROVE
+                    else Document.Status.RETURNED)
+
+    task_decide(activation=activation, user=user, decision=decision, comment=comment, effect=effect)
+
+
 def expert_review_give(*, activation, user: User, opinion: str, score: int, comment: str) -> None:
     process: ReviewProcess = activation.process
     document = process.document
@@ -174,12 +199,17 @@ def expert_review_give(*, activation, user: User, opinion: str, score: int, comm
 
     def effect(comment):
         if not expert_tasks_open(process=process, besides=activation.task):
-            # Last expert of the round (as the flow's Join sees it): any 不同意,
-            # this one's included, returns the document.
-            if opinion != Decision.DISAGREE and process.experts_all_agree():
-                _set_status(document, Document.Status.FILING)
-            else:
-                _set_status(document, Document.Status.RETURNED)
+            # Last expert of the round (as the flow's Join sees it): the round's
+            # outcome (ReviewProcess.expert_round_outcome), this opinion included.
+            outcome = process.expert_round_outcome()
+            for worse in (Decision.DISAGREE, Decision.AGREE_WITH_CHANGES):
+                if worse in (opinion, outcome):
+                    outcome = worse
+                    break
+            _set_status(document, Document.Status.FILING if outcome == Decision.AGREE
+                        else Document.Status.RETURNED)
+            process.changes_requested = outcome == Decision.AGREE_WITH_CHANGES
+            process.save(update_fields=["changes_requested"])
 
     task_decide(activation=activation, user=user, decision=opinion, comment=comment, score=score, effect=effect)
 
@@ -259,14 +289,45 @@ def filing_approve(*, activation, user: User, comment: str = "", **options) -> N
                   filing_number=filing_number_suggest(document=activation.process.document))
 
 
+def confirm_changes_decide(*, activation, user: User, decision: str, comment: str = "") -> None:
+    """修改后同意: the initial reviewer checks the revision against the experts' comments.
+    Confirmed → filing (no new expert round); not confirmed → back to the author."""
+    process: ReviewProcess = activation.process
+    document = process.document
+
+    def effect(comment):
+        _review_outcome(decision, SIGN_OFF_DECISIONS)
+        last = document.versions.order_by("-number").values_list("submitted_by_id", flat=True).first()
+        if user.pk in (last, document.created_by_id):
+            raise PermissionDenied(ERROR_OWN_CHANGES)
+        if decision == Decision.APPROVE:
+            process.changes_requested = False
+            process.save(update_fields=["changes_requested"])
+            _set_status(document, Document.Status.FILING)
+        else:
+            _set_status(document, Document.Status.RETURNED)
+
+    task_decide(activation=activation, user=user, decision=decision, comment=comment, effect=effect)
+
+
+def _status_after_revision(process: ReviewProcess) -> str:
+    """Where a resubmission goes (the flow's after_revise gateway says the same)."""
+    if process.changes_requested:
+        return Document.Status.CHANGES_CHECK
+    if process.needs_school_review():
+        return Document.Status.SCHOOL_REVIEW
+    return Document.Status.INITIAL_REVIEW
+
+
 def document_resubmit(*, activation, user: User, comment: str = "") -> None:
-    document = activation.process.document
+    process = activation.process
+    document = process.document
 
     def effect(comment):
         document_assert_editable(document=document, user=user)
         document_check_complete(document=document)
         document_freeze_version(document=document, user=user)  # the trail entry carries the new version
-        _set_status(document, Document.Status.INITIAL_REVIEW)
+        _set_status(document, _status_after_revision(process))
 
     task_decide(activation=activation, user=user, decision=Decision.RESUBMIT, comment=comment, effect=effect)
 

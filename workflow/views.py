@@ -19,8 +19,8 @@ from plans.selectors import document_organisations, parse_organisation
 from plans.forms import add_validation_error
 
 from . import kit, selectors, services
-from .forms import (BatchApproveForm, CopyNoteForm, ExpertReviewForm, FilingForm, InitialReviewForm, ResubmitForm,
-                    SavedFilterForm)
+from .forms import (BatchApproveForm, ConfirmChangesForm, CopyNoteForm, ExpertReviewForm, FilingForm,
+                    InitialReviewForm, ResubmitForm, SavedFilterForm, SchoolReviewForm)
 
 
 
@@ -56,13 +56,23 @@ class TaskFormView(generic.FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.process.subject_context())
+        # As this reader may see it (an expert sees no other expert's opinion of
+        # the current round before giving their own).
+        context.update(self.process.subject_context(user=self.request.user))
         context.update({
             "task": self.activation.task, "step_title": self.activation.flow_task.task_title,
             "process": self.process, "subject": self.subject, "subject_template": self.process.subject_template,
-            "intro": self.intro, "submit_label": self.submit_label, "edit_url": self.edit_url(),
+            "intro": self.get_intro(), "submit_label": self.submit_label, "edit_url": self.edit_url(),
+            "requested_changes": self.requested_changes(),
         })
         return context
+
+    def get_intro(self):
+        return self.intro
+
+    def requested_changes(self):
+        """The experts' comments to act on (修改后同意), shown above the form, if any."""
+        return None
 
     def edit_url(self) -> str | None:
         """A page to change the subject before deciding (the document editor), if any."""
@@ -107,6 +117,40 @@ class InitialReviewView(TaskFormView):
         )
 
 
+class SchoolReviewView(TaskFormView):
+    """学校审核 by the school's principal."""
+
+    form_class = SchoolReviewForm
+    success_message = gettext_lazy("Your sign-off decision on “%(title)s” was recorded.")
+    intro = gettext_lazy("Read the document below. Signed off, it goes to the initial review; "
+                         "returned, it goes back to its author, then to you again.")
+
+    def decide(self, form):
+        services.school_review_decide(
+            activation=self.activation, user=self.request.user,
+            decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
+        )
+
+
+class ConfirmChangesView(TaskFormView):
+    """修改后同意: the initial reviewer confirms the changes the experts asked for."""
+
+    form_class = ConfirmChangesForm
+    success_message = gettext_lazy("Your confirmation of the changes to “%(title)s” was recorded.")
+    intro = gettext_lazy("The experts agreed subject to the changes below. Check the revised version "
+                         "(compare it with the previous one): confirmed, it goes to filing without "
+                         "another expert review; not confirmed, it goes back to its author.")
+
+    def requested_changes(self):
+        return self.process.requested_changes()
+
+    def decide(self, form):
+        services.confirm_changes_decide(
+            activation=self.activation, user=self.request.user,
+            decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
+        )
+
+
 class ExpertReviewView(TaskFormView):
     form_class = ExpertReviewForm
     success_message = gettext_lazy("Your expert opinion on “%(title)s” was recorded.")
@@ -136,10 +180,30 @@ class FilingView(TaskFormView):
 
 class ReviseView(TaskFormView):
     form_class = ResubmitForm
-    success_message = gettext_lazy("“%(title)s” was resubmitted and goes to initial review again.")
+    default_message = gettext_lazy("“%(title)s” was resubmitted and goes to initial review again.")
     intro = gettext_lazy("The document was returned for revision. Read the opinions in the review trail "
                          "below, edit the document, then resubmit it.")
     submit_label = gettext_lazy("Resubmit")
+    changes_intro = gettext_lazy("The experts agreed subject to the changes below. Edit the document "
+                                 "accordingly, then resubmit it: the initial reviewer confirms the changes, "
+                                 "without another expert review.")
+
+    resubmitted_to = {
+        Document.Status.SCHOOL_REVIEW: gettext_lazy("“%(title)s” was resubmitted and goes to the principal for sign-off."),
+        Document.Status.CHANGES_CHECK: gettext_lazy(
+            "“%(title)s” was resubmitted and goes to the initial reviewer to confirm the changes."),
+    }
+
+    @property
+    def success_message(self):
+        # Read after the decision: where the resubmission went.
+        return self.resubmitted_to.get(self.document.status, ReviseView.default_message)
+
+    def get_intro(self):
+        return self.changes_intro if self.process.changes_requested else self.intro
+
+    def requested_changes(self):
+        return self.process.requested_changes() if self.process.changes_requested else None
 
     def edit_url(self):
         return reverse("plans:edit", args=[self.document.pk])

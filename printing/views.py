@@ -28,7 +28,7 @@ def document_preview(request, pk):
 @login_required
 def document_pdf(request, pk):
     document = get_visible_document(request.user, pk)
-    return pdf_response(services.document_pdf(document), services.pdf_filename(document))
+    return pdf_response(services.document_pdf_bytes(document), services.pdf_filename(document))
 
 
 @login_required

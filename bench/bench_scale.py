@@ -183,7 +183,8 @@ def pages_for(targets: dict) -> list[dict]:
 
 # Our inbox beside viewflow's stock pages of the same flow on the same data (the stock ones are
 # mounted by bench/urls_bench.py, in the benchmark only): (ours, stock) pairs.
-PEERS = [("inbox", "stock_queue"), ("inbox_mine", "stock_inbox"), ("task_list", "stock_tasks")]
+PEERS = [("inbox", "stock_queue"), ("inbox_mine", "stock_inbox"), ("inbox_done", "stock_archive"),
+         ("task_list", "stock_tasks")]
 
 
 def peer_pages() -> list[dict]:
@@ -197,6 +198,10 @@ def peer_pages() -> list[dict]:
          "path": stock + "inbox/", "peer": True},
         {"key": "stock_queue", "label": "viewflow stock queue (training officer)", "user": "training_officer",
          "path": stock + "queue/", "peer": True},
+        {"key": "inbox_done", "label": "task inbox, done tab (training officer)", "user": "training_officer",
+         "path": "/inbox/?tab=done"},
+        {"key": "stock_archive", "label": "viewflow stock archive (training officer)", "user": "training_officer",
+         "path": stock + "archive/", "peer": True},
         {"key": "stock_tasks", "label": "viewflow stock task list (training officer)", "user": "training_officer",
          "path": stock + "tasks/", "peer": True},
     ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from core.paging import page_of
 from core.params import parse_id
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from schedule.models import ScheduledProject
@@ -29,6 +30,8 @@ from .models import Teacher
 from .scopes import teacher_may_view
 
 YEARS = range(2000, 2101)
+# Teachers per page of a school's report: the totals above the table count every teacher.
+SCHOOL_PAGE_SIZE = 25
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -76,9 +79,10 @@ def project_report(request, pk):
     report = reports.project_report(project)
     if wants_xlsx(request):
         return _project_xlsx(report)
+    page = page_of(request, report.rows, SCHOOL_PAGE_SIZE)
     return render(request, "attendance/reports/project.html", {
-        "report": report, "project": project, "export_url": export_url(request),
-        "teacher_links": {row.teacher.pk for row in report.rows if teacher_may_view(user, row.teacher)},
+        "report": report, "page": page, "project": project, "export_url": export_url(request),
+        "teacher_links": {row.teacher.pk for row in page if teacher_may_view(user, row.teacher)},
     })
 
 
@@ -123,7 +127,7 @@ def school_report(request):
     if wants_xlsx(request):
         return _school_xlsx(report)
     return render(request, "attendance/reports/school.html", {
-        "report": report, "year": year, "year_label": _school_year_label(year),
+        "report": report, "page": page_of(request, report.rows, SCHOOL_PAGE_SIZE), "year": year, "year_label": _school_year_label(year),
         "export_url": export_url(request),
         "organisation_param": wanted if user.is_district_reviewer else "",
     })
@@ -206,7 +210,7 @@ def district_report(request):
         return redirect("jobs:detail", pk=job.pk)
     report = reports.district_report(district, year)
     return render(request, "attendance/reports/district.html", {
-        "report": report, "year": year, "year_label": _school_year_label(year),
+        "report": report, "page": page_of(request, report.schools, SCHOOL_PAGE_SIZE), "year": year, "year_label": _school_year_label(year),
         "export_url": export_url(request),
     })
 

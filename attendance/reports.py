@@ -22,6 +22,7 @@ judged by the same rules (attendance.rules):
   every scheduled session counts as expected, including those not held yet.
 """
 import datetime
+from functools import cached_property
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -281,7 +282,7 @@ class TeacherYearRow:
     project_hours: Decimal  # attended, projects the teacher is on the roster of
     expected_hours: Decimal
 
-    @property
+    @cached_property  # read by forfeited, at_risk and max_absence, for every row
     def forfeiture(self) -> attendance_rules.Forfeiture:
         return attendance_rules.school_based_forfeiture(self.absence, self.limit, self.exempt)
 
@@ -306,11 +307,18 @@ class TeacherYearRow:
         return percent(self.attended_hours, self.expected_hours)
 
 
-def _year_rows(teachers, year: int, rules: CompletionRules) -> list[TeacherYearRow]:
-    """The school year's figures for a queryset of teachers, in four queries."""
+def _year_rows(teachers, year: int, rules: CompletionRules,
+               organisations: dict | None = None) -> list[TeacherYearRow]:
+    """The school year's figures for a queryset of teachers, in four queries (five without
+    ``organisations``, {pk: Organisation} of every school the teachers belong to)."""
     terms = semesters(year)
     start, end = school_year_range(year)
-    teachers = list(teachers.select_related("organisation"))
+    teacher_pks = teachers.order_by().values("pk")
+    # Not a join: a school's 500 rows share one Organisation object.
+    teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
+    if organisations:
+        for teacher in teachers:
+            Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
     if not teachers:
         return []
     in_year = Q(session__date__range=(start, end))
@@ -322,14 +330,13 @@ def _year_rows(teachers, year: int, rules: CompletionRules) -> list[TeacherYearR
             for n, term in enumerate(terms)}
     sums["school_based"] = Sum("session__hours", filter=own_school_based & attended)
     sums["project"] = Sum("session__hours", filter=Q(session__project__isnull=False, on_roster=True) & attended)
-    teacher_ids = [teacher.pk for teacher in teachers]
     marks = {
         row["teacher_id"]: row for row in
-        Attendance.objects.filter(in_year, teacher__in=_pks(teachers, teacher_ids))
+        Attendance.objects.filter(in_year, teacher__in=teacher_pks)
         # The teacher filter inside the subquery keeps PostgreSQL from scanning
         # every enrolment in the province (bench/bench_scale.py).
         .alias(on_roster=Exists(Enrolment.objects.filter(
-            teacher__in=_pks(teachers, teacher_ids),
+            teacher__in=teacher_pks,
             project_id=OuterRef("session__project_id"), teacher_id=OuterRef("teacher_id"),
             status=Enrolment.Status.CONFIRMED)))
         .order_by().values("teacher_id").annotate(**sums)
@@ -341,7 +348,7 @@ def _year_rows(teachers, year: int, rules: CompletionRules) -> list[TeacherYearR
                                organisation_id__in={teacher.organisation_id for teacher in teachers})
         .order_by().values("organisation_id").annotate(hours=Sum("hours")).values_list("organisation_id", "hours"))
     project_hours = dict(
-        Enrolment.objects.filter(teacher__in=_pks(teachers, teacher_ids), status=Enrolment.Status.CONFIRMED)
+        Enrolment.objects.filter(teacher__in=teacher_pks, status=Enrolment.Status.CONFIRMED)
         .filter(project__sessions__date__range=(start, end))
         .order_by().values("teacher_id").annotate(hours=Sum("project__sessions__hours"))
         .values_list("teacher_id", "hours"))
@@ -359,11 +366,6 @@ def _year_rows(teachers, year: int, rules: CompletionRules) -> list[TeacherYearR
             + (project_hours.get(teacher.pk) or ZERO),
         ))
     return rows
-
-
-def _pks(teachers, teacher_ids):
-    """The teachers as a filter value: their ids while short, else a subquery."""
-    return teacher_ids if len(teacher_ids) <= 500 else Teacher.objects.filter(pk__in=teacher_ids).values("pk")
 
 
 @dataclass
@@ -425,7 +427,7 @@ def school_report(organisation: Organisation, year: int) -> SchoolReport:
     school-based absence per semester, forfeited, at risk, exempt, hours attended."""
     rules = CompletionRules.for_district(organisation.district_id)
     teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
-    rows = _year_rows(teachers, year, rules)
+    rows = _year_rows(teachers, year, rules, {organisation.pk: organisation})
     return SchoolReport(rows=rows, target=rules.participation_target_percent, organisation=organisation,
                         year=year, rules=rules, semesters=semesters(year))
 
@@ -446,7 +448,7 @@ def district_report(district: District, year: int) -> DistrictReport:
     schools = list(Organisation.objects.filter(district=district, kind__in=SCHOOL_KINDS).order_by("kind", "name"))
     teachers = Teacher.objects.filter(organisation__district=district, organisation__kind__in=SCHOOL_KINDS,
                                       active=True).order_by("name", "pk")
-    rows = _year_rows(teachers, year, rules)
+    rows = _year_rows(teachers, year, rules, {school.pk: school for school in schools})
     by_school = defaultdict(list)
     for row in rows:
         by_school[row.teacher.organisation_id].append(row)

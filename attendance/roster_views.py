@@ -3,7 +3,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core.paging import page_of
 from core.uploads import check_upload
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
@@ -69,8 +69,7 @@ def _list_page(request, school, *, form=None, row_errors=None):
     if query:
         teachers = teachers.filter(name__icontains=query)
     teachers = teachers_filtered(teachers, **filters)
-    page = Paginator(teachers.select_related("user").order_by("name", "pk"),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, teachers.select_related("user").order_by("name", "pk"), PAGE_SIZE)
     may_import = request.user.is_school_officer
     if may_import and form is None:
         form = RosterUploadForm()

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
+
+from core.paging import page_of
 
 from . import exports, tasks
 from .forms import AuditFilterForm
@@ -31,8 +32,7 @@ def _filtered(request):
 def audit_list(request):
     _bureau_only(request.user)
     form, events = _filtered(request)
-    page = Paginator(events if events is not None else AuditEvent.objects.none(), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = page_of(request, events if events is not None else AuditEvent.objects.none(), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/event_list.html", {

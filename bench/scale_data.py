@@ -156,10 +156,17 @@ class Loader:
         started = time.perf_counter()
         connection.ensure_connection()
         count = 0
+        # Columns added to the models since this generator was written (NOT NULL with a
+        # default, or text that may be blank) get their default, so the generator keeps up.
+        extra = [(f.column, f.get_db_prep_save(f.get_default(), connection)) for f in model._meta.local_concrete_fields
+                 if f.column not in columns and not f.null and not f.primary_key
+                 and (f.has_default() or f.empty_strings_allowed)]
+        columns = [*columns, *(column for column, _ in extra)]
+        tail = tuple(value for _, value in extra)
         with connection.connection.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row((*row, *tail) if tail else row)
                     count += 1
         seconds = time.perf_counter() - started + build_seconds
         self.timings.append((table, count, seconds))

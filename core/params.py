@@ -90,3 +90,18 @@ def parse_choice(value, choices, *, default=""):
     if value not in allowed:
         raise BadParameter(_("“%(value)s” is not one of the values this filter offers.") % {"value": value[:20]})
     return value
+
+
+# Far beyond any list's end; a larger number is not a page someone followed a link to.
+MAX_PAGE = 100_000
+
+
+def parse_page(value) -> int:
+    """``?page=``: 1 when absent; a whole number from 1, else BadParameter (400).
+    A number beyond the list's end is the paginator's business (core.paging: the last page)."""
+    if value is None or str(value).strip() == "":
+        return 1
+    number = parse_int(value, minimum=1, maximum=MAX_PAGE)
+    if number is None:
+        raise BadParameter(_("The page number must be a whole number from 1."))
+    return number

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
+from core.paging import page_of
 from core.params import parse_id
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
@@ -46,6 +47,8 @@ from .models import CycleClosure
 from .rules import format_number
 
 YEARS = range(2000, 2101)
+# Teachers per page of a school's report: the totals above the table count every teacher.
+SCHOOL_PAGE_SIZE = 25
 
 
 # --- who may see what (a teacher's record: credits.view_teacher, credits/scopes.py) -----
@@ -296,7 +299,7 @@ def school_credits(request):
     if wants_xlsx(request):
         return _school_xlsx(report)
     return render(request, "credits/school.html", {
-        "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
+        "report": report, "page": page_of(request, report.rows, SCHOOL_PAGE_SIZE), "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
         "export_url": export_url(request),
         "organisation_param": organisation.pk if request.user.is_district_reviewer else "",
         "cycle_url": reverse("credits:cycle_close") + _query(

@@ -15,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from attendance.models import Teacher
 from core import widgets
+from core.files import private_file_response
 from plans.forms import add_validation_error
 from workflow import views as workflow_views
 from workflow.forms import REVIEW_DECISIONS
@@ -128,11 +128,8 @@ def declaration_detail(request, pk):
 @login_required
 def declaration_certificate(request, pk):
     declaration = get_object_or_404(declarations_visible(request.user), pk=pk)
-    try:
-        handle = declaration.certificate.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404
-    return FileResponse(handle, as_attachment=False, filename=os.path.basename(declaration.certificate.name))
+    return private_file_response(declaration.certificate, as_attachment=False,
+                                 filename=os.path.basename(declaration.certificate.name))
 
 
 # --- the reviewers' queue: the one inbox ---------------------------------------------------------

@@ -2,10 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from core.files import private_file_response
 from core.params import parse_text, parse_year
 
 from . import rules, services
@@ -147,8 +147,4 @@ def version_detail(request, pk, number):
 def attachment_download(request, pk, attachment_pk):
     document = get_visible_document(request.user, pk)
     attachment = get_object_or_404(Attachment, pk=attachment_pk, document=document)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    return private_file_response(attachment.file, filename=attachment.original_name)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PrintingConfig(AppConfig):
     name = "printing"
     verbose_name = _("Printing")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -3,10 +3,14 @@
 The layout is templates/printing/document.html plus static/print/document.css,
 so a district restyles its letterhead without touching Python.
 """
+import hashlib
 import io
+import logging
 import re
 import zipfile
 
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -14,6 +18,10 @@ from core.pdf import print_html, render_pdf
 from plans.models import Document
 from plans.views import document_page_context
 from workflow.models import Decision
+
+from .models import StoredRendering
+
+logger = logging.getLogger(__name__)
 
 # Claims and releases are the inbox's business, not the filed record's.
 TRAIL_DECISIONS_PRINTED = [d for d in Decision.values if d not in (Decision.CLAIM, Decision.RELEASE)]
@@ -63,12 +71,77 @@ def document_html(document: Document, *, stylesheet_url: str, csp_nonce: str = "
 
 
 def document_pdf(document: Document, user=None) -> bytes:
+    """A fresh rendering (drafts and documents under review carry the draft watermark; an
+    expert reading a document under review does not see the other opinions of the round)."""
     return render_pdf("printing/document.html", document_print_context(document, user=user))
+
+
+# --- stored renderings: a filed document is rendered once ----------------------------------------
+
+def is_filed(document: Document) -> bool:
+    return document.status == Document.Status.APPROVED
+
+
+def _read_verified(rendering: StoredRendering) -> bytes | None:
+    """The stored bytes if the file is there and matches its checksum, else None."""
+    try:
+        with rendering.file.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, OSError, ValueError):
+        logger.warning("Stored rendering %s: file %s is missing; rendering again", rendering.pk, rendering.file.name)
+        return None
+    except Exception as error:  # an object store answers "no such key" with its own exception
+        if type(error).__name__ not in ("ClientError", "NoSuchKey"):
+            raise
+        logger.warning("Stored rendering %s: file %s is missing; rendering again", rendering.pk, rendering.file.name)
+        return None
+    if hashlib.sha256(data).hexdigest() != rendering.sha256:
+        logger.error("Stored rendering %s: checksum mismatch in %s; rendering again", rendering.pk,
+                     rendering.file.name)
+        return None
+    return data
+
+
+def stored_rendering_ensure(document: Document) -> bytes:
+    """The filed document's stored PDF (verified), rendering and storing it when there is none
+    or when its file is missing or damaged."""
+    rendering = StoredRendering.objects.filter(document=document, version=document.version).first()
+    if rendering is not None:
+        data = _read_verified(rendering)
+        if data is not None:
+            return data
+    data = document_pdf(document)
+    digest = hashlib.sha256(data).hexdigest()
+    if rendering is not None:  # replace the lost or damaged file
+        old_name = rendering.file.name
+        rendering.file.save(f"v{document.version}-{digest[:16]}.pdf", ContentFile(data), save=False)
+        rendering.sha256, rendering.size = digest, len(data)
+        rendering.save(update_fields=["file", "sha256", "size"])
+        if old_name and old_name != rendering.file.name:
+            rendering.file.storage.delete(old_name)
+        return data
+    rendering = StoredRendering(document=document, version=document.version, sha256=digest, size=len(data))
+    rendering.file.save(f"v{document.version}-{digest[:16]}.pdf", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            rendering.save()
+    except IntegrityError:  # rendered at the same time elsewhere: theirs is kept
+        rendering.file.storage.delete(rendering.file.name)
+    return data
+
+
+def document_pdf_bytes(document: Document, user=None) -> bytes:
+    """The PDF of one document: the stored rendering of a filed document (its review is over,
+    so every reader sees the same), a live rendering (with the draft watermark) of any other.
+    Downloads and batches go through here."""
+    if is_filed(document):
+        return stored_rendering_ensure(document)
+    return document_pdf(document, user=user)
 
 
 def documents_pdf(documents) -> bytes:
     """One PDF of several documents; each keeps its own page numbering."""
-    return merge_pdfs(document_pdf(document) for document in documents)
+    return merge_pdfs(document_pdf_bytes(document) for document in documents)
 
 
 def merge_pdfs(pdfs) -> bytes:
@@ -88,7 +161,7 @@ def documents_zip(documents) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for document in documents:
-            archive.writestr(pdf_filename(document), document_pdf(document))
+            archive.writestr(pdf_filename(document), document_pdf_bytes(document))
     return out.getvalue()
 
 

@@ -35,7 +35,7 @@ def _batch_print(run: jobs.JobRun) -> None:
         raise jobs.JobError(ERROR_NOTHING_LEFT)
     for position, key in run.each(ordered):
         document = found[int(key)]
-        run.item_done(position, key, services.document_pdf(document))
+        run.item_done(position, key, services.document_pdf_bytes(document))
     names = {document.pk: services.pdf_filename(document) for document in found.values()}
     if fmt == "zip":
         out = io.BytesIO()
@@ -51,3 +51,11 @@ def _batch_print(run: jobs.JobRun) -> None:
 @task()
 def batch_print(job_id: int, token: str) -> str:
     return jobs.run(job_id, token, _batch_print)
+
+
+@task()
+def store_rendering(document_id: int) -> None:
+    """Render a filed document's PDF once and keep it (enqueued when the document is filed)."""
+    document = Document.objects.filter(pk=document_id, status=Document.Status.APPROVED).first()
+    if document is not None:
+        services.stored_rendering_ensure(document)

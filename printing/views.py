@@ -27,7 +27,7 @@ def document_preview(request, pk):
 @login_required
 def document_pdf(request, pk):
     document = get_visible_document(request.user, pk)
-    return pdf_response(services.document_pdf(document, user=request.user), services.pdf_filename(document))
+    return pdf_response(services.document_pdf_bytes(document, user=request.user), services.pdf_filename(document))
 
 
 @login_required

@@ -15,7 +15,8 @@ def test_project_migrations_reverse_and_reapply():
     call_command("migrate", "schedule", "zero", verbosity=0)
     call_command("migrate", "plans", "zero", verbosity=0)
     tables = connection.introspection.table_names()
-    assert not any(t.startswith(("plans_", "workflow_", "schedule_")) for t in tables)
+    assert not any(t.startswith(("plans_", "workflow_", "schedule_", "printing_")) for t in tables)
     call_command("migrate", verbosity=0)
     tables = connection.introspection.table_names()
-    assert {"plans_document", "workflow_trailentry", "schedule_scheduledproject"} <= set(tables)
+    assert {"plans_document", "workflow_trailentry", "schedule_scheduledproject",
+            "printing_storedrendering"} <= set(tables)

@@ -67,7 +67,19 @@ class _Scoped:
 
 class ScopedTaskListMixin(_Scoped):
     def get_queryset(self):
-        return super().get_queryset().filter(pk__in=self.scope.tasks(self.request.user).values("pk"))
+        # viewflow's columns read each row's owner and process, as the flow's own process
+        # model (process.coerced, for its brief): joined here, not two queries a row.
+        process_model = self.flow_class.process_class
+        coerced = f"process__{process_model._meta.model_name}"
+        subject = getattr(process_model, "subject_field", None)
+        queryset, visible = super().get_queryset(), self.scope.tasks(self.request.user)
+        try:
+            # The scope's filter joined in (on PostgreSQL the page's COUNT took half the time of
+            # "pk IN (the visible tasks)", bench/bench_scale.py data at scale 0.1).
+            queryset = queryset & visible
+        except TypeError:  # a distinct or sliced list cannot be combined: the subquery then
+            queryset = queryset.filter(pk__in=visible.values("pk"))
+        return queryset.select_related(f"{coerced}__{subject}" if subject else coerced, "owner")
 
 
 class ScopedDashboardView(_Scoped, flow_views.DashboardView):

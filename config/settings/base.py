@@ -168,13 +168,17 @@ USE_I18N = True
 USE_TZ = True
 
 # STATIC AND MEDIA ------------------------------------------------------------
+from config.storage import default_storage_from_env  # noqa: E402
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Private files (attachments, certificates, stored PDFs): the local disk, or an S3-compatible
+# store selected by STORAGE_S3_* environment variables (config/storage.py, README "Storage").
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(os.environ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

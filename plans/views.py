@@ -129,6 +129,8 @@ def document_detail(request, pk):
     document = get_visible_document(request.user, pk)
     context = document_page_context(document, user=request.user)
     context["can_edit"] = document.is_editable and request.user.has_perm("plans.change_document", document)
+    if context["can_edit"]:
+        context["missing"] = services.missing_for_submission(document)
     return render(request, "plans/document_detail.html", context)
 
 

@@ -1,0 +1,91 @@
+"""The row editor (issue #13): the training school types the 14-project table of seed 004 (demo/data's
+copy of its real rows) into a new annual plan in ONE save, adding the rows in the page; then removes two
+rows and adds one, again in one save. The database holds exactly what the page showed."""
+import pytest
+from playwright.sync_api import expect
+
+from demo.seed import load
+from plans.models import Document
+from tests.e2e.conftest import login
+from tests.factories import PASSWORD, make_district
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+ROWS = "[data-testid=row-editor] tbody[data-rows] tr[data-row]"
+
+
+def fill_row(page, index, project):
+    prefix = f"projects-{index}-"
+    page.fill(f"[name={prefix}sequence]", str(project["sequence"]))
+    page.fill(f"[name={prefix}name]", project["name"])
+    page.fill(f"[name={prefix}headcount_text]", "全员" if project.get("all_staff") else str(project["headcount"]))
+    for mode in project["modes"]:
+        page.check(f"[name={prefix}modes][value={mode}]")
+    page.fill(f"[name={prefix}month]", str(project["month"]))
+    page.fill(f"[name={prefix}location]", project["location"])
+
+
+def db_rows(document):
+    return list(document.annual_plan.projects.order_by("sequence").values_list(
+        "sequence", "name", "headcount", "all_staff", "modes", "month", "location"))
+
+
+def expected(project):
+    return (project["sequence"], project["name"], None if project.get("all_staff") else project["headcount"],
+            bool(project.get("all_staff")), project["modes"], project["month"], project["location"])
+
+
+def test_fourteen_projects_in_one_save_then_remove_two_and_add_one(page):
+    make_district()
+    seed = load("annual_plan_2024")
+    projects = seed["projects"]
+    assert len(projects) == 14
+
+    login(page, "training_officer", PASSWORD)
+    page.goto("/documents/new/annual_plan/")
+    page.fill("[name=doc-title]", "建安区2025年教师培训工作计划")
+    page.fill("[name=doc-year]", "2025")
+    page.fill("[name=detail-guiding_ideology]", seed["sections"]["guiding_ideology"])
+    expect(page.locator(ROWS)).to_have_count(1)        # an empty table starts with one empty row
+    expect(page.locator("text=保存后可再添加一行")).to_have_count(0)
+    for index, project in enumerate(projects):
+        if index:
+            page.click("[data-testid=add-row]")
+        fill_row(page, index, project)
+    expect(page.locator(ROWS)).to_have_count(14)
+    expect(page.locator("[name=projects-TOTAL_FORMS]")).to_have_value("14")
+    page.screenshot(path="test-artifacts/row-editor-14-rows.png", full_page=True)
+    page.click("[data-testid=save]")
+    expect(page.locator("[data-testid=status]")).to_be_visible()
+
+    document = Document.objects.get()
+    assert db_rows(document) == [expected(p) for p in projects]
+    expect(page.locator("[data-testid=project-table] tbody tr")).to_have_count(14)
+
+    # Reload the edit page: the 14 rows, and no extra empty one.
+    page.click("[data-testid=edit]")
+    expect(page.locator(ROWS)).to_have_count(14)
+    expect(page.locator("[name=projects-3-name]")).to_have_value(projects[3]["name"])
+    expect(page.locator("[name=projects-13-month]")).to_have_value(str(projects[13]["month"]))
+
+    # Remove rows 4 and 6 (an added row removed before saving is never sent), add one, save once.
+    rows = page.locator(ROWS)
+    rows.nth(3).locator("[data-remove-row]").click()
+    rows.nth(5).locator("[data-remove-row]").click()
+    page.click("[data-testid=add-row]")
+    page.locator(ROWS).last.locator("[data-remove-row]").click()       # changed my mind
+    page.click("[data-testid=add-row]")
+    new = {"sequence": 15, "name": "乡村教师信息技术应用能力培训", "headcount": 80, "modes": ["online"],
+           "month": 12, "location": "线上"}
+    fill_row(page, 15, new)
+    expect(page.locator(f"{ROWS}:visible")).to_have_count(13)
+    page.screenshot(path="test-artifacts/row-editor-remove-add.png", full_page=True)
+    page.click("[data-testid=save]")
+    expect(page.locator("[data-testid=status]")).to_be_visible()
+
+    kept = [p for i, p in enumerate(projects) if i not in (3, 5)]
+    assert db_rows(document) == [expected(p) for p in kept + [new]]
+    expect(page.locator("[data-testid=project-table] tbody tr")).to_have_count(13)
+    expect(page.locator("[data-testid=project-table]")).not_to_contain_text(projects[3]["name"])
+    expect(page.locator("[data-testid=project-table]")).to_contain_text(new["name"])
+    page.screenshot(path="test-artifacts/row-editor-saved.png", full_page=True)

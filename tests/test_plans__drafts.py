@@ -179,3 +179,22 @@ def test_detail_page_of_a_draft_lists_what_is_missing(world, client_for):
     ProjectProposal.objects.filter(pk=document.pk).update(design="")
     page = client_for(world.school_officer).get(reverse("plans:detail", args=[document.pk])).content.decode()
     assert 'data-testid="missing"' in page and label(ProjectProposal, "design") in page
+
+
+@pytest.mark.parametrize("kind,author,rows", [
+    ("annual_plan", "training_officer", "projects"), ("school_plan", "school_officer", "years"),
+    ("project_proposal", "school_officer", None)])
+def test_a_blank_draft_reads_as_blank_on_its_pages(world, client_for, kind, author, rows):
+    client = client_for(getattr(world, author))
+    data = {"doc-title": "空白草稿", "doc-year": "2025", **(empty_rows(rows) if rows else {})}
+    assert client.post(reverse("plans:create", args=[kind]), data).status_code == 302
+    document = Document.objects.get()
+    if rows == "projects":
+        PlannedProject.objects.create(plan=document.annual_plan, sequence=1, name="只填了名称")
+    if rows == "years":
+        SchoolPlanYear.objects.create(plan=document.school_plan, content="只填了内容")
+    for url in (reverse("plans:detail", args=[document.pk]), reverse("plans:edit", args=[document.pk]),
+                reverse("printing:preview", args=[document.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "None" not in response.content.decode(), url

@@ -1,6 +1,7 @@
-"""The row editor (issue #13): the training school types the 14-project table of seed 004 (demo/data's
+"""The row editor and the version comparison (issue #13): the training school types the 14-project table of seed 004 (demo/data's
 copy of its real rows) into a new annual plan in ONE save, adding the rows in the page; then removes two
-rows and adds one, again in one save. The database holds exactly what the page showed."""
+rows and adds one, again in one save. The database holds exactly what the page showed. A reviewer then
+compares two versions of a plan on its page."""
 import pytest
 from playwright.sync_api import expect
 
@@ -89,3 +90,43 @@ def test_fourteen_projects_in_one_save_then_remove_two_and_add_one(page):
     expect(page.locator("[data-testid=project-table]")).not_to_contain_text(projects[3]["name"])
     expect(page.locator("[data-testid=project-table]")).to_contain_text(new["name"])
     page.screenshot(path="test-artifacts/row-editor-saved.png", full_page=True)
+
+
+def test_a_reviewer_compares_two_versions_on_the_document_page(page):
+    from plans.models import DocumentVersion, PlannedProject
+    from plans.services import document_snapshot
+    from tests.factories import make_annual_plan
+
+    world = make_district()
+    document = make_annual_plan(world, projects=3)
+
+    def freeze():
+        fresh = Document.objects.get(pk=document.pk)
+        DocumentVersion.objects.create(document=fresh, number=fresh.versions.count() + 1,
+                                       submitted_by=world.training_officer, content=document_snapshot(document=fresh))
+
+    freeze()
+    plan = document.annual_plan
+    plan.projects.filter(sequence=2).delete()
+    plan.projects.filter(sequence=3).update(month=11, modes=["online", "outreach"])
+    PlannedProject.objects.create(plan=plan, sequence=4, name="乡村教师信息技术应用能力培训", headcount=80,
+                                  modes=["online"], month=12, location="线上")
+    freeze()
+    type(plan).objects.filter(pk=plan.pk).update(objectives="强化师德、提升能力、服务乡村。")
+    freeze()
+
+    login(page, "bureau_officer", PASSWORD)
+    page.goto(f"/documents/{document.pk}/")
+    compare = page.locator("[data-testid=compare]")
+    expect(compare.locator("[data-testid=field-changes]")).to_contain_text("服务乡村")   # 3 against 2
+    expect(compare.locator("[data-testid=row-changes]")).to_have_count(0)
+    page.select_option("[data-testid=compare-old]", "1")
+    page.select_option("[data-testid=compare-new]", "2")
+    page.click("[data-testid=compare-button]")
+    expect(compare.locator("tr[data-change=added]")).to_contain_text("乡村教师信息技术应用能力培训")
+    expect(compare.locator("tr[data-change=removed]")).to_contain_text("培训项目2")
+    changed = compare.locator("tr[data-change=changed]")
+    expect(changed).to_contain_text("11月")
+    expect(changed).to_contain_text(str(PlannedProject._meta.get_field("modes").verbose_name))
+    expect(compare).not_to_contain_text("outreach")
+    page.screenshot(path="test-artifacts/version-compare.png", full_page=True)

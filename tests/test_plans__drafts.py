@@ -198,3 +198,18 @@ def test_a_blank_draft_reads_as_blank_on_its_pages(world, client_for, kind, auth
         response = client.get(url)
         assert response.status_code == 200, url
         assert "None" not in response.content.decode(), url
+
+
+def test_change_request_sent_from_the_project_page_without_reason_creates_nothing(world, client_for):
+    from schedule.models import ScheduledProject
+
+    project = make_project(world, name="班主任培训", year=2026, month=11)
+    project.source.status = Document.Status.APPROVED
+    project.source.save()
+    response = client_for(world.training_officer).post(reverse("schedule:project", args=[project.pk]), {
+        "change-new_start_month": "", "change-new_end_month": "", "change-new_location": "区电教中心",
+        "change-new_headcount": "", "change-reason": ""})
+    assert response.status_code == 200
+    assert refusal([label(ChangeRequest, "reason")]) in response.content.decode()
+    assert not Document.objects.filter(kind="change_request").exists() and not ChangeRequest.objects.exists()
+    assert ScheduledProject.objects.get(pk=project.pk).location == "进修学校"

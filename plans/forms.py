@@ -131,13 +131,15 @@ class PlannedProjectForm(forms.ModelForm):
 
 class RowFormSet(BaseInlineFormSet):
     """A document's table rows, all edited in one save: the page adds and removes
-    rows itself (static/js/rows.js clones the empty form and counts TOTAL_FORMS),
-    so the server adds no extra row, except one in an empty table (and without
-    JavaScript)."""
+    rows itself (static/js/rows.js clones the empty form and counts TOTAL_FORMS).
+    The server still sends one empty row (extra=1) so that the page works without
+    JavaScript; it is marked "spare" and the script drops it from a table that
+    has rows (an empty table keeps it to type into)."""
 
-    def total_form_count(self):
-        count = super().total_form_count()
-        return count if self.is_bound or count else 1
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.is_spare = not self.is_bound and 0 < self.initial_form_count() <= i
+        return form
 
     def kept_forms(self):
         """The forms that will be saved: filled in and not marked for deletion."""
@@ -146,7 +148,7 @@ class RowFormSet(BaseInlineFormSet):
 
 
 class PlannedProjectFormSet(inlineformset_factory(
-        AnnualPlan, PlannedProject, form=PlannedProjectForm, formset=RowFormSet, extra=0, can_delete=True)):
+        AnnualPlan, PlannedProject, form=PlannedProjectForm, formset=RowFormSet, extra=1, can_delete=True)):
 
     def clean(self):
         super().clean()
@@ -181,7 +183,7 @@ class SchoolPlanYearForm(forms.ModelForm):
 
 
 SchoolPlanYearFormSet = inlineformset_factory(
-    SchoolPlan, SchoolPlanYear, form=SchoolPlanYearForm, formset=RowFormSet, extra=0, max_num=5, validate_max=True,
+    SchoolPlan, SchoolPlanYear, form=SchoolPlanYearForm, formset=RowFormSet, extra=1, max_num=5, validate_max=True,
     can_delete=True,
 )
 

@@ -80,13 +80,19 @@ def test_a_bad_row_among_many_saves_nothing(world, client_for):
     assert projects[13]["name"] in html
 
 
-def test_edit_page_adds_no_empty_row_to_a_table_with_rows(world, client_for):
+def test_the_one_empty_row_is_a_spare_the_script_drops(world, client_for):
+    """Without JavaScript the page still offers one empty row; with it, rows come from the template."""
     document = make_annual_plan(world, projects=3)
-    editor = client_for(world.training_officer).get(reverse("plans:edit", args=[document.pk])).context["editor"]
-    assert editor.rows.total_form_count() == 3
-    html = client_for(world.training_officer).get(reverse("plans:create", args=["annual_plan"]))
-    assert html.context["editor"].rows.total_form_count() == 1   # an empty table: one empty row to type in
-    assert "<template data-empty-row>" in html.content.decode() and "js/rows.js" in html.content.decode()
+    client = client_for(world.training_officer)
+    response = client.get(reverse("plans:edit", args=[document.pk]))
+    rows = response.context["editor"].rows
+    assert rows.total_form_count() == 4 and [form.is_spare for form in rows.forms] == [False, False, False, True]
+    html = response.content.decode()
+    assert html.count("data-spare") == 1 and "<template data-empty-row>" in html and "js/rows.js" in html
+    # An empty table: its one empty row is to type into, not a spare.
+    response = client.get(reverse("plans:create", args=["annual_plan"]))
+    assert response.context["editor"].rows.total_form_count() == 1
+    assert "data-spare" not in response.content.decode()
 
 
 def test_school_plan_takes_at_most_five_blocks(world, client_for):

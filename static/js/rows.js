@@ -42,6 +42,9 @@
       }
     }
 
+    // The server's spare empty row is for pages without the script: with it,
+    // rows are added on demand. Its index stays counted and arrives empty, so it is skipped.
+    body.querySelectorAll("tr[data-row][data-spare]").forEach(function (row) { row.remove(); });
     addButton.hidden = false;
     body.querySelectorAll("tr[data-row]").forEach(enhance);
 

@@ -15,6 +15,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ROWS = "[data-testid=row-editor] tbody[data-rows] tr[data-row]"
 
 
+def last_row_index(page):
+    name = page.locator(ROWS).last.locator("input[name$=-name]").get_attribute("name")
+    return int(name.split("-")[1])
+
+
 def fill_row(page, index, project):
     prefix = f"projects-{index}-"
     page.fill(f"[name={prefix}sequence]", str(project["sequence"]))
@@ -52,6 +57,7 @@ def test_fourteen_projects_in_one_save_then_remove_two_and_add_one(page):
     for index, project in enumerate(projects):
         if index:
             page.click("[data-testid=add-row]")
+        assert last_row_index(page) == index
         fill_row(page, index, project)
     expect(page.locator(ROWS)).to_have_count(14)
     expect(page.locator("[name=projects-TOTAL_FORMS]")).to_have_value("14")
@@ -63,9 +69,10 @@ def test_fourteen_projects_in_one_save_then_remove_two_and_add_one(page):
     assert db_rows(document) == [expected(p) for p in projects]
     expect(page.locator("[data-testid=project-table] tbody tr")).to_have_count(14)
 
-    # Reload the edit page: the 14 rows, and no extra empty one.
+    # Reload the edit page: the 14 rows; the server's spare empty row (for pages without JavaScript) is dropped.
     page.click("[data-testid=edit]")
     expect(page.locator(ROWS)).to_have_count(14)
+    expect(page.locator("tr[data-spare]")).to_have_count(0)
     expect(page.locator("[name=projects-3-name]")).to_have_value(projects[3]["name"])
     expect(page.locator("[name=projects-13-month]")).to_have_value(str(projects[13]["month"]))
 
@@ -78,7 +85,7 @@ def test_fourteen_projects_in_one_save_then_remove_two_and_add_one(page):
     page.click("[data-testid=add-row]")
     new = {"sequence": 15, "name": "乡村教师信息技术应用能力培训", "headcount": 80, "modes": ["online"],
            "month": 12, "location": "线上"}
-    fill_row(page, 15, new)
+    fill_row(page, last_row_index(page), new)
     expect(page.locator(f"{ROWS}:visible")).to_have_count(13)
     page.screenshot(path="test-artifacts/row-editor-remove-add.png", full_page=True)
     page.click("[data-testid=save]")
@@ -130,3 +137,27 @@ def test_a_reviewer_compares_two_versions_on_the_document_page(page):
     expect(changed).to_contain_text(str(PlannedProject._meta.get_field("modes").verbose_name))
     expect(compare).not_to_contain_text("outreach")
     page.screenshot(path="test-artifacts/version-compare.png", full_page=True)
+
+
+def test_without_javascript_the_spare_row_still_adds_a_row(browser, live_server):
+    from tests.factories import make_annual_plan
+
+    world = make_district()
+    document = make_annual_plan(world, projects=2)
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        login(page, "training_officer", PASSWORD)
+        page.goto(f"/documents/{document.pk}/edit/")
+        expect(page.locator(ROWS)).to_have_count(3)                 # two rows and the spare
+        expect(page.locator("[data-testid=add-row]")).to_be_hidden()
+        fill_row(page, 2, {"sequence": 3, "name": "无脚本新增项目", "headcount": 20, "modes": ["online"],
+                           "month": 5, "location": "线上"})
+        page.check("[name=projects-0-DELETE]")
+        page.click("[data-testid=save]")
+        expect(page.locator("[data-testid=status]")).to_be_visible()
+        assert list(document.annual_plan.projects.order_by("sequence").values_list("name", flat=True)) == [
+            "培训项目2", "无脚本新增项目"]
+    finally:
+        context.close()

@@ -9,31 +9,12 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import District, Organisation
 from core import limits
+from core.choices import Subject  # noqa: F401 - attendance.models.Subject is used across the app
 from core.limits import Between, BirthDate, check_between
 from plans.models import Document
 from schedule.models import ScheduledProject
 
 from . import rules
-
-
-class Subject(models.TextChoices):
-    CHINESE = "chinese", _("Chinese")
-    MATHS = "maths", _("Mathematics")
-    ENGLISH = "english", _("English")
-    PHYSICS = "physics", _("Physics")
-    CHEMISTRY = "chemistry", _("Chemistry")
-    BIOLOGY = "biology", _("Biology")
-    MORALITY = "morality", _("Morality and law")
-    HISTORY = "history", _("History")
-    GEOGRAPHY = "geography", _("Geography")
-    SCIENCE = "science", _("Science")
-    MUSIC = "music", _("Music")
-    PE = "pe", _("Physical education")
-    ART = "art", _("Art")
-    IT = "it", _("Information technology")
-    PSYCHOLOGY = "psychology", _("Mental health")
-    PRESCHOOL = "preschool", _("Preschool education")
-    OTHER = "other", _("Other subjects")
 
 
 class Teacher(models.Model):

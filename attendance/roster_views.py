@@ -15,6 +15,7 @@ from core.uploads import check_upload
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
 from .models import Teacher
+from .teacher_filters import filter_context, teacher_filters, teachers_filtered
 from .roster import column_titles, roster_import, roster_workbook
 
 IMPORT_MAX_MB = 5
@@ -58,6 +59,7 @@ def _school_of(user, *, may_import=False):
 def _list_page(request, school, *, form=None, row_errors=None):
     # No NUL (PostgreSQL refuses it in a query) and no essay: a name is short.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:50] if request.method == "GET" else ""
+    filters = teacher_filters(request.GET) if request.method == "GET" else {"subject": "", "stage": ""}
     teachers = Teacher.objects.filter(organisation=school)
     counts = teachers.aggregate(
         total=Count("pk"),
@@ -66,6 +68,7 @@ def _list_page(request, school, *, form=None, row_errors=None):
     )
     if query:
         teachers = teachers.filter(name__icontains=query)
+    teachers = teachers_filtered(teachers, **filters)
     page = Paginator(teachers.select_related("user").order_by("name", "pk"),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     may_import = request.user.is_school_officer
@@ -76,12 +79,14 @@ def _list_page(request, school, *, form=None, row_errors=None):
         "page": page,
         "rows": [(teacher, mask_id_number(teacher.id_number)) for teacher in page],
         "query": query,
+        "searched": bool(query) or any(filters.values()),
         "counts": counts,
         "columns": column_titles(),
         "form": form if may_import else None,
         "row_errors": row_errors or [],
         "import_max_mb": IMPORT_MAX_MB,
         "may_manage": may_import,  # add, edit, leave, transfer, logins (attendance.teacher_views)
+        **filter_context(filters),
     })
 
 

@@ -17,6 +17,7 @@ from plans.models import Document
 from schedule.models import ScheduledProject
 from schedule.scopes import is_organiser
 
+from . import nomination_signals
 from . import rules as attendance_rules
 from .models import (
     MAX_MAKE_UP_NOTE, Attendance, CompletionRules, Enrolment, LeaveRequest, MakeUp, ProjectRun, Session,
@@ -25,6 +26,19 @@ from .models import (
 from .rules import semesters
 
 ERROR_SCHOOL_QUOTA = _("Your school has used all %(quota)s of its places on this project.")
+ERROR_TOO_FEW_PLACES = _("Only %(left)s places are left for your school on this project, and you chose "
+                         "%(chosen)s teachers. Nobody was nominated: choose at most %(left)s.")
+ERROR_NOMINATE_NOBODY = _("Choose at least one teacher to nominate.")
+ERROR_SCHOOL_AFTER_CONFIRMATION = _("%(name)s has already been confirmed by the organiser: the school can no longer "
+                                    "withdraw or replace this nomination. Ask the organiser.")
+ERROR_REPLACE_OTHER_SCHOOL = _("A nomination can only be replaced by another teacher of the same school.")
+ERROR_REPLACE_NOT_IN_POST = _("%(name)s is not in post and cannot be nominated.")
+ERROR_REPLACE_SAME = _("Choose a different teacher to replace %(name)s.")
+ERROR_CONFIRM_NOBODY = _("Tick at least one nomination to confirm.")
+ERROR_CONFIRM_TOO_MANY = _("Only %(free)s places are free on this project, and you ticked %(chosen)s nominations. "
+                           "Nobody was confirmed: tick at most %(free)s, or raise the number of places.")
+ERROR_CONFIRM_DECIDED = _("These nominations have already been decided or withdrawn (perhaps in another window): "
+                          "%(names)s. Nobody was confirmed.")
 ERROR_ALREADY_ENROLLED = _("This teacher is already on this project's list.")
 ERROR_NO_SELF_ENROLMENT = _("This project does not take applications from teachers.")
 ERROR_NOT_OPEN_TO_SCHOOL = _("This project is not open to your school.")
@@ -141,7 +155,62 @@ def enrolment_nominate(*, project: ScheduledProject, teacher: Teacher, user: Use
         project=project, teacher=teacher,
         defaults={"status": Enrolment.Status.NOMINATED, "created_by": user, "decided_by": None, "decided_at": None},
     )
+    _send(enrolment, nomination_signals.NOMINATED, user)
     return enrolment
+
+
+def _school_places_left(project, organisation_id, run) -> int | None:
+    """The school's places not yet taken by a nomination, confirmation or waiting-list
+    place (None: no per-school limit). Read under the project's lock."""
+    if run.per_school_quota is None:
+        return None
+    taken = project.enrolments.filter(
+        teacher__organisation_id=organisation_id,
+        status__in=[Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED, Enrolment.Status.WAITLISTED],
+    ).count()
+    return max(run.per_school_quota - taken, 0)
+
+
+def nomination_places(project: ScheduledProject, organisation_id: int) -> dict:
+    """What the nominating school is told: its places left (None: no limit) and the
+    project's free places (None: no limit; nominations beyond them may end on the waiting list)."""
+    run = project_run(project)
+    return {"school_left": _school_places_left(project, organisation_id, run), "project_free": project_free_places(project)}
+
+
+def project_free_places(project: ScheduledProject) -> int | None:
+    """Places not yet confirmed (None: no limit)."""
+    run = project_run(project)
+    return None if run.quota is None else max(run.quota - _confirmed_count(project), 0)
+
+
+def _send(enrolment, event, user, replacement=None):
+    nomination_signals.nomination_changed.send(sender=Enrolment, enrolment=enrolment, event=event, user=user,
+                                               replacement=replacement)
+
+
+@transaction.atomic
+def enrolment_nominate_many(*, project: ScheduledProject, teachers, user: User) -> list[Enrolment]:
+    """The school puts several of its teachers forward at once: all of them, or none.
+
+    The school's places (per_school_quota) are counted under the project's lock
+    before anything is saved, so choosing more teachers than places are left
+    refuses the whole nomination with both numbers; it never nominates some.
+    The project's own quota does not refuse a nomination: the organiser's
+    confirmation sends those beyond it to the waiting list."""
+    teachers = list(teachers)
+    if not teachers:
+        raise ValidationError(ERROR_NOMINATE_NOBODY)
+    for teacher in teachers:
+        if not is_school_officer_of(user, teacher):
+            raise PermissionDenied
+    project = _lock_project(project.pk)
+    left = _school_places_left(project, user.organisation_id, project_run(project))
+    if left is not None and len(teachers) > left:
+        if left == 0:
+            raise ValidationError(ERROR_SCHOOL_QUOTA % {"quota": project_run(project).per_school_quota})
+        raise ValidationError(ERROR_TOO_FEW_PLACES % {"left": left, "chosen": len(teachers)})
+    return [enrolment_nominate(project=project, teacher=teacher, user=user) for teacher in teachers]
 
 
 @transaction.atomic
@@ -196,7 +265,94 @@ def enrolment_organiser_decide(*, enrolment: Enrolment, user: User, confirm: boo
         enrolment.status = Enrolment.Status.DECLINED
     enrolment.decided_by, enrolment.decided_at = user, timezone.now()
     enrolment.save()
+    _send(enrolment, {Enrolment.Status.CONFIRMED: nomination_signals.CONFIRMED,
+                      Enrolment.Status.WAITLISTED: nomination_signals.WAITLISTED,
+                      Enrolment.Status.DECLINED: nomination_signals.DECLINED}[enrolment.status], user)
     return enrolment
+
+
+@transaction.atomic
+def enrolment_confirm_many(*, project: ScheduledProject, enrolment_ids, user: User) -> list[Enrolment]:
+    """The organiser confirms several nominations at once (ticked on the project page).
+
+    All or nothing, under the project's row lock: when more are ticked than the
+    project has free places, nobody is confirmed and the message gives both
+    numbers (a batch never fills the roster with an arbitrary part of the ticked
+    ones, nor sends part of them to the waiting list). A nomination withdrawn or
+    decided meanwhile refuses the batch too. Each confirmation records who and when."""
+    project = _lock_project(project.pk)
+    if not is_organiser(user, project):
+        raise PermissionDenied
+    ids = sorted(set(enrolment_ids))
+    if not ids:
+        raise ValidationError(ERROR_CONFIRM_NOBODY)
+    enrolments = list(Enrolment.objects.filter(project=project, pk__in=ids).select_related("teacher")
+                      .order_by("created_at", "pk"))
+    if len(enrolments) != len(ids):
+        raise Enrolment.DoesNotExist  # an id of another project's enrolment, or none: 404
+    if any(e.status == Enrolment.Status.APPLIED for e in enrolments):
+        raise PermissionDenied  # an application goes to the teacher's school first
+    decided = [e.teacher.name for e in enrolments
+               if e.status not in (Enrolment.Status.NOMINATED, Enrolment.Status.WAITLISTED)]
+    if decided:
+        raise ValidationError(ERROR_CONFIRM_DECIDED % {"names": "、".join(decided)})
+    run = project_run(project)
+    if run.quota is not None:
+        free = max(run.quota - _confirmed_count(project), 0)
+        if len(enrolments) > free:
+            raise ValidationError(ERROR_CONFIRM_TOO_MANY % {"free": free, "chosen": len(enrolments)})
+    now = timezone.now()
+    for enrolment in enrolments:
+        enrolment.status, enrolment.decided_by, enrolment.decided_at = Enrolment.Status.CONFIRMED, user, now
+        enrolment.save(update_fields=["status", "decided_by", "decided_at"])
+        _send(enrolment, nomination_signals.CONFIRMED, user)
+    return enrolments
+
+
+SCHOOL_WITHDRAWABLE = [Enrolment.Status.NOMINATED, Enrolment.Status.WAITLISTED]
+
+
+def _check_school_may_change(enrolment):
+    """A school withdraws or replaces its nomination until the organiser confirms it."""
+    if enrolment.status == Enrolment.Status.CONFIRMED:
+        raise ValidationError(ERROR_SCHOOL_AFTER_CONFIRMATION % {"name": enrolment.teacher.name})
+    if enrolment.status not in SCHOOL_WITHDRAWABLE:
+        raise ValidationError(ERROR_ENROLMENT_DECIDED)
+
+
+@transaction.atomic
+def enrolment_replace(*, enrolment: Enrolment, teacher: Teacher, user: User) -> Enrolment:
+    """The school swaps a nominated teacher for another of its teachers in one locked
+    step: the new teacher takes the nomination's place (its status, its turn in the
+    organiser's list and on the waiting list), the old one is withdrawn."""
+    if not is_school_officer_of(user, enrolment.teacher):
+        raise PermissionDenied
+    if teacher.organisation_id != enrolment.teacher.organisation_id:
+        raise ValidationError(ERROR_REPLACE_OTHER_SCHOOL)
+    project, enrolment = _lock_enrolment(enrolment)
+    _check_school_may_change(enrolment)
+    if teacher.pk == enrolment.teacher_id:
+        raise ValidationError(ERROR_REPLACE_SAME % {"name": enrolment.teacher.name})
+    teacher = Teacher.objects.get(pk=teacher.pk)  # as it is now, under the lock
+    if not teacher.active:
+        raise ValidationError(ERROR_REPLACE_NOT_IN_POST % {"name": teacher.name})
+    _check_open_to(project, teacher)
+    if project.enrolments.filter(teacher=teacher).exclude(
+            status__in=[Enrolment.Status.WITHDRAWN, Enrolment.Status.DECLINED]).exists():
+        raise ValidationError(ERROR_ALREADY_ENROLLED)
+    now = timezone.now()
+    replacement, _created = Enrolment.objects.update_or_create(
+        project=project, teacher=teacher,
+        defaults={"status": enrolment.status, "created_by": user, "decided_by": enrolment.decided_by,
+                  "decided_at": enrolment.decided_at},
+    )
+    # Its turn: the organiser's list is ordered by created_at, the waiting list by decided_at.
+    Enrolment.objects.filter(pk=replacement.pk).update(created_at=enrolment.created_at)
+    replacement.refresh_from_db()
+    enrolment.status, enrolment.decided_by, enrolment.decided_at = Enrolment.Status.WITHDRAWN, user, now
+    enrolment.save(update_fields=["status", "decided_by", "decided_at"])
+    _send(enrolment, nomination_signals.REPLACED, user, replacement=replacement)
+    return replacement
 
 
 WITHDRAWABLE = [Enrolment.Status.APPLIED, Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED,
@@ -207,13 +363,20 @@ WITHDRAWABLE = [Enrolment.Status.APPLIED, Enrolment.Status.NOMINATED, Enrolment.
 def enrolment_withdraw(*, enrolment: Enrolment, user: User) -> Enrolment | None:
     """A place freed on the roster goes to the first on the waiting list."""
     project, enrolment = _lock_enrolment(enrolment)
-    if not (is_organiser(user, project) or is_school_officer_of(user, enrolment.teacher)):
+    organiser = is_organiser(user, project)
+    if not (organiser or is_school_officer_of(user, enrolment.teacher)):
         raise PermissionDenied
     if enrolment.status not in WITHDRAWABLE:
         raise ValidationError(ERROR_ENROLMENT_DECIDED)
+    if not organiser:
+        _check_school_may_change(enrolment)  # the school: until the organiser confirms
     was_confirmed = enrolment.status == Enrolment.Status.CONFIRMED
+    was_nomination = enrolment.status in (Enrolment.Status.NOMINATED, Enrolment.Status.WAITLISTED,
+                                          Enrolment.Status.CONFIRMED)
     enrolment.status, enrolment.decided_by, enrolment.decided_at = Enrolment.Status.WITHDRAWN, user, timezone.now()
     enrolment.save()
+    if was_nomination:
+        _send(enrolment, nomination_signals.WITHDRAWN, user)
     run = project_run(project)
     if was_confirmed and (run.quota is None or _confirmed_count(project) < run.quota):
         waiting = project.enrolments.filter(status=Enrolment.Status.WAITLISTED).order_by("decided_at", "pk").first()

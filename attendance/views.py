@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.params import BadParameter, parse_id, parse_year
+from core.params import BadParameter, parse_id, parse_ids, parse_year
 from core.pdf import pdf_response, render_pdf
 from plans.forms import add_validation_error
 from schedule.models import ScheduledProject
@@ -17,6 +16,7 @@ from schedule.selectors import project_list_visible
 from . import reports, services
 from .forms import LeaveForm, MakeUpForm, NominateForm, ProjectRunForm, SessionForm, SignInForm
 from .models import Attendance, Enrolment, LeaveRequest, MakeUp, Session, Teacher
+from .teacher_filters import filter_context, teacher_filters, teachers_filtered
 
 
 def _visible_project(user, pk):
@@ -30,38 +30,46 @@ def project_page(request, pk):
     organiser = services.is_organiser(user, project)
     run = services.project_run(project)
     run_form = ProjectRunForm(request.POST if "run" in request.POST else None, instance=run) if organiser else None
-    own_teachers = Teacher.objects.none()
+    filters = teacher_filters(request.GET)  # the picker's 学科/学段 (a bad value is a 400)
+    own_teachers = free_teachers = Teacher.objects.none()
     if user.is_school_officer:
-        own_teachers = Teacher.objects.filter(organisation_id=user.organisation_id, active=True).exclude(
+        free_teachers = Teacher.objects.filter(organisation_id=user.organisation_id, active=True).exclude(
             enrolments__project=project, enrolments__status__in=[
                 Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED, Enrolment.Status.WAITLISTED,
                 Enrolment.Status.APPLIED])
+        own_teachers = teachers_filtered(free_teachers, **filters)
     nominate_form = NominateForm(request.POST if "nominate" in request.POST else None, teachers=own_teachers)
     session_form = SessionForm(request.POST if "session" in request.POST else None, prefix="session") \
         if organiser else None
 
     if request.method == "POST":
         try:
-            response = _project_post(request, project, run_form, nominate_form, session_form)
+            response = _project_post(request, project, run_form, nominate_form, session_form, free_teachers)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             response = None
         if response:
             return response
 
-    enrolments = project.enrolments.select_related("teacher__organisation")
+    enrolments = project.enrolments.select_related("teacher__organisation", "decided_by")
     if not (organiser or user.is_district_reviewer):
         enrolments = enrolments.filter(teacher__organisation_id=user.organisation_id)
     return render(request, "attendance/project.html", {
         "project": project, "run": run, "organiser": organiser, "run_form": run_form,
-        "nominate_form": nominate_form if own_teachers.exists() else None,
+        # The card shows while the school has free teachers, even when the filter leaves none.
+        "nominate_form": nominate_form if free_teachers.exists() else None,
+        "places": services.nomination_places(project, user.organisation_id) if user.is_school_officer else None,
+        "replacements": list(free_teachers.order_by("name")) if user.is_school_officer else [],
         "session_form": session_form, "enrolments": enrolments,
+        "confirmable": organiser and any(e.status in ("nominated", "waitlisted") for e in enrolments),
+        "free_places": services.project_free_places(project) if organiser else None,
         "sessions": project.sessions.all(),
         "can_apply": user.is_teacher and run.self_enrolment,
+        **filter_context(filters),
     })
 
 
-def _project_post(request, project, run_form, nominate_form, session_form):
+def _project_post(request, project, run_form, nominate_form, session_form, free_teachers):
     user, action = request.user, request.POST
     if "run" in action:
         if run_form is None:
@@ -76,11 +84,29 @@ def _project_post(request, project, run_form, nominate_form, session_form):
         if not user.is_school_officer:  # only a school puts its teachers forward
             raise PermissionDenied
         if nominate_form.is_valid():
-            with transaction.atomic():  # all of them, or none when a quota is reached
-                for teacher in nominate_form.cleaned_data["teachers"]:
-                    services.enrolment_nominate(project=project, teacher=teacher, user=user)
+            # All of them, or none: more teachers than the school's places left is refused with both numbers.
+            services.enrolment_nominate_many(project=project, teachers=nominate_form.cleaned_data["teachers"],
+                                             user=user)
             messages.success(request, _("Nominated; the organiser will confirm."))
-            return redirect("attendance:project", pk=project.pk)
+            return _back_to_project(request, project)
+    elif "confirm_selected" in action:
+        try:
+            confirmed = services.enrolment_confirm_many(project=project, user=user,
+                                                        enrolment_ids=parse_ids(action.getlist("enrolments")))
+        except Enrolment.DoesNotExist:
+            raise Http404
+        messages.success(request, _("%(count)s nominations confirmed.") % {"count": len(confirmed)})
+        return redirect("attendance:project", pk=project.pk)
+    elif "replace" in action:
+        if not user.is_school_officer:
+            raise PermissionDenied
+        enrolment = get_object_or_404(Enrolment, pk=parse_id(action.get("enrolment")), project=project)
+        # Only one of the school's own free teachers: another school's id is not found.
+        teacher = get_object_or_404(free_teachers, pk=parse_id(action.get("teacher")))
+        replacement = services.enrolment_replace(enrolment=enrolment, teacher=teacher, user=user)
+        messages.success(request, _("%(new)s now has the nomination of %(old)s.")
+                         % {"new": replacement.teacher.name, "old": enrolment.teacher.name})
+        return _back_to_project(request, project)
     elif "apply" in action:
         services.enrolment_apply(project=project, user=user)
         messages.success(request, _("Application sent to your school."))
@@ -95,6 +121,7 @@ def _project_post(request, project, run_form, nominate_form, session_form):
             services.enrolment_school_decide(enrolment=enrolment, user=user, approve=approve)
         else:
             services.enrolment_withdraw(enrolment=enrolment, user=user)
+            messages.success(request, _("The nomination of %(name)s was withdrawn.") % {"name": enrolment.teacher.name})
         return redirect("attendance:project", pk=project.pk)
     elif "generate" in action:
         created = services.sessions_generate(project=project, user=user)
@@ -147,6 +174,13 @@ def make_ups(request, pk):
         "form": form, "failed": failed, "kinds": MakeUp.Kind.choices,
         "closed": project.status != ScheduledProject.Status.SCHEDULED,
     })
+
+
+def _back_to_project(request, project):
+    """The project page again, with the teacher filter the school was using."""
+    url = reverse("attendance:project", args=[project.pk])
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
 
 
 def _choice(data, name, choices: dict):

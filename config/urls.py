@@ -30,6 +30,7 @@ urlpatterns = [
     path("attendance/", include("attendance.urls")),
     path("credits/", include("credits.urls")),
     path("notices/", include("notices.urls")),
+    path("tracker/", include("tracker.urls")),
     path("audit/", include("audit.urls")),
     path("people/", include("accounts.urls")),
     path("workflow/", site.urls),

@@ -60,3 +60,33 @@ def parse_date(value, *, default=None, required=False):
             raise BadParameter(_("A date was expected (YYYY-MM-DD)."))
         return default
     return date
+
+
+# Search words and identifiers typed into a filter: refused, not cut, when they are
+# too long or carry control characters (PostgreSQL refuses NUL in a string).
+MAX_SEARCH_LENGTH = 100
+
+
+def parse_text(value, *, max_length=MAX_SEARCH_LENGTH) -> str:
+    """Free text of a search box, stripped ("" when absent)."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if len(text) > max_length:
+        raise BadParameter(_("The search text is too long (at most %(max)s characters).") % {"max": max_length})
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise BadParameter(_("The search text contains characters that cannot be searched for."))
+    return text
+
+
+def parse_choice(value, choices, *, default=""):
+    """One of the values of ``choices`` (a TextChoices' ``.choices`` or ``.values``);
+    empty or missing is ``default``; anything else is a bad request (a filter link
+    can only offer the choices, so another value was typed or forged)."""
+    if value is None or str(value).strip() == "":
+        return default
+    value = str(value).strip()
+    allowed = {c[0] if isinstance(c, (tuple, list)) else c for c in choices}
+    if value not in allowed:
+        raise BadParameter(_("“%(value)s” is not one of the values this filter offers.") % {"value": value[:20]})
+    return value

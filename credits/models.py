@@ -463,14 +463,17 @@ class DeclarationProcess(ReviewProcessBase):
         return [(cls.INBOX_KIND, cls._meta.get_field("declaration").verbose_name)]
 
     @classmethod
-    def subject_filter(cls, prefix, *, kind="", organisation_id=None, year=None):
-        if kind and kind != cls.INBOX_KIND:
+    def subject_filter(cls, prefix, *, kind="", organisation_id=None, year=None, query="", filing_number=""):
+        if (kind and kind != cls.INBOX_KIND) or filing_number:  # declarations have no filing number
             return None
         condition = Q(**{f"{prefix}__isnull": False})
         if organisation_id:
             condition &= Q(**{f"{prefix}__declaration__teacher__organisation_id": organisation_id})
         if year:
             condition &= Q(**{f"{prefix}__declaration__end_date__year": year})
+        for word in query.split():
+            condition &= (Q(**{f"{prefix}__declaration__title__icontains": word})
+                          | Q(**{f"{prefix}__declaration__provider__icontains": word}))
         return condition
 
 

@@ -116,7 +116,7 @@ def create_teachers(spec, orgs, users) -> dict[str, Teacher]:
 ANNUAL_PLAN_ROW_DEFAULTS = {"headcount": None, "all_staff": False}
 SCHOOL_PLAN_CONTENT = ["significance", "objectives", "hours_per_teacher", "group_leader", "group_deputies",
                        "group_members", "office", "assessment", "annual_budget", "forms", "topics"]
-PROPOSAL_CONTENT = ["organiser", "target_group", "headcount", "modes", "start_month", "end_month", "location",
+PROPOSAL_CONTENT = ["organiser", "target_group", "stage", "subject", "headcount", "modes", "start_month", "end_month", "location",
                     "hours", "content_modules", "budget", "design"]
 
 

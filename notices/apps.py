@@ -7,6 +7,7 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self):
-        from . import receivers
+        from . import nomination_receivers, receivers
 
         receivers.connect()
+        nomination_receivers.connect()

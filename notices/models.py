@@ -14,6 +14,8 @@ class Notice(models.Model):
         RETURNED = "returned", _("Returned for revision")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        SUBMISSION_REMINDER = "submission_due", _("Submission reminder")
+        NOMINATION = "nomination", _("Nomination")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices",
                              verbose_name=_("user"))

@@ -195,7 +195,7 @@ class ProjectProposalForm(forms.ModelForm):
     class Meta:
         model = ProjectProposal
         fields = [
-            "organiser", "target_group", "headcount", "modes", "start_month", "end_month",
+            "organiser", "target_group", "stage", "subject", "headcount", "modes", "start_month", "end_month",
             "location", "hours", "content_modules", "design", "budget",
         ]
         widgets = {

@@ -7,6 +7,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Organisation
 from core import limits
+from core.choices import Subject
 from core.limits import Between, check_between
 
 MONTH_VALIDATORS = [
@@ -303,6 +304,12 @@ class ProjectProposal(models.Model):
     )
     organiser = models.CharField(_("organiser"), max_length=100, blank=True)
     target_group = models.CharField(_("target group"), max_length=200, blank=True)
+    # 学段 and 学科 of the teachers it is for (empty: every stage / every subject); the
+    # scheduled project carries them, so the schedule's stage and subject filters find it.
+    stage = models.CharField(_("stage"), max_length=20, blank=True, choices=[("", _("Every stage"))] + [
+        choice for choice in Organisation.Stage.choices if choice[0]])
+    subject = models.CharField(_("subject"), max_length=20, blank=True,
+                               choices=[("", _("Every subject"))] + Subject.choices)
     headcount = models.PositiveIntegerField(
         _("planned headcount"), null=True, blank=True,
         validators=[MinValueValidator(1, _("The headcount must be at least 1.")),

@@ -6,13 +6,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation
-from core.params import BadParameter, parse_id, parse_int, parse_year
+from core.params import BadParameter, parse_int, parse_text, parse_year
 
 from . import rules, services
 from .forms import DocumentEditor
 from .models import Attachment, Document
-from .selectors import document_list_for_page, document_list_visible
+from .selectors import document_list_for_page, document_list_visible, document_organisations, parse_organisation
 from .versions import version_diff, version_for_display
 from .signals import document_page
 
@@ -38,26 +37,28 @@ def document_page_context(document: Document, user=None) -> dict:
 
 @login_required
 def document_list(request):
-    # Optional filters: a malformed or unknown value is ignored (core.params).
+    # Optional filters: a malformed kind, status or year is ignored (core.params); the
+    # search fields (words, organisation, filing number) answer a bad value with a 400.
     kind = request.GET.get("kind", "")
     kind = kind if kind in Document.Kind.values else ""
     status = request.GET.get("status", "")
     status = status if status in Document.Status.values else ""
     year = parse_year(request.GET.get("year"))
-    organisation_id = parse_id(request.GET.get("organisation"), required=False)
+    user = request.user
+    organisations = list(document_organisations(user=user))
+    organisation_id = parse_organisation(request.GET.get("organisation"), organisations)
+    query = parse_text(request.GET.get("q"))
+    filing_number = parse_text(request.GET.get("filing_number"), max_length=50)
     documents = document_list_for_page(
-        user=request.user, kind=kind, status=status, year=year, organisation_id=organisation_id,
+        user=user, kind=kind, status=status, year=year, organisation_id=organisation_id,
+        query=query, filing_number=filing_number,
     )
     page = Paginator(documents, 25).get_page(request.GET.get("page"))
-    user = request.user
-    organisations = Organisation.objects.none()
-    if user.is_district_reviewer:
-        organisations = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
-            kind=Organisation.Kind.EXPERT_POOL)
     return render(request, "plans/document_list.html", {
         "page": page, "kinds": Document.Kind.choices, "statuses": Document.Status.choices,
         "kind": kind, "status": status, "year": year, "organisation_id": organisation_id,
-        "organisations": organisations, "authorable_kinds": [
+        "q": query, "filing_number": filing_number,
+        "organisations": organisations if len(organisations) > 1 else [], "authorable_kinds": [
             (k, Document.Kind(k).label) for k in rules.authorable_kinds(user)
         ],
     })

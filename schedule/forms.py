@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core import widgets
+from core.choices import Subject
 from core.params import MAX_YEAR, MIN_YEAR
 from plans.models import TrainingMode
 
@@ -18,7 +19,7 @@ class ScheduleFilterForm(forms.Form):
                                    required=False, empty_value=None)
     stage = forms.ChoiceField(label=_("Stage"), required=False,
                               choices=[("", _("All"))] + [c for c in Organisation.Stage.choices if c[0]])
-    subject = forms.CharField(label=_("Subject"), required=False, max_length=50)
+    subject = forms.ChoiceField(label=_("Subject"), required=False, choices=[("", _("All"))] + Subject.choices)
     mode = forms.ChoiceField(label=_("Training mode"), required=False, choices=[("", _("All"))] + TrainingMode.choices)
     organiser = forms.ModelChoiceField(label=_("Organiser"), required=False, queryset=None, empty_label=_("All"))
 

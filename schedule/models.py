@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import District, Organisation
 from core import limits
+from core.choices import Subject
 from core.limits import Between, check_between
 from plans.models import MONTH_VALIDATORS, Document, TrainingMode, choice_labels, months_display
 
@@ -33,7 +34,8 @@ class ScheduledProject(models.Model):
     target_group = models.CharField(_("target group"), max_length=200, blank=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Organisation.Stage.choices, blank=True,
                              help_text=_("Empty means every stage."))
-    subject = models.CharField(_("subject"), max_length=50, blank=True)
+    subject = models.CharField(_("subject"), max_length=50, choices=Subject.choices, blank=True,
+                               help_text=_("Empty means every subject."))
     headcount = models.PositiveIntegerField(_("planned headcount"), null=True, blank=True,
                                             validators=[Between(1, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT)])
     all_staff = models.BooleanField(_("all staff"), default=False)

@@ -7,7 +7,7 @@ school or its own, every stage or its own, in its district.
 from django.db.models import Q, QuerySet
 
 from accounts import permissions
-from accounts.models import User
+from accounts.models import Organisation, User
 
 from .models import ScheduledProject
 
@@ -22,14 +22,25 @@ def _sees_as_school(user: User) -> bool:
     return user.is_school_staff or (user.is_teacher and user.organisation_id is not None)
 
 
+def stages_of(stage: str) -> list[str]:
+    """The project stages a school of this stage takes part in: every-stage projects, its own,
+    and for a nine-year school (九年一贯制) the primary and junior ones as well."""
+    stages = ["", stage]
+    if stage == Organisation.Stage.NINE_YEAR:
+        stages += [Organisation.Stage.PRIMARY, Organisation.Stage.JUNIOR]
+    return stages
+
+
 def project_may_view(user: User, project: ScheduledProject) -> bool:
     if user.is_district_reviewer:
         return project.district_id == user.district_id
     if _sees_as_school(user):
         organisation = user.organisation
-        return (project.district_id == organisation.district_id
-                and project.open_to_id in (None, organisation.pk)
-                and project.stage in ("", organisation.stage))
+        if project.district_id != organisation.district_id:
+            return False
+        # A school's own project is its own whatever 学段 its proposal names.
+        return project.open_to_id == organisation.pk or (
+            project.open_to_id is None and project.stage in stages_of(organisation.stage))
     return False
 
 
@@ -44,8 +55,7 @@ def project_list_visible(*, user: User) -> QuerySet[ScheduledProject]:
     if _sees_as_school(user):
         organisation = user.organisation
         return projects.filter(
-            Q(open_to__isnull=True) | Q(open_to=organisation),
-            Q(stage="") | Q(stage=organisation.stage),
+            Q(open_to=organisation) | Q(open_to__isnull=True, stage__in=stages_of(organisation.stage)),
             district_id=organisation.district_id,
         )
     return projects.none()

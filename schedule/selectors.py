@@ -15,7 +15,7 @@ def project_list_for_schedule(*, user: User, year: int, month: int | None = None
     if stage:
         projects = projects.filter(stage__in=[stage, ""])
     if subject:
-        projects = projects.filter(subject=subject)
+        projects = projects.filter(subject__in=[subject, ""])  # like the stage: empty means every subject
     if organiser_id:
         projects = projects.filter(organiser_id=organiser_id)
     projects = projects.select_related("organiser", "source").annotate(

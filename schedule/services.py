@@ -61,7 +61,8 @@ def schedule_proposal(*, document: Document) -> ScheduledProject:
     return ScheduledProject.objects.create(
         district_id=organiser.district_id, source=document, sequence=1, year=document.year,
         name=document.title, organiser=organiser, open_to=organiser if organiser.is_school else None,
-        stage=organiser.stage if organiser.is_school else "",
+        # The proposal's 学段/学科; a school's own project is for its own stage at most.
+        stage=proposal.stage or (organiser.stage if organiser.is_school else ""), subject=proposal.subject,
         target_group=proposal.target_group, headcount=proposal.headcount, modes=proposal.modes,
         start_month=proposal.start_month, end_month=proposal.end_month, location=proposal.location,
         hours=proposal.hours,

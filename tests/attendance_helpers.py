@@ -16,10 +16,11 @@ def id_number(birth: datetime.date, gender: str = "F") -> str:
     return first17 + check_character(first17)
 
 
-def make_teacher(organisation, name="李老师", gender="F", birth=datetime.date(1985, 3, 1), user=None, **extra):
+def make_teacher(organisation, name="李老师", gender="F", birth=datetime.date(1985, 3, 1), user=None, *,
+                 stage=None, subject="chinese", **extra):
     return Teacher.objects.create(
-        organisation=organisation, name=name, gender=gender, birth_date=birth,
-        id_number=id_number(birth, gender), stage=organisation.stage, subject="chinese", user=user, **extra)
+        organisation=organisation, name=name, gender=gender, birth_date=birth, id_number=id_number(birth, gender),
+        stage=organisation.stage if stage is None else stage, subject=subject, user=user, **extra)
 
 
 def make_teacher_with_login(organisation, username, name="王老师", **extra):

@@ -181,6 +181,10 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
              legit="bureau_officer", note="school A's principal"),
         case("people:account_reset_password", {}, kwargs={"pk": a.principal.pk}, legit="bureau_officer",
              note="school A's principal"),
+        # the bureau's submission tracker and its 催交 (a year no school has sent anything for)
+        case("tracker:index", get_only="reads", legit="bureau_officer"),
+        case("tracker:remind", {"school": a.school.pk, "kind": "school_plan", "year": str(today.year + 1)},
+             legit="bureau_officer", note="remind school A"),
     ]
 
 
@@ -289,8 +293,15 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              kwargs={"pk": project.pk}, legit="training_officer", note="organiser confirms a nomination"),
         case("attendance:project", {"school_decide": "approve", "enrolment": o["enrolment_applied"].pk},
              kwargs={"pk": project.pk}, legit="school_officer", note="school approves an application"),
+        case("attendance:project", {"withdraw": "1", "enrolment": o["enrolment_nominated"].pk},
+             kwargs={"pk": project.pk}, legit="school_officer", note="the school withdraws a nomination"),
         case("attendance:project", {"withdraw": "1", "enrolment": o["enrolment_confirmed"].pk},
-             kwargs={"pk": project.pk}, legit="school_officer", note="withdraw a confirmed teacher"),
+             kwargs={"pk": project.pk}, legit="training_officer", note="the organiser withdraws a confirmed teacher"),
+        case("attendance:project", {"replace": "1", "enrolment": o["enrolment_nominated"].pk,
+                                    "teacher": o["free_teacher"].pk},
+             kwargs={"pk": project.pk}, legit="school_officer", note="the school replaces a nomination"),
+        case("attendance:project", {"confirm_selected": "1", "enrolments": [o["enrolment_nominated"].pk]},
+             kwargs={"pk": project.pk}, legit="training_officer", note="the organiser confirms ticked nominations"),
         case("attendance:project", {"generate": "1"}, kwargs={"pk": project.pk}, legit="training_officer",
              note="draft sessions"),
         case("attendance:project", {"session": "1", **session_fields}, kwargs={"pk": project.pk},

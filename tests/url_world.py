@@ -230,7 +230,8 @@ def build_url_world() -> UrlWorld:
     o = w.objects
     project = o["project"] = make_project(a, name="骨干教师培训", hours=12, year=year, month=today.month,
                                           headcount=2)
-    o["run"] = ProjectRun.objects.create(project=project, quota=2, self_enrolment=True, min_attendance_percent=80)
+    # Three places, two confirmed: one free for the batch confirmation (the waiting teacher keeps their turn).
+    o["run"] = ProjectRun.objects.create(project=project, quota=3, self_enrolment=True, min_attendance_percent=80)
     o["pupil_teacher"] = make_teacher_with_login(a.school, "pupil", name="王丽娜")
     u["pupil"] = o["pupil_teacher"].user
     o["teacher_row"] = make_teacher(a.school, name="周芳", user=a.teacher)  # on no roster

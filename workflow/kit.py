@@ -94,9 +94,12 @@ class ReviewProcessBase(Process):
         raise NotImplementedError
 
     @classmethod
-    def subject_filter(cls, prefix: str, *, kind="", organisation_id=None, year=None) -> Q | None:
+    def subject_filter(cls, prefix: str, *, kind="", organisation_id=None, year=None, query="",
+                       filing_number="") -> Q | None:
         """The inbox filters as a condition on tasks (prefix: the path from Task to
-        this process model), or None when this flow has no task of that kind."""
+        this process model), or None when this flow has no task of that kind (or no
+        subject with a filing number, when one is asked for). ``query``: words each
+        found in the subject's title or content."""
         raise NotImplementedError
 
     def trail_record(self, **entry):

@@ -68,7 +68,9 @@ class ReviewProcess(ReviewProcessBase):
         return list(Document.Kind.choices)
 
     @classmethod
-    def subject_filter(cls, prefix, *, kind="", organisation_id=None, year=None):
+    def subject_filter(cls, prefix, *, kind="", organisation_id=None, year=None, query="", filing_number=""):
+        from plans.selectors import document_search_q
+
         if kind and kind not in Document.Kind.values:
             return None
         condition = Q(**{f"{prefix}__isnull": False})
@@ -78,6 +80,8 @@ class ReviewProcess(ReviewProcessBase):
             condition &= Q(**{f"{prefix}__document__organisation_id": organisation_id})
         if year:
             condition &= Q(**{f"{prefix}__document__year": year})
+        if query or filing_number:
+            condition &= document_search_q(query=query, filing_number=filing_number, path=f"{prefix}__document__")
         return condition
 
     @property

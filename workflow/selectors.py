@@ -74,13 +74,16 @@ def task_done(*, user: User) -> QuerySet[Task]:
     return _human_tasks().filter(owner=user, status=STATUS.DONE)
 
 
-def task_filter(tasks: QuerySet[Task], *, kind="", organisation_id=None, year=None) -> QuerySet[Task]:
-    """The inbox filters, each flow answering for its subjects (kit.ReviewProcessBase.subject_filter)."""
-    if not (kind or organisation_id or year):
+def task_filter(tasks: QuerySet[Task], *, kind="", organisation_id=None, year=None, query="",
+                filing_number="") -> QuerySet[Task]:
+    """The inbox filters and search (words in the title or content, filing number),
+    each flow answering for its subjects (kit.ReviewProcessBase.subject_filter)."""
+    if not (kind or organisation_id or year or query or filing_number):
         return tasks
     matching = Q(pk__in=[])
     for model in kit.process_models():
-        condition = model.subject_filter(_prefix(model), kind=kind, organisation_id=organisation_id, year=year)
+        condition = model.subject_filter(_prefix(model), kind=kind, organisation_id=organisation_id, year=year,
+                                         query=query, filing_number=filing_number)
         if condition is not None:
             matching |= condition
     return tasks.filter(matching)

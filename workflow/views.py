@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow import views as flow_views
 
-from accounts.models import Organisation
-from core.params import parse_id, parse_ids, parse_year
+from core.params import parse_id, parse_ids, parse_text, parse_year
 from plans.models import Document
+from plans.selectors import document_organisations, parse_organisation
 from plans.forms import add_validation_error
 
 from . import kit, selectors, services
@@ -207,32 +207,34 @@ def inbox(request):
     kinds = selectors.inbox_kinds()
     kind = request.GET.get("kind", "")
     kind = kind if kind in {code for code, _label in kinds} else ""
-    # Optional filters: a malformed value is ignored (core.params).
-    organisation_id = parse_id(request.GET.get("organisation"), required=False)
+    # Optional filters: a malformed year is ignored (core.params); the search fields
+    # (organisation among those offered, words, filing number) answer a bad value with a 400.
+    user = request.user
+    schools = list(document_organisations(user=user))
+    organisation_id = parse_organisation(request.GET.get("organisation"), schools)
     year = parse_year(request.GET.get("year"))
-    counts = selectors.task_counts(user=request.user)
+    query = parse_text(request.GET.get("q"))
+    filing_number = parse_text(request.GET.get("filing_number"), max_length=50)
+    counts = selectors.task_counts(user=user)
     tasks = selectors.task_filter(
-        selectors.INBOX_TABS[tab](user=request.user), kind=kind, organisation_id=organisation_id, year=year,
+        selectors.INBOX_TABS[tab](user=user), kind=kind, organisation_id=organisation_id, year=year,
+        query=query, filing_number=filing_number,
     )
     tasks = tasks.order_by("-finished" if tab == "done" else "due__due_date", "-pk")
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
     candidates = {}  # one look-up per group of tasks with the same candidates on the page, not per row
     rows = [_task_row(task, today, candidates) for task in page]
-    user = request.user
-    schools = Organisation.objects.none()
-    if user.is_district_reviewer:
-        schools = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
-            kind__in=[Organisation.Kind.EXPERT_POOL]).order_by("kind", "name")
-    filters = {name: value for name, value in (("kind", kind), ("organisation", organisation_id), ("year", year))
-               if value}
+    filters = {name: value for name, value in (("kind", kind), ("organisation", organisation_id), ("year", year),
+                                               ("q", query), ("filing_number", filing_number)) if value}
     return render(request, "workflow/inbox.html", {
         "saved_filters": request.user.saved_filters.all(), "query": request.GET.urlencode(),
         "filter_query": urlencode(filters),  # kept when switching tabs
         "batch_experts": _batch_experts(request.user),
         "tab": tab, "counts": counts, "rows": rows, "page": page,
         "kinds": kinds, "kind": kind, "organisation_id": organisation_id,
-        "year": year, "schools": schools, "years": range(today.year + 1, today.year - 5, -1),
+        "year": year, "schools": schools if len(schools) > 1 else [], "q": query, "filing_number": filing_number,
+        "years": range(today.year + 1, today.year - 5, -1),
     })
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "attendance",
     "credits",
     "notices",
+    "tracker",
     "audit",
     "demo",
 ]

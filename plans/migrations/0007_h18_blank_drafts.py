@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0005_h5_ranges'),
+        ('plans', '0006_h20_stage_subject'),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core import limits
@@ -34,10 +34,12 @@ def add_validation_error(form, error: ValidationError) -> None:
 
 
 class HeadcountField(forms.CharField):
-    """A positive whole number, or 全员 (all staff)."""
+    """A positive whole number, or 全员 (all staff); None when left empty (a draft)."""
 
     def clean(self, value):
         value = super().clean(value).strip()
+        if not value:
+            return None
         if value.lower() in ALL_STAFF_WORDS:
             return "all"
         try:
@@ -89,8 +91,9 @@ class DocumentHeaderForm(forms.ModelForm):
 
 
 def _checkboxes(choices_class, label):
+    # Not required: a draft is saved as it is; submission asks for what is missing.
     return forms.MultipleChoiceField(
-        label=label, choices=choices_class.choices, widget=forms.CheckboxSelectMultiple,
+        label=label, choices=choices_class.choices, widget=forms.CheckboxSelectMultiple, required=False,
     )
 
 
@@ -101,7 +104,7 @@ class AnnualPlanForm(forms.ModelForm):
 
 
 class PlannedProjectForm(forms.ModelForm):
-    headcount_text = HeadcountField(label=_("Planned headcount"), max_length=10)
+    headcount_text = HeadcountField(label=_("Planned headcount"), max_length=10, required=False)
     modes = _checkboxes(TrainingMode, _("Training modes"))
 
     class Meta:
@@ -109,25 +112,55 @@ class PlannedProjectForm(forms.ModelForm):
         fields = ["sequence", "name", "modes", "month", "location"]
         widgets = {"month": forms.NumberInput(attrs={"min": 1, "max": 12})}
 
-    field_order = ["sequence", "name", "headcount_text", "modes", "month", "location"]
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["sequence"].required = False  # a row without a number is numbered after the others
         if self.instance.pk:
             self.initial["headcount_text"] = "全员" if self.instance.all_staff else self.instance.headcount
 
+    field_order = ["sequence", "name", "headcount_text", "modes", "month", "location"]
+
     def clean(self):
         cleaned = super().clean()
-        value = cleaned.get("headcount_text")
-        if value is not None:
+        if "headcount_text" in cleaned:  # valid, or empty (None) in a draft
+            value = cleaned["headcount_text"]
             self.instance.all_staff = value == "all"
-            self.instance.headcount = None if value == "all" else value
+            self.instance.headcount = None if value in (None, "all") else value
         return cleaned
 
 
-PlannedProjectFormSet = inlineformset_factory(
-    AnnualPlan, PlannedProject, form=PlannedProjectForm, extra=1, can_delete=True,
-)
+class RowFormSet(BaseInlineFormSet):
+    """A document's table rows, all edited in one save: the page adds and removes
+    rows itself (static/js/rows.js clones the empty form and counts TOTAL_FORMS).
+    The server still sends one empty row (extra=1) so that the page works without
+    JavaScript; it is marked "spare" and the script drops it from a table that
+    has rows (an empty table keeps it to type into)."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.is_spare = not self.is_bound and 0 < self.initial_form_count() <= i
+        return form
+
+    def kept_forms(self):
+        """The forms that will be saved: filled in and not marked for deletion."""
+        return [form for form in self.forms
+                if not self._should_delete_form(form) and (form.instance.pk or form.has_changed())]
+
+
+class PlannedProjectFormSet(inlineformset_factory(
+        AnnualPlan, PlannedProject, form=PlannedProjectForm, formset=RowFormSet, extra=1, can_delete=True)):
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        # Rows left without a number follow the others, in the order of the page.
+        kept = self.kept_forms()
+        last = max((form.instance.sequence or 0 for form in kept), default=0)
+        for form in kept:
+            if form.instance.sequence is None:
+                last += 1
+                form.instance.sequence = last
 
 
 class SchoolPlanForm(forms.ModelForm):
@@ -150,7 +183,7 @@ class SchoolPlanYearForm(forms.ModelForm):
 
 
 SchoolPlanYearFormSet = inlineformset_factory(
-    SchoolPlan, SchoolPlanYear, form=SchoolPlanYearForm, extra=1, max_num=5, validate_max=True,
+    SchoolPlan, SchoolPlanYear, form=SchoolPlanYearForm, formset=RowFormSet, extra=1, max_num=5, validate_max=True,
     can_delete=True,
 )
 

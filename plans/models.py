@@ -65,7 +65,11 @@ def choice_labels(choices_class, values):
 
 
 def months_display(start, end):
-    """"11月" for a one-month project, "11月至12月" otherwise."""
+    """"11月" for a one-month project, "11月至12月" otherwise ("" for a draft without months)."""
+    if start is None or end is None:
+        start = end = start if start is not None else end
+        if start is None:
+            return ""
     if start == end:
         return _("Month %(month)s") % {"month": start}
     return _("Month %(start)s to month %(end)s") % {"start": start, "end": end}
@@ -162,11 +166,11 @@ class AnnualPlan(models.Model):
     document = models.OneToOneField(
         Document, on_delete=models.CASCADE, primary_key=True, related_name="annual_plan",
     )
-    guiding_ideology = models.TextField(_("guiding ideology"))
-    objectives = models.TextField(_("training objectives"))
+    guiding_ideology = models.TextField(_("guiding ideology"), blank=True)
+    objectives = models.TextField(_("training objectives"), blank=True)
     principles = models.TextField(_("training principles"), blank=True)
-    target_audience = models.TextField(_("trainees"))
-    tasks_and_content = models.TextField(_("training tasks and content"))
+    target_audience = models.TextField(_("trainees"), blank=True)
+    tasks_and_content = models.TextField(_("training tasks and content"), blank=True)
     measures = models.TextField(_("working measures"), blank=True)
     implementation_steps = models.TextField(_("implementation steps"), blank=True)
     organisational_support = models.TextField(_("organisational support"), blank=True)
@@ -186,7 +190,7 @@ class PlannedProject(models.Model):
 
     plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="projects")
     sequence = models.PositiveSmallIntegerField(_("No."), validators=[Between(1, limits.MAX_SEQUENCE)])
-    name = models.CharField(_("project name"), max_length=200)
+    name = models.CharField(_("project name"), max_length=200, blank=True)
     headcount = models.PositiveIntegerField(
         _("planned headcount"), null=True, blank=True,
         validators=[MinValueValidator(1, _("The headcount must be at least 1.")),
@@ -194,7 +198,7 @@ class PlannedProject(models.Model):
     )
     all_staff = models.BooleanField(_("all staff"), default=False)
     modes = models.JSONField(_("training modes"), default=list)
-    month = models.PositiveSmallIntegerField(_("planned month"), validators=MONTH_VALIDATORS)
+    month = models.PositiveSmallIntegerField(_("planned month"), null=True, blank=True, validators=MONTH_VALIDATORS)
     location = models.CharField(_("location"), max_length=100, blank=True)
 
     class Meta:
@@ -208,7 +212,7 @@ class PlannedProject(models.Model):
                 violation_error_message=_("Enter a headcount of at least 1, or 全员 for all staff."),
             ),
             check_between("headcount", 1, limits.MAX_HEADCOUNT, nullable=True, name="planned_headcount_range"),
-            check_between("month", 1, 12, name="planned_month_range"),
+            check_between("month", 1, 12, nullable=True, name="planned_month_range"),
         ]
 
     @property
@@ -226,22 +230,22 @@ class SchoolPlan(models.Model):
     document = models.OneToOneField(
         Document, on_delete=models.CASCADE, primary_key=True, related_name="school_plan",
     )
-    significance = models.TextField(_("significance"))
-    objectives = models.TextField(_("objectives and tasks"))
+    significance = models.TextField(_("significance"), blank=True)
+    objectives = models.TextField(_("objectives and tasks"), blank=True)
     hours_per_teacher = models.PositiveIntegerField(
-        _("hours per teacher per school year"), default=50,
+        _("hours per teacher per school year"), default=50, null=True, blank=True,
         validators=[MinValueValidator(50, _("Each teacher needs at least 50 hours of school-based training a year.")),
                     Between(None, limits.MAX_YEARLY_HOURS, limits.ERROR_HOURS_MAX)],
     )
-    group_leader = models.CharField(_("leadership group leader"), max_length=100)
+    group_leader = models.CharField(_("leadership group leader"), max_length=100, blank=True)
     group_deputies = models.CharField(_("deputy leaders"), max_length=200, blank=True)
     group_members = models.CharField(_("group members"), max_length=500, blank=True)
     office = models.TextField(_("office"), blank=True)
     forms = models.JSONField(_("training forms"), default=list)
     topics = models.JSONField(_("training topics"), default=list)
-    assessment = models.TextField(_("management and assessment"))
+    assessment = models.TextField(_("management and assessment"), blank=True)
     annual_budget = models.DecimalField(
-        _("annual budget (yuan)"), max_digits=10, decimal_places=2,
+        _("annual budget (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), Between(None, limits.MAX_BUDGET, limits.ERROR_AMOUNT_MAX)],
     )
 
@@ -249,8 +253,8 @@ class SchoolPlan(models.Model):
         verbose_name = _("school-based training plan")
         verbose_name_plural = _("school-based training plans")
         constraints = [
-            check_between("hours_per_teacher", 50, limits.MAX_YEARLY_HOURS, name="school_plan_hours_range"),
-            check_between("annual_budget", 0, limits.MAX_BUDGET, name="school_plan_budget_range"),
+            check_between("hours_per_teacher", 50, limits.MAX_YEARLY_HOURS, nullable=True, name="school_plan_hours_range"),
+            check_between("annual_budget", 0, limits.MAX_BUDGET, nullable=True, name="school_plan_budget_range"),
         ]
 
     SECTIONS = ["significance", "objectives", "office", "assessment"]
@@ -268,12 +272,13 @@ class SchoolPlanYear(models.Model):
     """One school year's block of the five-year mid-term plan."""
 
     plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="years")
-    start_year = models.PositiveSmallIntegerField(_("school year starting"), validators=limits.year_range())
-    content = models.TextField(_("content"))
-    forms = models.CharField(_("forms"), max_length=300)
+    start_year = models.PositiveSmallIntegerField(_("school year starting"), null=True, blank=True,
+                                                  validators=limits.year_range())
+    content = models.TextField(_("content"), blank=True)
+    forms = models.CharField(_("forms"), max_length=300, blank=True)
     hours = models.PositiveIntegerField(
-        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1.")),
-                                Between(None, limits.MAX_YEARLY_HOURS, limits.ERROR_HOURS_MAX)],
+        _("hours"), null=True, blank=True,
+        validators=[MinValueValidator(1, _("Hours must be at least 1.")), Between(None, limits.MAX_YEARLY_HOURS, limits.ERROR_HOURS_MAX)],
     )
 
     class Meta:
@@ -282,12 +287,14 @@ class SchoolPlanYear(models.Model):
         ordering = ["plan", "start_year"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "start_year"], name="one_block_per_school_year"),
-            check_between("start_year", limits.MIN_YEAR, limits.MAX_YEAR, name="school_year_block_year_range"),
-            check_between("hours", 1, limits.MAX_YEARLY_HOURS, name="school_year_block_hours_range"),
+            check_between("start_year", limits.MIN_YEAR, limits.MAX_YEAR, nullable=True, name="school_year_block_year_range"),
+            check_between("hours", 1, limits.MAX_YEARLY_HOURS, nullable=True, name="school_year_block_hours_range"),
         ]
 
     @property
     def label(self):
+        if self.start_year is None:  # a draft's block without its year yet
+            return _("School year not given")
         return _("%(start)s–%(end)s school year") % {"start": self.start_year, "end": self.start_year + 1}
 
 
@@ -297,8 +304,8 @@ class ProjectProposal(models.Model):
     document = models.OneToOneField(
         Document, on_delete=models.CASCADE, primary_key=True, related_name="project_proposal",
     )
-    organiser = models.CharField(_("organiser"), max_length=100)
-    target_group = models.CharField(_("target group"), max_length=200)
+    organiser = models.CharField(_("organiser"), max_length=100, blank=True)
+    target_group = models.CharField(_("target group"), max_length=200, blank=True)
     # 学段 and 学科 of the teachers it is for (empty: every stage / every subject); the
     # scheduled project carries them, so the schedule's stage and subject filters find it.
     stage = models.CharField(_("stage"), max_length=20, blank=True, choices=[("", _("Every stage"))] + [
@@ -306,21 +313,24 @@ class ProjectProposal(models.Model):
     subject = models.CharField(_("subject"), max_length=20, blank=True,
                                choices=[("", _("Every subject"))] + Subject.choices)
     headcount = models.PositiveIntegerField(
-        _("planned headcount"), validators=[MinValueValidator(1, _("The headcount must be at least 1.")),
-                                            Between(None, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT_MAX)],
+        _("planned headcount"), null=True, blank=True,
+        validators=[MinValueValidator(1, _("The headcount must be at least 1.")),
+                    Between(None, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT_MAX)],
     )
     modes = models.JSONField(_("training modes"), default=list)
-    start_month = models.PositiveSmallIntegerField(_("first month"), validators=MONTH_VALIDATORS)
-    end_month = models.PositiveSmallIntegerField(_("last month"), validators=MONTH_VALIDATORS)
-    location = models.CharField(_("location"), max_length=100)
+    start_month = models.PositiveSmallIntegerField(_("first month"), null=True, blank=True,
+                                                   validators=MONTH_VALIDATORS)
+    end_month = models.PositiveSmallIntegerField(_("last month"), null=True, blank=True,
+                                                 validators=MONTH_VALIDATORS)
+    location = models.CharField(_("location"), max_length=100, blank=True)
     hours = models.PositiveIntegerField(
-        _("hours"), validators=[MinValueValidator(1, _("Hours must be at least 1.")),
-                                Between(None, limits.MAX_PROJECT_HOURS, limits.ERROR_HOURS_MAX)],
+        _("hours"), null=True, blank=True,
+        validators=[MinValueValidator(1, _("Hours must be at least 1.")), Between(None, limits.MAX_PROJECT_HOURS, limits.ERROR_HOURS_MAX)],
     )
     content_modules = models.JSONField(_("content modules"), default=list)
-    design = models.TextField(_("project design"))
+    design = models.TextField(_("project design"), blank=True)
     budget = models.DecimalField(
-        _("budget (yuan)"), max_digits=12, decimal_places=2,
+        _("budget (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), Between(None, limits.MAX_BUDGET, limits.ERROR_AMOUNT_MAX)],
     )
 
@@ -328,14 +338,14 @@ class ProjectProposal(models.Model):
         verbose_name = _("training project proposal")
         verbose_name_plural = _("training project proposals")
         constraints = [
-            check_between("headcount", 1, limits.MAX_HEADCOUNT, name="proposal_headcount_range"),
-            check_between("start_month", 1, 12, name="proposal_start_month_range"),
-            check_between("end_month", 1, 12, name="proposal_end_month_range"),
+            check_between("headcount", 1, limits.MAX_HEADCOUNT, nullable=True, name="proposal_headcount_range"),
+            check_between("start_month", 1, 12, nullable=True, name="proposal_start_month_range"),
+            check_between("end_month", 1, 12, nullable=True, name="proposal_end_month_range"),
             models.CheckConstraint(condition=models.Q(end_month__gte=models.F("start_month")),
                                    name="proposal_end_not_before_start",
                                    violation_error_message=_("The last month cannot be before the first month.")),
-            check_between("hours", 1, limits.MAX_PROJECT_HOURS, name="proposal_hours_range"),
-            check_between("budget", 0, limits.MAX_BUDGET, name="proposal_budget_range"),
+            check_between("hours", 1, limits.MAX_PROJECT_HOURS, nullable=True, name="proposal_hours_range"),
+            check_between("budget", 0, limits.MAX_BUDGET, nullable=True, name="proposal_budget_range"),
         ]
 
     def clean(self):
@@ -364,7 +374,7 @@ class ChangeRequest(models.Model):
     )
     project = models.ForeignKey("schedule.ScheduledProject", on_delete=models.PROTECT,
                                 related_name="change_requests", verbose_name=_("project"))
-    reason = models.TextField(_("reason for the change"))
+    reason = models.TextField(_("reason for the change"), blank=True)
     new_start_month = models.PositiveSmallIntegerField(_("new first month"), null=True, blank=True,
                                                        validators=MONTH_VALIDATORS)
     new_end_month = models.PositiveSmallIntegerField(_("new last month"), null=True, blank=True,

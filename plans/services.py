@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
@@ -10,20 +10,78 @@ from .models import (
 )
 
 ERROR_NOT_EDITABLE = _("Only a draft or a returned document can be changed.")
-ERROR_NO_PROJECTS = _("An annual plan needs at least one project in its schedule table.")
-ERROR_NO_YEAR_BLOCKS = _("A school-based plan needs at least one school-year block.")
+MISSING_PROJECTS = _("at least one project in the training schedule")
+MISSING_YEAR_BLOCKS = _("at least one school-year block in the five-year plan")
 ERROR_CHANGED_SINCE_OPENED = _(
     "This document was changed after you opened it (by someone else, or in another tab). "
     "Nothing was saved: reload the page to see the current version, then make your changes again."
 )
 
 
-def document_check_complete(*, document: Document) -> None:
+ERROR_INCOMPLETE = _("Not submitted: the document is not complete yet. Still to fill in: %(missing)s.")
+
+# What a submitted document must have; a draft may be saved without any of it.
+# Per kind: the content's required fields, then (table kinds) the rows' required fields.
+REQUIRED_CONTENT = {
+    Document.Kind.ANNUAL_PLAN: ["guiding_ideology", "objectives", "target_audience", "tasks_and_content"],
+    Document.Kind.SCHOOL_PLAN: ["significance", "objectives", "hours_per_teacher", "group_leader", "forms",
+                                "topics", "assessment", "annual_budget"],
+    Document.Kind.PROJECT_PROPOSAL: ["organiser", "target_group", "headcount", "modes", "start_month", "end_month",
+                                     "location", "hours", "content_modules", "design", "budget"],
+    Document.Kind.CHANGE_REQUEST: ["reason"],
+}
+REQUIRED_ROW_FIELDS = {
+    PlannedProject: ["name", "headcount", "modes", "month"],
+    SchoolPlanYear: ["start_year", "content", "forms", "hours"],
+}
+ROW_LABEL = _("%(table)s, row %(row)s: %(field)s")
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _table_rows(detail):
+    """(table label, no-rows message, ordered rows) of a content with a table, else None."""
+    if isinstance(detail, AnnualPlan):
+        return _("Training schedule"), MISSING_PROJECTS, detail.projects.order_by("sequence", "pk")
+    if isinstance(detail, SchoolPlan):
+        years = detail.years.order_by(models.F("start_year").asc(nulls_last=True), "pk")
+        return _("Five-year plan"), MISSING_YEAR_BLOCKS, years
+    return None
+
+
+def missing_for_submission(document: Document) -> list[str]:
+    """What the document still lacks before it may be submitted, as labels the
+    author reads ("培训工作安排表第3行：拟培训时间"), in the order of the form; [] when complete."""
     detail = document.detail
-    if isinstance(detail, AnnualPlan) and not detail.projects.exists():
-        raise ValidationError(ERROR_NO_PROJECTS)
-    if isinstance(detail, SchoolPlan) and not detail.years.exists():
-        raise ValidationError(ERROR_NO_YEAR_BLOCKS)
+    missing = [str(document._meta.get_field(name).verbose_name) for name in ("title",) if _empty(document.title)]
+    for name in REQUIRED_CONTENT[document.kind]:
+        if _empty(getattr(detail, name)):
+            missing.append(str(detail._meta.get_field(name).verbose_name))
+    table = _table_rows(detail)
+    if table is not None:
+        table_label, no_rows, rows = table
+        rows = list(rows)
+        if not rows:
+            missing.append(str(no_rows))
+        for number, row in enumerate(rows, start=1):
+            for name in REQUIRED_ROW_FIELDS[type(row)]:
+                value = getattr(row, name)
+                if name == "headcount" and row.all_staff:
+                    continue
+                if _empty(value):
+                    missing.append(str(ROW_LABEL % {"table": table_label, "row": number,
+                                                    "field": row._meta.get_field(name).verbose_name}))
+    return missing
+
+
+def document_check_complete(*, document: Document) -> None:
+    """Refuse (ValidationError, code "incomplete") a submission of an incomplete
+    document, naming everything it still lacks."""
+    missing = missing_for_submission(document)
+    if missing:
+        raise ValidationError(ERROR_INCOMPLETE, code="incomplete", params={"missing": "；".join(missing)})
 
 
 def document_snapshot(*, document: Document) -> dict:

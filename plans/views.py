@@ -6,13 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from core.files import private_file_response
-from core.params import parse_text, parse_year
+from core.params import BadParameter, parse_int, parse_text, parse_year
 
 from . import rules, services
 from .forms import DocumentEditor
 from .models import Attachment, Document
-from .selectors import (document_list_for_page, document_list_visible, document_organisations, parse_organisation,
-                        version_for_display)
+from .selectors import document_list_for_page, document_list_visible, document_organisations, parse_organisation
+from .versions import version_diff, version_for_display
 from .signals import document_page
 
 
@@ -126,11 +126,31 @@ def document_edit(request, pk):
     })
 
 
+def version_comparison(document: Document, old=None, new=None) -> dict | None:
+    """The two versions the page compares (?old=&new=, version numbers), by
+    default the latest against the one before; None with fewer than two."""
+    versions = {v.number: v for v in document.versions.select_related("submitted_by")}
+    if old is not None or new is not None:
+        numbers = [parse_int(value, minimum=1, maximum=2**31 - 1, required=True) for value in (old, new)]
+        if any(number not in versions for number in numbers):
+            raise BadParameter(_("This document has no such version."))
+    elif len(versions) < 2:
+        return None
+    else:
+        numbers = sorted(versions)[-2:]
+    old, new = (versions[number] for number in numbers)
+    return {"old": old, "new": new, "diff": version_diff(document.kind, old.content, new.content),
+            "numbers": sorted(versions, reverse=True)}
+
+
 @login_required
 def document_detail(request, pk):
     document = get_visible_document(request.user, pk)
     context = document_page_context(document, user=request.user)
+    context["comparison"] = version_comparison(document, request.GET.get("old"), request.GET.get("new"))
     context["can_edit"] = document.is_editable and request.user.has_perm("plans.change_document", document)
+    if context["can_edit"]:
+        context["missing"] = services.missing_for_submission(document)
     return render(request, "plans/document_detail.html", context)
 
 

@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from plans.models import Attachment, Document, PlannedProject, SchoolPlanYear
+from plans.services import MISSING_PROJECTS
 from tests.factories import make_school_plan
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,6 @@ def test_valid_annual_plan_is_saved_whole(world, client_for):
     ("projects-0-headcount_text", "很多", "拟培训人数须为不小于1的整数，或填写“全员”。"),
     ("projects-0-month", "13", "月份须在1至12之间。"),
     ("projects-1-month", "0", "月份须在1至12之间。"),
-    ("detail-guiding_ideology", "", "这个字段是必填项。"),
     ("doc-title", "", "这个字段是必填项。"),
 ])
 def test_bad_annual_plan_rows_save_nothing(world, client_for, field, value, message):
@@ -158,7 +158,7 @@ def test_submitting_an_incomplete_annual_plan_is_refused(world, client_for):
     assert client.post(reverse("plans:create", args=["annual_plan"]), data).status_code == 302
     document = Document.objects.get()
     response = client.post(reverse("plans:submit", args=[document.pk]), follow=True)
-    assert "年度计划的培训工作安排表至少需要一个项目。" in response.content.decode()
+    assert str(MISSING_PROJECTS) in response.content.decode()
     document.refresh_from_db()
     assert document.status == "draft" and document.version == 0 and not document.trail.exists()
 

@@ -235,6 +235,8 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
         case("plans:create", {"doc-title": "年度计划", "doc-year": str(year - 6)}, kwargs={"kind": "annual_plan"},
              legit="training_officer", control=False, note="annual plan (training school's kind)"),
         case("plans:detail", kwargs={"pk": d["queued"].pk}, get_only="reads", legit="school_officer"),
+        case("plans:detail", kwargs={"pk": d["queued"].pk}, query=f"old={version.number}&new={version.number}",
+             get_only="reads (compares two versions)", legit="school_officer", note="version comparison"),
         case("plans:edit", edited_plan, kwargs={"pk": d["draft"].pk}, legit="school_officer", note="school A's draft"),
         case("plans:version", kwargs={"pk": d["queued"].pk, "number": version.number}, get_only="reads",
              legit="school_officer"),

@@ -146,14 +146,14 @@ def download(client: Client, path: str) -> tuple[bytes, str]:
         return fetch_signed(headers["Location"]), "signed URL of the object store"
     if status != 200:
         raise RuntimeError(f"GET {path}: HTTP {status}")
-    return body, "streamed by the server"
+    return body, "streamed by the app from the shared storage"
 
 
 def start_batch(client: Client, year: int, organisation="", kind="") -> int | None:
     """The batch print form, as the officer sends it; None when nothing matches (the form again)."""
-    fields = client.form("/printing/batch/")
+    fields = client.form("/print/batch/")
     fields.update({"year": str(year), "format": "pdf", "kind": kind, "organisation": str(organisation)})
-    status, headers, _body = client.post("/printing/batch/", fields)
+    status, headers, _body = client.post("/print/batch/", fields)
     if status == 200:
         return None
     if status != 302 or "/jobs/" not in headers.get("Location", ""):
@@ -289,10 +289,10 @@ def main():
             f"done in {batch_seconds:.1f} s; result {len(pdf) / 1e6:.1f} MB downloaded through B ({how})")
 
         # --- a file uploaded through A, downloaded through B ----------------------------------------
-        fields = school.form("/plans/new/project_proposal/")
+        fields = school.form("/documents/new/project_proposal/")
         fields.update({"doc-title": "两台服务器上传测试", "doc-year": str(targets["year"])})
         content = TINY_PDF + secrets.token_hex(16).encode()
-        status, headers, _ = school.post("/plans/new/project_proposal/", fields,
+        status, headers, _ = school.post("/documents/new/project_proposal/", fields,
                                          files={"attachment-file": ("方案.pdf", content, "application/pdf")})
         if status != 302:
             raise RuntimeError(f"upload through A: HTTP {status}")
@@ -300,7 +300,7 @@ def main():
         _s, _h, page = school.on(b).request("GET", detail)
         import re
 
-        link = re.search(r'href="(/plans/\d+/attachments/\d+/)"', page.decode())
+        link = re.search(r'href="(/documents/\d+/attachments/\d+/)"', page.decode())
         if not link:
             raise RuntimeError("the attachment is not listed on B's document page")
         got, how = download(school.on(b), link.group(1))

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.params import parse_year
 from core.uploads import check_upload
@@ -54,6 +54,7 @@ def home(request):
 
 
 @login_required
+@require_GET
 def export(request):
     """The district's (a school officer: the school's) ledger of a credit year in the layout: a job."""
     district, school = services.export_scope(request.user)

@@ -365,3 +365,37 @@ def test_home_page(small, client_for):
     page = client_for(small.school_officer).get(reverse("exchange:home"))
     assert page.status_code == 200 and 'data-testid="import-form"' not in page.content.decode()
     assert client_for(small.teacher).get(reverse("exchange:home")).status_code == 403
+
+
+# --- races ----------------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_confirmations_of_one_preview_apply_it_once(small, client_for):
+    """Three confirmations of one preview at the same moment: one applies it, the others are
+    refused (already applied), and the ledger has the new record and the taken conflict once.
+    PostgreSQL: the batch's row lock; SQLite: IMMEDIATE transactions."""
+    rows = [record(small.wang, training="新培训", start="2024-07-01", end="2024-07-01"),
+            record(small.li, hours=32, credits_=3)]
+    batch = batch_of(upload(client_for(small.bureau_officer), rows))
+    before = CreditEntry.objects.count()
+    url = reverse("exchange:confirm", args=[batch.pk])
+    results = race([(logged_in(small.bureau_officer), url, {"decision-3": services.TAKE_THEIRS}) for _n in range(3)])
+    assert sorted(results) == [302, 400, 400], results
+    assert CreditEntry.objects.count() == before + 1
+    assert ImportedRecord.objects.filter(batch=batch).count() == 2
+    li = CreditEntry.objects.get(teacher=small.li, credit_year=YEAR)
+    assert (li.hours, li.credits) == (D(32), D(3))
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.APPLIED
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_racing_confirmations_on_postgresql_never_fail(small, client_for):
+    """On PostgreSQL the losers wait for the winner's lock and then see it applied (400), never a 500."""
+    batch = batch_of(upload(client_for(small.bureau_officer),
+                            [record(small.wang, training="新培训", start="2024-07-01", end="2024-07-01")]))
+    before = CreditEntry.objects.count()
+    results = race([(logged_in(small.bureau_officer), reverse("exchange:confirm", args=[batch.pk]), {})
+                    for _n in range(4)])
+    assert sorted(results) == [302, 400, 400, 400], results
+    assert CreditEntry.objects.count() == before + 1

@@ -19,6 +19,7 @@ class ImportBatch(models.Model):
     filename = models.CharField(_("file"), max_length=200)
     checksum = models.CharField(_("SHA-256 of the file"), max_length=64)
     rows = models.JSONField(default=list)   # the preview's rows (exchange.services.PreviewRow as dicts)
+    decisions = models.JSONField(default=dict, blank=True)  # row number → "ours"/"theirs", as applied
     fingerprint = models.CharField(max_length=64)  # the matched teachers' ledger at the preview
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

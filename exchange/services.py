@@ -439,7 +439,8 @@ def apply(*, user, batch: ImportBatch, decisions: dict[int, str]) -> list[Import
             old_hours=old_hours, old_credits=old_credits))
     ImportedRecord.objects.bulk_create(records)
     batch.status, batch.applied_by, batch.applied_at = ImportBatch.Status.APPLIED, user, timezone.now()
-    batch.save(update_fields=["status", "applied_by", "applied_at"])
+    batch.decisions = {str(row.row): decisions[row.row] for row in preview.of(CONFLICT)}
+    batch.save(update_fields=["status", "applied_by", "applied_at", "decisions"])
     return records
 
 

@@ -189,6 +189,7 @@ def test_conflict_decided_either_way(small, client_for, decision):
         imported = ImportedRecord.objects.get(entry=ours)
         assert imported.replaced and (imported.old_hours, imported.old_credits) == (ours.hours, ours.credits)
     assert CreditEntry.objects.filter(teacher=small.li).count() == 2  # no line added
+    assert ImportBatch.objects.get(pk=batch.pk).decisions == {"2": decision}
 
 
 def test_unknown_id_numbers_and_other_districts_teachers(small, client_for):

@@ -75,6 +75,7 @@ def test_upload_preview_decide_and_confirm(page, tmp_path):
     page.click("[data-testid=confirm]")
     expect(page.locator("[data-testid=applied]")).to_be_visible()
     expect(page.locator(".messages .success")).to_be_visible()
+    expect(page.locator("[data-testid=conflict-rows] tr[data-row='4'] [data-decision=theirs]")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "provincial-import-applied.png"), full_page=True)
 
     ours.refresh_from_db()

@@ -151,7 +151,7 @@ def export_workbook(district: District, year: int, school=None):
 
 
 def export_filename(district: District, year: int, school=None) -> str:
-    return f"{(school or district).name} {year} 省平台学分.xlsx"
+    return _("%(scope)s %(year)s, provincial layout.xlsx") % {"scope": (school or district).name, "year": year}
 
 
 # --- reading the platform's file ------------------------------------------------------------

@@ -30,6 +30,7 @@ urlpatterns = [
     path("schedule/", include(schedule)),
     path("attendance/", include("attendance.urls")),
     path("credits/", include("credits.urls")),
+    path("exchange/", include("exchange.urls")),
     path("notices/", include("notices.urls")),
     path("tracker/", include("tracker.urls")),
     path("audit/", include("audit.urls")),

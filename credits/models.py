@@ -283,6 +283,7 @@ class CreditEntry(models.Model):
         DECLARATION = "declaration", _("Registered outside training")
         BONUS = "bonus", _("Bonus")
         EXEMPTION = "exemption", _("Exemption")
+        PROVINCIAL = "provincial", _("Provincial platform record")
 
     teacher = models.ForeignKey(Teacher, on_delete=models.PROTECT, related_name="credit_entries")
     credit_year = models.PositiveSmallIntegerField(_("credit year"), db_index=True)

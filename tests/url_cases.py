@@ -101,6 +101,20 @@ def roster_upload(world: UrlWorld):
                               content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def provincial_upload(world: UrlWorld):
+    from exchange.services import HEADERS
+    from openpyxl import Workbook
+
+    teacher = world.objects["declarant_teacher"]
+    book = Workbook()
+    book.active.append(HEADERS)
+    book.active.append([teacher.id_number, teacher.name, "", "省平台培训", "省级", 10, 1, "2024-05-01", "2024-05-02", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("省平台.xlsx", buffer.getvalue(),
+                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 # --- the project's own URLs --------------------------------------------------------------------
 
 def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
@@ -124,6 +138,15 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
         scrape(reverse("credits:rule_new"), None, actor="bureau_officer")
     roster_row = o["absent_teacher"]
     return [
+        # the exchange with the provincial platform (exchange app)
+        case("exchange:home", get_only="reads", legit="bureau_officer"),
+        case("exchange:export", query="year=2024", get_only="starts an export job on GET (POST: 405)",
+             legit="bureau_officer"),
+        case("exchange:upload", lambda: {"file": provincial_upload(w)}, legit="bureau_officer", skip=own_district,
+             note="a preview of the platform's file (nothing in the ledger changes)"),
+        case("exchange:preview", kwargs={"pk": o["import_batch"].pk}, get_only="reads", legit="bureau_officer"),
+        case("exchange:confirm", {}, kwargs={"pk": o["import_batch"].pk}, legit="bureau_officer",
+             note="apply district A's previewed import"),
         # the roster's teacher pages (school A's officer)
         case("attendance:teacher_add", {"name": "新来的", "id_number": id_number(datetime.date(1992, 3, 4)),
                                         "stage": teacher_form.get("stage", ""), "subject": "maths", "title": "",

@@ -395,6 +395,12 @@ def build_url_world() -> UrlWorld:
     from django.contrib.auth.models import Group
 
     o["group"] = Group.objects.order_by("pk").first()
+    from exchange.models import ImportBatch
+    from exchange.services import fingerprint
+
+    o["import_batch"] = ImportBatch.objects.create(  # an empty preview: its confirmation only marks it applied
+        district=a.district, filename="省平台.xlsx", checksum="0" * 64, rows=[], fingerprint=fingerprint(set()),
+        uploaded_by=bo)
     _check(w)
     return w
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "schedule",
     "attendance",
     "credits",
+    "exchange",
     "notices",
     "tracker",
     "audit",

@@ -32,6 +32,7 @@ RECORD = "record"
 BONUS = "bonus"
 EXEMPTION = "exemption"
 REFUSED = "refused"
+PROVINCIAL = "provincial"  # a record the provincial platform recognised: its credits stand
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class RuleBook:
 class Line:
     """One ledger line of the year, as plain values."""
 
-    kind: str                       # RECORD, BONUS, EXEMPTION or REFUSED
+    kind: str                       # RECORD, BONUS, EXEMPTION, REFUSED or PROVINCIAL
     activity: str
     level: str
     hours: Decimal = ZERO
@@ -96,6 +97,10 @@ def recount_year(lines: Sequence[Line], book: RuleBook,
             kind_year[line.activity] += credits
         elif line.kind == REFUSED:
             credits = ZERO
+        elif line.kind == PROVINCIAL:
+            credits = Decimal(line.credits)
+            kind_year[line.activity] += credits
+            year_used += credits
         elif line.kind == BONUS:
             caps = _year_cap(book, year_used)
             credits = rules.bonus_award(book.bonus(line.level), caps, base=last_record).credits

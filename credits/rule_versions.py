@@ -152,6 +152,8 @@ def _lines(entries, old_conversions) -> list[recount.Line]:
             kind = recount.EXEMPTION
         elif entry.source == CreditEntry.Source.BONUS:
             kind = recount.BONUS
+        elif entry.source == CreditEntry.Source.PROVINCIAL:
+            kind = recount.PROVINCIAL  # the province's figure, not ours to recount
         elif entry.raw_credits == 0 and (old is not None or entry.source == CreditEntry.Source.PROJECT):
             # Refused for the teacher's own reasons (assessment, attendance, forfeited year), not
             # for want of a rule: so it stays.

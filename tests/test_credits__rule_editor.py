@@ -227,6 +227,17 @@ def test_recount_of_caps_and_bonuses_by_hand():
     assert recount.recount_year(lines, book) == [D(20), D(10), D(0), D(18), D(2), D(30), D(0)]
 
 
+def test_a_provincial_record_keeps_the_provinces_credits_and_uses_the_year():
+    """A record imported from the provincial platform is the province's figure: a recount under
+    our rules keeps it, and it counts against the year's caps of what follows."""
+    book = recount.RuleBook(conversions={
+        ("concentrated", "county"): recount.ConversionSpec(credit_rules.Conversion(D(1))),
+    }, bonuses={}, annual_cap=D(50))
+    lines = [recount.Line(recount.PROVINCIAL, "concentrated", "province", D(8), credits=D(40)),  # kept
+             recount.Line(recount.RECORD, "concentrated", "county", D(18))]                     # 10 left of 50
+    assert recount.recount_year(lines, book) == [D(40), D(10)]
+
+
 # --- saving and applying ---------------------------------------------------------------------------
 
 def test_saving_needs_the_preview_of_exactly_what_is_saved(world, client_for, gansu):

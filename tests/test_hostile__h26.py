@@ -108,3 +108,57 @@ def test_two_year_blocks_given_one_year_are_refused_and_nothing_changes(world, c
     assert response.status_code == 200
     assert response.context["editor"].rows.non_form_errors() or any(response.context["editor"].rows.errors)
     assert list(document.school_plan.years.order_by("pk").values_list("pk", "start_year", "content")) == before
+
+
+# --- jobs: the same work asked for twice -------------------------------------------------------
+
+def _approved_proposals(world, count=3):
+    from plans.models import Document
+    from tests.factories import make_proposal
+
+    documents = [make_proposal(world, year=2024) for _ in range(count)]
+    Document.objects.filter(pk__in=[d.pk for d in documents]).update(status=Document.Status.APPROVED)
+    return documents
+
+
+def test_a_batch_asked_for_again_while_the_first_waits_is_the_same_job(world, client_for):
+    """A double click on 批量打印 (or a reload, two tabs) queued the whole batch twice."""
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    from jobs.models import Job
+    from tests.test_jobs import DATABASE_QUEUE
+
+    _approved_proposals(world)
+    client = client_for(world.bureau_officer)
+    with override_settings(TASKS=DATABASE_QUEUE):
+        first = client.post(reverse("printing:batch"), {"year": 2024, "format": "pdf"})
+        second = client.post(reverse("printing:batch"), {"year": 2024, "format": "pdf"})
+        other_format = client.post(reverse("printing:batch"), {"year": 2024, "format": "zip"})
+    job = Job.objects.order_by("pk").first()
+    assert first["Location"] == second["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert other_format["Location"] != first["Location"]  # other work: a job of its own
+    assert Job.objects.count() == 2 and DBTaskResult.objects.count() == 2
+    # Once the first has finished (here: cancelled), asking again starts a new job.
+    client.post(reverse("jobs:cancel", args=[job.pk]))
+    with override_settings(TASKS=DATABASE_QUEUE):
+        third = client.post(reverse("printing:batch"), {"year": 2024, "format": "pdf"})
+    assert third["Location"] != first["Location"] and Job.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_batches_at_once_make_one_job():
+    from django.test import override_settings
+
+    from jobs.models import Job
+    from tests.factories import make_district
+    from tests.race_helpers import logged_in, race
+    from tests.test_jobs import DATABASE_QUEUE
+
+    world = make_district()
+    _approved_proposals(world)
+    data = {"year": 2024, "format": "pdf"}
+    with override_settings(TASKS=DATABASE_QUEUE):
+        results = race([(logged_in(world.bureau_officer), reverse("printing:batch"), data) for _ in range(2)])
+    assert results == [302, 302]
+    assert Job.objects.count() == 1

@@ -158,9 +158,15 @@ def oldest_waiting_age() -> float | None:
     if queued:
         ages.append((now - queued).total_seconds())
     if apps.is_installed("django_tasks_db"):
-        from django_tasks_db.models import DBTaskResult
+        from django.db.models import Case, F, When
+        from django_tasks_db.models import DBTaskResult, get_date_max
 
-        ready = DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        # A task delayed on purpose (an email retried in 30 minutes) waits from when it may
+        # run, not from when it was queued: else it counts as stuck the moment it is due.
+        ready = (DBTaskResult.objects.ready()
+                 .annotate(ready_at=Case(When(run_after=get_date_max(), then=F("enqueued_at")),
+                                         default=F("run_after")))
+                 .order_by("ready_at").values_list("ready_at", flat=True).first())
         if ready:
             ages.append((now - ready).total_seconds())
     return max(ages) if ages else None

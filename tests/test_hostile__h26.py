@@ -162,3 +162,35 @@ def test_two_identical_batches_at_once_make_one_job():
         results = race([(logged_in(world.bureau_officer), reverse("printing:batch"), data) for _ in range(2)])
     assert results == [302, 302]
     assert Job.objects.count() == 1
+
+
+# --- /healthz: a delayed task waits from when it may run -----------------------------------------
+
+def test_healthz_counts_a_delayed_retry_from_when_it_may_run_not_when_it_was_queued(client, world, settings,
+                                                                                   monkeypatch):
+    """An email retried after 30 minutes counted as waiting 30 minutes the moment it became due:
+    every web server answered 503 and a load balancer would take them all out."""
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from notices import services as notice_services
+    from notices.tasks import send_notice_emails
+    from tests.test_jobs import DATABASE_QUEUE
+
+    def down(subject, body, sender, to, connection=None):
+        raise OSError("server down")
+
+    monkeypatch.setattr(notice_services, "send_mail", down)
+    settings.TASKS = DATABASE_QUEUE
+    settings.JOBS_HEALTH_MAX_WAIT = 600
+    send_notice_emails.call(["a@example.cn"], "标题", "")
+    now = timezone.now()
+    # Queued 30 minutes ago to run 30 minutes later: due for one second.
+    DBTaskResult.objects.update(enqueued_at=now - datetime.timedelta(seconds=1801),
+                                run_after=now - datetime.timedelta(seconds=1))
+    assert client.get("/healthz").status_code == 200
+    # Due for longer than the limit: the queue is stuck.
+    DBTaskResult.objects.update(run_after=now - datetime.timedelta(seconds=700))
+    assert client.get("/healthz").status_code == 503

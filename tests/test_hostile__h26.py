@@ -194,3 +194,21 @@ def test_healthz_counts_a_delayed_retry_from_when_it_may_run_not_when_it_was_que
     # Due for longer than the limit: the queue is stuck.
     DBTaskResult.objects.update(run_after=now - datetime.timedelta(seconds=700))
     assert client.get("/healthz").status_code == 503
+
+
+# --- search: words -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["plans:list", "workflow:inbox"])
+def test_a_search_of_many_words_is_refused_and_a_repeated_word_is_one(world, client_for, name):
+    """Fifty one-letter words (within the 100 characters) made one query of some 1,350 LIKEs."""
+    from plans.selectors import MAX_SEARCH_WORDS
+
+    client = client_for(world.training_officer)
+    many = " ".join("字" + chr(ord("a") + i) for i in range(MAX_SEARCH_WORDS + 1))
+    response = client.get(reverse(name), {"q": many})
+    assert response.status_code == 400
+    assert gettext("Search for at most %(max)s words at once.") % {"max": MAX_SEARCH_WORDS} in \
+        response.content.decode()
+    assert client.get(reverse(name), {"q": " ".join(["培训"] * 30)}).status_code == 200
+    assert client.get(reverse(name), {"q": " ".join("字" + chr(ord("a") + i)
+                                                   for i in range(MAX_SEARCH_WORDS))}).status_code == 200

@@ -50,9 +50,23 @@ def district_text(message, **params) -> str:
 
 def job_start(*, owner, kind: str, title, task, params: dict | None = None) -> Job:
     """Create the job and enqueue its task. With the immediate backend (tests) the task has
-    run when this returns."""
-    job = Job.objects.create(owner=owner, kind=kind, title=district_text(title)[:200], params=params or {},
-                             task_path=task.module_path)
+    run when this returns.
+
+    The same work asked for again (a double click, a reload of an export link, two tabs)
+    while the owner's first job of it is still waiting or running is that job, not a
+    second one doing it all again: the owner's starts are taken one at a time (their
+    user row locked), so two requests at once find one job."""
+    from django.contrib.auth import get_user_model
+
+    params = params or {}
+    with transaction.atomic():
+        list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+        for same in Job.objects.filter(owner=owner, kind=kind, state__in=[Job.State.QUEUED, Job.State.RUNNING],
+                                       cancel_requested=False).order_by("-pk"):
+            if same.params == params:  # compared here: JSON equality differs between databases
+                return same
+        job = Job.objects.create(owner=owner, kind=kind, title=district_text(title)[:200], params=params,
+                                 task_path=task.module_path)
     _enqueue(job, task)
     job.refresh_from_db()
     return job
@@ -144,9 +158,15 @@ def oldest_waiting_age() -> float | None:
     if queued:
         ages.append((now - queued).total_seconds())
     if apps.is_installed("django_tasks_db"):
-        from django_tasks_db.models import DBTaskResult
+        from django.db.models import Case, F, When
+        from django_tasks_db.models import DBTaskResult, get_date_max
 
-        ready = DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        # A task delayed on purpose (an email retried in 30 minutes) waits from when it may
+        # run, not from when it was queued: else it counts as stuck the moment it is due.
+        ready = (DBTaskResult.objects.ready()
+                 .annotate(ready_at=Case(When(run_after=get_date_max(), then=F("enqueued_at")),
+                                         default=F("run_after")))
+                 .order_by("ready_at").values_list("ready_at", flat=True).first())
         if ready:
             ages.append((now - ready).total_seconds())
     return max(ages) if ages else None

@@ -141,6 +141,29 @@ class RowFormSet(BaseInlineFormSet):
         form.is_spare = not self.is_bound and 0 < self.initial_form_count() <= i
         return form
 
+    # Row fields under a per-document unique constraint (nullable), e.g. a year block's year.
+    unique_row_fields = ()
+
+    def save(self, commit=True):
+        if commit:
+            self._make_way()
+        return super().save(commit)
+
+    def _make_way(self):
+        """Rows may trade the values of a unique field in one save (two year blocks swap
+        their years; a block takes the year of one removed in the same save). Django saves
+        row by row, so the first row would meet the other's old value at the unique index
+        (an IntegrityError, a 500): delete the removed rows first and clear the unique
+        fields of the changed rows; the save then writes every row's new value."""
+        existing = [form for form in self.initial_forms if form.instance.pk]
+        deleted = [form.instance.pk for form in existing if self._should_delete_form(form)]
+        if deleted:
+            self.model.objects.filter(pk__in=deleted).delete()
+        changed = [form.instance.pk for form in existing
+                   if not self._should_delete_form(form) and set(self.unique_row_fields) & set(form.changed_data)]
+        if changed:
+            self.model.objects.filter(pk__in=changed).update(**{name: None for name in self.unique_row_fields})
+
     def kept_forms(self):
         """The forms that will be saved: filled in and not marked for deletion."""
         return [form for form in self.forms
@@ -182,10 +205,10 @@ class SchoolPlanYearForm(forms.ModelForm):
         widgets = {"content": forms.Textarea(attrs={"rows": 2})}
 
 
-SchoolPlanYearFormSet = inlineformset_factory(
-    SchoolPlan, SchoolPlanYear, form=SchoolPlanYearForm, formset=RowFormSet, extra=1, max_num=5, validate_max=True,
-    can_delete=True,
-)
+class SchoolPlanYearFormSet(inlineformset_factory(
+        SchoolPlan, SchoolPlanYear, form=SchoolPlanYearForm, formset=RowFormSet, extra=1, max_num=5,
+        validate_max=True, can_delete=True)):
+    unique_row_fields = ("start_year",)  # one block per school year
 
 
 class ProjectProposalForm(forms.ModelForm):

@@ -36,6 +36,9 @@ def _content_fields() -> list[str]:
     ]
 
 
+MAX_SEARCH_WORDS = 8
+
+
 def document_search_q(*, query="", filing_number="", path="") -> Q:
     """Documents whose title or content holds every word of ``query`` and whose
     filing number contains ``filing_number`` (compared normalised: full-width
@@ -47,8 +50,14 @@ def document_search_q(*, query="", filing_number="", path="") -> Q:
     """
     from .models import PlannedProject, SchoolPlanYear
 
+    # Each word is looked for in some twenty columns and two tables: a hundred characters
+    # typed as fifty one-letter words made one query of a thousand LIKEs. The same word
+    # twice is one word; more distinct words than a search needs are refused (400).
+    words = list(dict.fromkeys(query.split()))
+    if len(words) > MAX_SEARCH_WORDS:
+        raise BadParameter(gettext("Search for at most %(max)s words at once.") % {"max": MAX_SEARCH_WORDS})
     condition = Q()
-    for word in query.split():
+    for word in words:
         matches = Q(**{f"{path}title__icontains": word})
         for name in _content_fields():
             matches |= Q(**{f"{path}{name}__icontains": word})

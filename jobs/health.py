@@ -1,7 +1,11 @@
 """/healthz for the load balancer: the database, the default storage (a tiny probe written,
-read and deleted) and the age of the oldest waiting job. 200 {"status": "ok"} or 503 with
-which check failed; no data of the installation, no login, GET/HEAD only."""
+read and deleted) and the age of the oldest waiting job. 503 when the database or the storage
+fails: this server cannot serve. A queue that waits too long answers 200 with status
+"degraded" and queue "late": the web servers are not at fault, and taking every one of them
+out of the balancer would only make it worse; monitoring alerts on it. No data of the
+installation, no login, GET/HEAD only."""
 import logging
+import time
 import uuid
 
 from django.conf import settings
@@ -24,7 +28,22 @@ def check_database() -> bool:
         return cursor.fetchone()[0] == 1
 
 
+_storage_ok_at = 0.0  # when this process last saw the storage work (monotonic seconds)
+
+
 def check_storage() -> bool:
+    """Write, read and delete a probe; a success is trusted for JOBS_HEALTH_STORAGE_SECONDS, so
+    a balancer probing every second (or anyone else) does not write an object per request."""
+    global _storage_ok_at
+    if time.monotonic() - _storage_ok_at < settings.JOBS_HEALTH_STORAGE_SECONDS:
+        return True
+    ok = _storage_probe()
+    if ok:
+        _storage_ok_at = time.monotonic()
+    return ok
+
+
+def _storage_probe() -> bool:
     name = default_storage.save(f"healthz/{uuid.uuid4().hex}.txt", ContentFile(PROBE))
     try:
         with default_storage.open(name, "rb") as handle:
@@ -51,5 +70,8 @@ def healthz(request):
         except Exception:  # noqa: BLE001 - any failure of a check is a failed check
             logger.exception("Health check %s failed", name)
             results[name] = "fail"
-    healthy = all(value == "ok" for value in results.values())
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503)
+    if results["queue"] == "fail":
+        results["queue"] = "late"
+    serving = results["database"] == "ok" and results["storage"] == "ok"
+    status = ("ok" if results["queue"] == "ok" else "degraded") if serving else "fail"
+    return JsonResponse({"status": status, "checks": results}, status=200 if serving else 503)

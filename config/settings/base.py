@@ -231,8 +231,10 @@ if TASKS_BACKEND == "rq":
 # worker enqueues it again, at its start and every JOBS_RECOVER_EVERY seconds.
 JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "300"))
 JOBS_RECOVER_EVERY = float(os.environ.get("JOBS_RECOVER_EVERY", "30"))
-# /healthz fails when a job (or task) has waited longer than this for a worker.
+# /healthz says "degraded" when a job (or task) has waited longer than this for a worker.
 JOBS_HEALTH_MAX_WAIT = float(os.environ.get("JOBS_HEALTH_MAX_WAIT", "600"))
+# /healthz trusts a storage probe that worked for this long (seconds): no object written per probe.
+JOBS_HEALTH_STORAGE_SECONDS = float(os.environ.get("JOBS_HEALTH_STORAGE_SECONDS", "10"))
 # Emails of notices: tries per address before giving up (a task, with a growing delay).
 EMAIL_ATTEMPTS = 4
 EMAIL_RETRY_DELAYS = [60, 300, 1800]

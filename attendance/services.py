@@ -340,8 +340,8 @@ def enrolment_replace(*, enrolment: Enrolment, teacher: Teacher, user: User) -> 
     if not teacher.active:
         raise ValidationError(ERROR_REPLACE_NOT_IN_POST % {"name": teacher.name})
     _check_open_to(project, teacher)
-    if project.enrolments.filter(teacher=teacher).exclude(
-            status__in=[Enrolment.Status.WITHDRAWN, Enrolment.Status.DECLINED]).exists():
+    # As for a nomination: a teacher the organiser declined does not come back by a replacement.
+    if project.enrolments.filter(teacher=teacher).exclude(status=Enrolment.Status.WITHDRAWN).exists():
         raise ValidationError(ERROR_ALREADY_ENROLLED)
     now = timezone.now()
     replacement, _created = Enrolment.objects.update_or_create(

@@ -191,6 +191,20 @@ def test_replace_refuses_another_schools_teacher_and_a_teacher_already_on_the_li
     assert snapshot()[0] == before[0]
 
 
+def test_replace_does_not_bring_back_a_teacher_the_organiser_declined(world, project):
+    """Nominating refuses a declined teacher; a replacement must not be the way round it."""
+    from django.core.exceptions import ValidationError
+
+    enrolment = enrol(project, make_teacher(world.school, "甲"), world, "nominated")
+    declined = make_teacher(world.school, "乙")
+    enrol(project, declined, world, "declined")
+    with pytest.raises(ValidationError) as error:
+        services.enrolment_replace(enrolment=enrolment, teacher=declined, user=world.school_officer)
+    assert error.value.messages == [gettext(services.ERROR_ALREADY_ENROLLED)]
+    assert Enrolment.objects.get(pk=enrolment.pk).status == "nominated"
+    assert Enrolment.objects.get(project=project, teacher=declined).status == "declined"
+
+
 # --- item 3: the organiser confirms several at once ----------------------------------------------
 
 def test_the_organiser_confirms_ticked_nominations_at_once(world, client_for, project):

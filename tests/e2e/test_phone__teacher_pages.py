@@ -83,7 +83,7 @@ def test_teacher_pages_fit_a_phone_and_leave_is_asked_and_answered_on_one(phone)
 
     # The project she is on, one tap from 我的培训: its enrolment and session tables are lists too.
     page.click("main a[href^='/attendance/projects/']")
-    check_fits(page, "project", "[data-testid=project-sessions] td[data-label]")
+    check_fits(page, "project", "[data-testid=enrolments] td[data-label]")
     for table in ("enrolments", "project-sessions"):
         assert page.locator(f"table.stack[data-testid={table}] td[data-label]").count() >= 3, table
 

@@ -167,3 +167,17 @@ def test_demo_built_around_another_day_moves_with_it():
     assert sum(e.credits for e in CreditEntry.objects.filter(teacher=wang, credit_year=2024)) > 0
     assert not CreditEntry.objects.filter(credit_year__gt=2024).exists()
     assert Teacher.objects.get(name="赵春梅").birth_date.year == 1974  # still turns 50 "this year"
+
+
+def test_demo_revision_after_approve_with_changes_shows_its_changes():
+    """修改后同意 in the demo: the reviewer confirming 青蓝工程's changes compared version 1 with
+    version 2 and read "两个版本内容相同" (the author resubmitted without changing anything)."""
+    from plans.models import ProjectProposal
+    from plans.versions import version_diff
+
+    call_command("load_demo", verbosity=0)
+    document = Document.objects.get(title="实验小学“青蓝工程”师徒结对校本研修项目")
+    assert document.status == Document.Status.CHANGES_CHECK
+    first, second = document.versions.order_by("number")
+    diff = version_diff(document.kind, first.content, second.content)
+    assert [change.label for change in diff.fields] == [str(ProjectProposal._meta.get_field("design").verbose_name)]

@@ -155,7 +155,7 @@ def create_documents(users) -> dict[str, Document]:
         )
     for spec in _data("proposals")["proposals"]:
         documents[spec["key"]] = document_create(
-            kind=Document.Kind.PROJECT_PROPOSAL, user=users[spec["author"]], year=spec.get("year", seed.DATA_YEAR - 1 + _years),
+            kind=Document.Kind.PROJECT_PROPOSAL, user=users[spec["author"]], year=spec.get("year", seed.DATA_YEAR + _years),
             title=spec["title"], content={field: spec[field] for field in PROPOSAL_CONTENT},
         )
     return documents

@@ -194,3 +194,20 @@ def test_demo_tracker_finds_the_schools_proposals_in_progress_this_year(client):
     page = client.get(reverse("tracker:index"), {"kind": "project_proposal"}).content.decode()
     for title in in_progress.values_list("title", flat=True):
         assert title in page
+
+
+def test_demo_author_hears_approve_with_changes_as_such_not_as_a_plain_return():
+    """实验小学's officer read "《…》已退回修改" twice for its school plan: once for the return, once
+    for the experts' 修改后同意, which asks for changes without another expert round."""
+    from django.utils.translation import gettext
+
+    from notices.models import Notice
+    from notices.services import TITLE_CHANGES_REQUESTED, TITLE_RETURNED
+
+    call_command("load_demo", verbosity=0)
+    officer = User.objects.get(username="shiyan_zhuangan")
+    plan = Document.objects.get(kind="school_plan", organisation=officer.organisation)
+    titles = list(Notice.objects.filter(user=officer, url=reverse("plans:detail", args=[plan.pk]),
+                                        kind=Notice.Kind.RETURNED).order_by("pk").values_list("title", flat=True))
+    assert titles == [gettext(str(TITLE_RETURNED)) % {"title": plan.title},
+                      gettext(str(TITLE_CHANGES_REQUESTED)) % {"title": plan.title}]

@@ -6,6 +6,8 @@
   queue to claim from: the bureau once landed on an empty 我的待办 while its
   queue held three);
 - a principal with nothing to sign: the school's documents;
+- a school officer with no task: the leave requests waiting on the school, else the
+  school's documents (drafts are there, not in the inbox);
 - anyone else: the inbox.
 
 It lives in config because it looks at several apps (attendance, workflow, plans).
@@ -14,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from attendance.models import Teacher
+from attendance.models import LeaveRequest, Teacher
 from workflow import selectors
 
 
@@ -29,6 +31,11 @@ def landing_url(user) -> str:
     if selectors.task_count(user=user, tab="queue"):
         return f"{inbox}?tab=queue"
     if user.role == user.Role.PRINCIPAL:
+        return reverse("plans:list")
+    if user.is_school_officer:
+        if LeaveRequest.objects.filter(teacher__organisation_id=user.organisation_id,
+                                       status=LeaveRequest.Status.PENDING).exists():
+            return reverse("attendance:leave")
         return reverse("plans:list")
     return inbox
 

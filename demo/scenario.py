@@ -155,7 +155,7 @@ def create_documents(users) -> dict[str, Document]:
         )
     for spec in _data("proposals")["proposals"]:
         documents[spec["key"]] = document_create(
-            kind=Document.Kind.PROJECT_PROPOSAL, user=users[spec["author"]], year=spec.get("year", seed.DATA_YEAR - 1 + _years),
+            kind=Document.Kind.PROJECT_PROPOSAL, user=users[spec["author"]], year=spec.get("year", seed.DATA_YEAR + _years),
             title=spec["title"], content={field: spec[field] for field in PROPOSAL_CONTENT},
         )
     return documents
@@ -221,6 +221,12 @@ def step_revise(document, user, *, restore):
     document_content_update(document=document, user=user, **{field: common[field] for field in restore})
 
 
+def step_edit(document, user, *, content):
+    """Edit the returned document's fields, as its edit page does (修改后同意: the requested
+    changes, so that the version comparison shows them to the confirming reviewer)."""
+    document_content_update(document=document, user=user, **content)
+
+
 def step_resubmit(document, user, *, comment=""):
     review.task_perform(task=_open_task(document, user), user=user,
                         decide=review.document_resubmit, comment=comment)
@@ -235,6 +241,7 @@ STEPS = {
     "confirm_changes": step_confirm_changes,
     "route": step_route,
     "revise": step_revise,
+    "edit": step_edit,
     "resubmit": step_resubmit,
 }
 

@@ -19,7 +19,7 @@ from workflow.services import task_recipients, task_url
 
 from . import events
 from .models import Notice
-from .services import (TITLE_APPROVED, TITLE_COPIED, TITLE_COPIED_NOTE, TITLE_HANDED_OVER, TITLE_JOB_DONE,
+from .services import (TITLE_APPROVED, TITLE_CHANGES_REQUESTED, TITLE_COPIED, TITLE_COPIED_NOTE, TITLE_HANDED_OVER, TITLE_JOB_DONE,
                        TITLE_JOB_FAILED, TITLE_REJECTED, TITLE_RETURNED, TITLE_TASK_CREATED, district_text, inner,
                        notify)
 
@@ -68,7 +68,7 @@ def task_decided(sender, process, task=None, decision="", **kwargs):
     """A document returned, filed or rejected: its author hears of it; a declared
     training's decision at any step: its teacher does."""
     if isinstance(process, ReviewProcess):
-        document_outcome_notify(document=process.document)
+        document_outcome_notify(document=process.document, process=process)
     elif isinstance(process, DeclarationProcess) and task is not None:
         events.declaration_decided(process=process, task=task, decision=decision)
 
@@ -114,9 +114,10 @@ def project_cancelled(sender, project, reason="", **kwargs):
     events.project_cancelled(project=project, reason=reason)
 
 
-def document_outcome_notify(*, document) -> None:
+def document_outcome_notify(*, document, process=None) -> None:
     """Tell the author (and the last submitter) a document was returned, filed or
-    rejected; once per version (its dedup key), however many decisions follow."""
+    rejected; once per version (its dedup key), however many decisions follow.
+    修改后同意 also returns it, but says so: the author revises as asked, no new expert round."""
     kinds = {
         Document.Status.RETURNED: (Notice.Kind.RETURNED, TITLE_RETURNED),
         Document.Status.APPROVED: (Notice.Kind.APPROVED, TITLE_APPROVED),
@@ -125,6 +126,8 @@ def document_outcome_notify(*, document) -> None:
     if document.status not in kinds:
         return
     kind, message = kinds[document.status]
+    if document.status == Document.Status.RETURNED and process is not None and process.changes_requested:
+        message = TITLE_CHANGES_REQUESTED
     last = document.versions.order_by("-number").select_related("submitted_by").first()
     authors = [document.created_by] + ([last.submitted_by] if last else [])
     notify(users=authors, kind=kind, title=district_text(message, title=inner(document.title),

@@ -167,3 +167,47 @@ def test_demo_built_around_another_day_moves_with_it():
     assert sum(e.credits for e in CreditEntry.objects.filter(teacher=wang, credit_year=2024)) > 0
     assert not CreditEntry.objects.filter(credit_year__gt=2024).exists()
     assert Teacher.objects.get(name="赵春梅").birth_date.year == 1974  # still turns 50 "this year"
+
+
+def test_demo_revision_after_approve_with_changes_shows_its_changes():
+    """修改后同意 in the demo: the reviewer confirming 青蓝工程's changes compared version 1 with
+    version 2 and read "两个版本内容相同" (the author resubmitted without changing anything)."""
+    from plans.models import ProjectProposal
+    from plans.versions import version_diff
+
+    call_command("load_demo", verbosity=0)
+    document = Document.objects.get(title="实验小学“青蓝工程”师徒结对校本研修项目")
+    assert document.status == Document.Status.CHANGES_CHECK
+    first, second = document.versions.order_by("number")
+    diff = version_diff(document.kind, first.content, second.content)
+    assert [change.label for change in diff.fields] == [str(ProjectProposal._meta.get_field("design").verbose_name)]
+
+
+def test_demo_tracker_finds_the_schools_proposals_in_progress_this_year(client):
+    """The bureau's tracker opens on the current year: its 培训项目书 tab showed every school
+    未开始 (and offered six 催交) while the demo's proposals were in draft, in review, returned."""
+    call_command("load_demo", verbosity=0)
+    in_progress = Document.objects.filter(kind="project_proposal").exclude(organisation__kind="training_school")
+    assert set(in_progress.values_list("year", flat=True)) == {THIS_YEAR}
+    assert Document.objects.get(title__contains="新招聘教师岗前培训").year == LAST_YEAR
+    client.force_login(User.objects.get(username="jiaoyuju_gu"))
+    page = client.get(reverse("tracker:index"), {"kind": "project_proposal"}).content.decode()
+    for title in in_progress.values_list("title", flat=True):
+        assert title in page
+
+
+def test_demo_author_hears_approve_with_changes_as_such_not_as_a_plain_return():
+    """实验小学's officer read "《…》已退回修改" twice for its school plan: once for the return, once
+    for the experts' 修改后同意, which asks for changes without another expert round."""
+    from django.utils.translation import gettext
+
+    from notices.models import Notice
+    from notices.services import TITLE_CHANGES_REQUESTED, TITLE_RETURNED
+
+    call_command("load_demo", verbosity=0)
+    officer = User.objects.get(username="shiyan_zhuangan")
+    plan = Document.objects.get(kind="school_plan", organisation=officer.organisation)
+    titles = list(Notice.objects.filter(user=officer, url=reverse("plans:detail", args=[plan.pk]),
+                                        kind=Notice.Kind.RETURNED).order_by("pk").values_list("title", flat=True))
+    assert titles == [gettext(str(TITLE_RETURNED)) % {"title": plan.title},
+                      gettext(str(TITLE_CHANGES_REQUESTED)) % {"title": plan.title}]

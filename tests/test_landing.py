@@ -57,7 +57,7 @@ def test_a_reviewer_lands_on_the_queue_when_only_the_queue_holds_work(world, cli
     client_for(world.training_officer).post(task_url(task, "assign"))
     assert lands(client_for, world.training_officer) == INBOX
     # Another district's staff and the other school do not land on this queue.
-    assert lands(client_for, world.other_school_officer) == INBOX
+    assert lands(client_for, world.other_school_officer) == reverse("plans:list")  # no task: its documents
 
 
 def test_an_expert_lands_on_their_tasks(world, client_for):
@@ -92,9 +92,32 @@ def test_a_school_officer_with_a_returned_document_lands_on_it(world, client_for
     submit(client_for(world.school_officer), document)
     claim_and_decide(client_for(world.training_officer), document, "initial_review",
                      {"decision": "return", "comment": "请补充。"})
-    assert lands(client_for, world.school_officer) == INBOX
+    assert lands(client_for, world.school_officer) == INBOX  # the returned plan is a task
 
 
 def test_home_asks_a_stranger_to_log_in():
     response = Client().get(HOME)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_school_officer_with_no_task_lands_on_leave_requests_then_on_the_schools_documents(world, client_for):
+    """The demo's 刘晓燕 landed on an empty 我的待办 and 待认领 while a draft and leave requests waited on her."""
+    import datetime
+
+    from django.utils import timezone
+
+    from attendance import services
+    from tests.attendance_helpers import confirm, make_project, make_session
+
+    assert lands(client_for, world.school_officer) == reverse("plans:list")  # drafts live there
+    project = make_project(world)
+    teacher = make_teacher_with_login(world.school, "t_leave_land")
+    confirm(project, teacher, world)
+    session = make_session(project, date=datetime.date(2024, 3, 11), start=datetime.time(9, 0))
+    before = timezone.make_aware(datetime.datetime(2024, 3, 10, 8, 0))
+    leave = services.leave_request(session=session, user=teacher.user, reason="孩子生病。", now=before)
+    assert lands(client_for, world.school_officer) == reverse("attendance:leave")
+    assert logs_in_to(world.school_officer) == reverse("attendance:leave")
+    assert lands(client_for, world.other_school_officer) == reverse("plans:list")  # not another school's leave
+    services.leave_decide(leave=leave, user=world.school_officer, approve=True)
+    assert lands(client_for, world.school_officer) == reverse("plans:list")

@@ -213,3 +213,19 @@ def test_change_request_sent_from_the_project_page_without_reason_creates_nothin
     assert refusal([label(ChangeRequest, "reason")]) in response.content.decode()
     assert not Document.objects.filter(kind="change_request").exists() and not ChangeRequest.objects.exists()
     assert ScheduledProject.objects.get(pk=project.pk).location == "进修学校"
+
+
+def test_a_draft_never_submitted_reads_not_submitted_not_version_0(world, client_for):
+    """The demo's draft proposal showed "版本 0" on its page and in the document list."""
+    from tests.factories import make_school_plan
+
+    document = make_school_plan(world)
+    client = client_for(world.school_officer)
+    page = client.get(reverse("plans:detail", args=[document.pk])).content.decode()
+    version = page.split('data-testid="document-version">', 1)[1].split("</dd>", 1)[0]
+    assert gettext("Not submitted yet.") in version and "0" not in version
+    listing = client.get(reverse("plans:list")).content.decode()
+    assert "<td>0</td>" not in listing
+    submit(client, document)
+    page = client.get(reverse("plans:detail", args=[document.pk])).content.decode()
+    assert page.split('data-testid="document-version">', 1)[1].split("</dd>", 1)[0] == "1"

@@ -113,3 +113,13 @@ def test_school_plan_takes_at_most_five_blocks(world, client_for):
     response = client.post(reverse("plans:edit", args=[document.pk]), data)
     assert response.status_code == 302
     assert list(document.school_plan.years.values_list("start_year", flat=True)) == [2025, 2026, 2027, 2028, 2029]
+
+
+def test_the_school_plan_editor_says_how_many_blocks_it_takes(world, client_for):
+    """At five blocks the 添加一行 button is disabled by the script; the page says why."""
+    from django.utils.translation import gettext
+
+    document = make_school_plan(world, year=2025)
+    page = client_for(world.school_officer).get(reverse("plans:edit", args=[document.pk])).content.decode()
+    assert 'data-testid="rows-max"' in page
+    assert gettext("At most %(max)s rows, one per school year of the plan.") % {"max": 5} in page

@@ -81,6 +81,12 @@ def test_teacher_pages_fit_a_phone_and_leave_is_asked_and_answered_on_one(phone)
     expect(page.locator(".messages")).to_be_visible()
     check_fits(page, "my-training-leave-asked", ".messages li")
 
+    # The project she is on, one tap from 我的培训: its enrolment and session tables are lists too.
+    page.click("main a[href^='/attendance/projects/']")
+    check_fits(page, "project", "[data-testid=enrolments] td[data-label]")
+    for table in ("enrolments", "project-sessions"):
+        assert page.locator(f"table.stack[data-testid={table}] td[data-label]").count() >= 3, table
+
     page.goto("/attendance/sign-in/")
     check_fits(page, "sign-in", "[data-testid=sign-in]")
 

@@ -43,6 +43,7 @@ ERROR_CONFIRM_DECIDED = _("These nominations have already been decided or withdr
 ERROR_ALREADY_ENROLLED = _("This teacher is already on this project's list.")
 ERROR_NO_SELF_ENROLMENT = _("This project does not take applications from teachers.")
 ERROR_NOT_OPEN_TO_SCHOOL = _("This project is not open to your school.")
+ERROR_PROJECT_CANCELLED = _("This project was cancelled: no more enrolment, sign-in or leave.")
 ERROR_APPLY_NOT_ON_ROSTER = _("Only a teacher on a school's roster can apply for a project.")
 ERROR_CODE_INVALID = _("The sign-in code is wrong or has expired. Scan the code shown now.")
 ERROR_OUTSIDE_WINDOW = _("Sign-in for this session is open from %(opens)s to %(closes)s.")
@@ -118,6 +119,8 @@ def _check_school_quota(project, teacher, run):
 
 
 def _check_open_to(project, teacher):
+    if project.status == ScheduledProject.Status.CANCELLED:
+        raise ValidationError(ERROR_PROJECT_CANCELLED)
     if project.open_to_id not in (None, teacher.organisation_id) or \
             project.district_id != teacher.organisation.district_id:
         raise ValidationError(ERROR_NOT_OPEN_TO_SCHOOL)
@@ -515,10 +518,17 @@ def has_approved_leave(session: Session, teacher: Teacher) -> bool:
                                        status=LeaveRequest.Status.APPROVED).exists()
 
 
+def _project_cancelled(session: Session) -> bool:
+    return session.project_id is not None and ScheduledProject.objects.filter(
+        pk=session.project_id, status=ScheduledProject.Status.CANCELLED).exists()
+
+
 def _sign_in_refusal(session: Session, teacher: Teacher | None, now) -> str | None:
     """Why this teacher cannot sign in to this session now, before any code is tried."""
     if not on_roster(session, teacher):
         return ERROR_NOT_ON_ROSTER
+    if _project_cancelled(session):
+        return ERROR_PROJECT_CANCELLED
     if session.date > timezone.localdate(now):
         return ERROR_SIGN_IN_NOT_YET % {"date": _day(session.date)}
     opens, closes = sign_in_window(session)
@@ -632,6 +642,8 @@ def leave_request(*, session: Session, user: User, reason: str, now=None) -> Lea
     teacher = Teacher.objects.filter(user=user).first()
     if not on_roster(session, teacher):
         raise ValidationError(ERROR_NOT_ON_ROSTER)
+    if _project_cancelled(session):
+        raise ValidationError(ERROR_PROJECT_CANCELLED)
     if session.starts_at() <= now:
         raise ValidationError(ERROR_LEAVE_PAST)
     if not reason.strip():

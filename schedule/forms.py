@@ -28,6 +28,11 @@ class ScheduleFilterForm(forms.Form):
         self.fields["organiser"].queryset = organisers
 
 
+class ProjectCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=MAX_CANCEL_REASON,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class LogEntryForm(forms.ModelForm):
     class Meta:
         model = ProjectLogEntry

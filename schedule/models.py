@@ -112,6 +112,7 @@ class ProjectLogEntry(models.Model):
         SESSION = "session", _("Session held")
         PROBLEM = "problem", _("Problem")
         CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", pgettext_lazy("project log", "Cancelled")
         OTHER = "other", _("Other")
 
     project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, related_name="log")

@@ -26,6 +26,8 @@ ERROR_NOTHING_CHANGED = _("Fill in at least one change.")
 ERROR_END_BEFORE_START = _("The last month cannot be before the first month.")
 ERROR_NOT_ORGANISER = _("Only the project's organiser can ask for a change.")
 ERROR_NOT_ORGANISER_CLOSE = _("Only the project's organiser can close it.")
+ERROR_NOT_BUREAU_CANCEL = _("Only the district's education bureau can cancel a project of its filed plan.")
+ERROR_CANCEL_REASON = _("Say why the project is cancelled: its teachers and their schools are told.")
 ERROR_CANNOT_CLOSE = _("The project cannot be closed yet: closing credits its teachers from their attendance.")
 
 OPEN_CHANGE_STATUSES = [
@@ -132,6 +134,35 @@ def change_request_apply(*, document: Document) -> list[ScheduleChange]:
     if applied:  # notices: the project's teachers and their schools hear of it
         signals.project_changed.send(sender=ScheduledProject, project=project, changes=applied)
     return applied
+
+
+def may_cancel(user: User, project: ScheduledProject) -> bool:
+    """The bureau that filed the plan cancels one of its projects (a change of the organiser's
+    goes through a change request instead)."""
+    return user.is_bureau_officer and user.organisation.district_id == project.district_id
+
+
+@transaction.atomic
+def project_cancel(*, project: ScheduledProject, user: User, reason: str, today=None) -> ScheduledProject:
+    """Cancel a scheduled project: its status, a log entry with the reason, and the signal that
+    tells its teachers and their schools (notices). Under the project's row lock, so a cancel
+    and a close (or a second cancel) never both happen."""
+    if not may_cancel(user, project):
+        raise PermissionDenied(ERROR_NOT_BUREAU_CANCEL)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ERROR_CANCEL_REASON})
+    project = ScheduledProject.objects.select_for_update().get(pk=project.pk)
+    if project.status != ScheduledProject.Status.SCHEDULED:
+        raise ValidationError(ERROR_PROJECT_CLOSED)
+    project.status = ScheduledProject.Status.CANCELLED
+    project.save(update_fields=["status"])
+    entry = ProjectLogEntry(project=project, author=user, kind=ProjectLogEntry.Kind.CANCELLED,
+                            happened_on=today or timezone.localdate(), text=reason[:MAX_CANCEL_REASON])
+    entry.full_clean()
+    entry.save()
+    signals.project_cancelled.send(sender=ScheduledProject, project=project, reason=entry.text)
+    return project
 
 
 @transaction.atomic

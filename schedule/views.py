@@ -12,7 +12,9 @@ from core.params import parse_id
 from plans.forms import ChangeRequestForm, add_validation_error
 
 from . import exports, services
-from .forms import FindingsForm, LogEntryForm, ScheduleFilterForm, SpotCheckCancelForm, SpotCheckDrawForm
+from .forms import (
+    FindingsForm, LogEntryForm, ProjectCancelForm, ScheduleFilterForm, SpotCheckCancelForm, SpotCheckDrawForm,
+)
 from .models import SpotCheck, SpotCheckItem
 from .selectors import project_list_for_schedule, project_list_visible
 
@@ -77,10 +79,24 @@ def project_detail(request, pk):
     can_log = can_change or user.is_district_reviewer_of(project.district_id)
     change_form = ChangeRequestForm(request.POST or None, prefix="change") if can_change else None
     log_form = LogEntryForm(request.POST or None, prefix="log") if can_log else None
+    can_cancel = services.may_cancel(user, project) and project.status == project.Status.SCHEDULED
+    cancel_form = ProjectCancelForm(request.POST or None, prefix="cancel") if can_cancel else None
     if request.method == "POST":
         if ("change-reason" in request.POST and change_form is None) or (
-                "log-text" in request.POST and log_form is None):
+                "log-text" in request.POST and log_form is None) or (
+                "cancel-reason" in request.POST and not services.may_cancel(user, project)):
             raise PermissionDenied
+        if "cancel-reason" in request.POST and cancel_form is None:
+            messages.error(request, _("This project is finished or cancelled and can no longer be changed."))
+            return redirect("schedule:project", pk=project.pk)
+        if "cancel-reason" in request.POST and cancel_form.is_valid():
+            try:
+                services.project_cancel(project=project, user=user, reason=cancel_form.cleaned_data["reason"])
+            except ValidationError as error:
+                add_validation_error(cancel_form, error)
+            else:
+                messages.success(request, _("The project was cancelled; its teachers and their schools are told."))
+                return redirect("schedule:project", pk=project.pk)
         if "change-reason" in request.POST and change_form.is_valid():
             try:
                 document = services.change_request_submit(project=project, user=user, **change_form.cleaned_data)
@@ -104,7 +120,7 @@ def project_detail(request, pk):
         "changes": project.changes.select_related("change_request"),
         "change_requests": project.change_requests.select_related("document"),
         "log": project.log.select_related("author"),
-        "change_form": change_form, "log_form": log_form,
+        "change_form": change_form, "log_form": log_form, "cancel_form": cancel_form,
         "feed_url": request.build_absolute_uri(reverse("schedule:feed", args=[exports.feed_token(user)])),
     })
 

@@ -7,7 +7,6 @@ import hashlib
 import io
 import logging
 import re
-import zipfile
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -154,14 +153,6 @@ def merge_pdfs(pdfs) -> bytes:
     writer.add_metadata({"/Title": _("Approved training documents")})
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
-
-
-def documents_zip(documents) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for document in documents:
-            archive.writestr(pdf_filename(document), document_pdf_bytes(document))
     return out.getvalue()
 
 

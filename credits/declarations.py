@@ -27,6 +27,7 @@ from workflow.services import ERROR_COMMENT_REQUIRED, ERROR_DECISION, task_decid
 
 from .models import (MAX_SUBJECT_CREDITS, Activity, CreditEntry, Declaration, DeclarationDecision, DeclarationProcess,
                      Level, Unit)
+from .recognition import recognition_open
 from .scopes import declarations_visible
 from .services import ledger_add, overlapping_entries
 
@@ -259,13 +260,16 @@ def _credit(declaration: Declaration) -> list[CreditEntry]:
     Teacher.objects.select_for_update().filter(pk=teacher.pk).exists()
     if overlapping_entries(teacher, declaration.start_date, declaration.end_date).exists():
         raise ValidationError(ERROR_OVERLAP, code="overlap")
-    return ledger_add(
+    entries = ledger_add(
         teacher=teacher, activity=declaration.activity, level=declaration.level, hours=declaration.hours,
         occurred_on=declaration.end_date, description=f"{declaration.title}（{declaration.provider}）",
         source=CreditEntry.Source.DECLARATION, declaration=declaration,
         excellent_trainee=declaration.excellent_trainee, subject_credits=declaration.subject_credits,
         category=declaration.category, content=declaration.title,
     )
+    # Up the recognition route, where the teacher's rules have one (credits.recognition).
+    recognition_open(entries, title=f"{declaration.title}（{teacher.name}）", declared=True)
+    return entries
 
 
 def declaration_resubmit(*, activation, user: User, data, certificate=None, comment: str = "") -> None:

@@ -14,9 +14,10 @@ from viewflow.workflow import flow, lock
 from accounts.models import User
 from workflow.nodes import HumanTask, decision_switch
 
+from . import recognition, recognition_views
 from . import registration_views as views
 from .declarations import declaration_approve, school_may_verify
-from .models import DeclarationProcess
+from .models import Confirmer, DeclarationProcess, RecognitionBatch, RecognitionProcess
 from .scopes import may_use_declarations
 
 
@@ -129,6 +130,112 @@ class DeclarationFlow(flow.Flow):
         if obj is None:
             return may_use_declarations(user)
         return user.has_perm("credits.view_declaration", obj.coerced.declaration)
+
+    def has_manage_permission(self, user, obj=None):
+        return user.is_authenticated and user.is_superuser
+
+
+# --- recognition up the chain (credits.recognition) ---------------------------------------------
+
+class RecognitionTask(HumanTask):
+    """A level's confirmation of a batch: no organisation permission names the regional
+    officers' steps, so the rule is credits.recognition.may_decide (the chain's)."""
+
+    def __init__(self, view, *, level, **kwargs):
+        super().__init__(view, **kwargs)
+        self.level = level
+
+    def _batch(self, task):
+        return task.process.coerced.batch
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated:
+            return False
+        return recognition.may_decide(user, self._batch(task), self.level)
+
+    def can_execute(self, user, task):
+        return super().can_execute(user, task) and recognition.may_decide(user, self._batch(task), self.level)
+
+    def queue_filter(self, user):
+        return recognition.deciders_filter(user, self.level, prefix="process__recognitionprocess__")
+
+    def candidates_key(self, task):
+        return (self.flow_class, self.name, self._batch(task).district_id)
+
+    def candidates(self, task):
+        return recognition.deciders(self._batch(task), self.level)
+
+
+RECOGNITION_SUMMARY = "{{ process.batch.title }}"
+
+
+def _at(level):
+    return lambda activation: RecognitionBatch.objects.get(pk=activation.process.batch_id).level == level
+
+
+def _finished(status):
+    return lambda activation: RecognitionBatch.objects.get(pk=activation.process.batch_id).status == status
+
+
+class RecognitionFlow(flow.Flow):
+    process_class = RecognitionProcess
+    process_title = _("Credit recognition")
+    process_description = _("Confirmation of provisional credits by the county, the city and the province, "
+                            "as the rule family's route says.")
+    process_summary_template = RECOGNITION_SUMMARY
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    # Opened when the credits are written (credits.recognition.recognition_open).
+    start = (
+        flow.StartHandle(this.start_batch)
+        .Annotation(title=_("Credits written"))
+        .Next(this.route)
+    )
+
+    # Where the batch goes next: the level it waits for, or an end.
+    route = (
+        flow.Switch().Annotation(title=_("Next level of the route"))
+        .Case(this.county_confirm, _at(Confirmer.COUNTY))
+        .Case(this.city_confirm, _at(Confirmer.CITY))
+        .Case(this.province_confirm, _at(Confirmer.PROVINCE))
+        .Case(this.confirmed, _finished(RecognitionBatch.Status.CONFIRMED))
+        .Default(this.refused)
+    )
+
+    county_confirm = (
+        RecognitionTask(recognition_views.RecognitionReviewView.as_view(), level=Confirmer.COUNTY)
+        .Annotation(title=_("Confirmation by the county"), summary_template=RECOGNITION_SUMMARY)
+        .Batch(recognition.recognition_approve)
+        .Next(this.route)
+    )
+
+    city_confirm = (
+        RecognitionTask(recognition_views.RecognitionReviewView.as_view(), level=Confirmer.CITY)
+        .Annotation(title=_("Confirmation by the city"), summary_template=RECOGNITION_SUMMARY)
+        .Batch(recognition.recognition_approve)
+        .Next(this.route)
+    )
+
+    province_confirm = (
+        RecognitionTask(recognition_views.RecognitionReviewView.as_view(), level=Confirmer.PROVINCE)
+        .Annotation(title=_("Confirmation by the province"), summary_template=RECOGNITION_SUMMARY)
+        .Batch(recognition.recognition_approve)
+        .Next(this.route)
+    )
+
+    confirmed = flow.End().Annotation(title=_("Recognised"))
+    refused = flow.End().Annotation(title=_("Refused"))
+
+    def start_batch(self, activation, batch):
+        activation.process.batch = batch
+        return activation.process
+
+    def has_view_permission(self, user, obj=None):
+        if not user.is_authenticated:
+            return False
+        if obj is None:
+            return recognition.may_use_recognition(user)
+        return recognition.batch_may_view(user, obj.coerced.batch)
 
     def has_manage_permission(self, user, obj=None):
         return user.is_authenticated and user.is_superuser

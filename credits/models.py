@@ -274,6 +274,15 @@ class CategoryRequirement(models.Model):
                               surplus_limit=self.surplus_limit)
 
 
+class Recognition(models.TextChoices):
+    """Where a ledger line stands on its recognition route (credits.recognition): lines
+    of a family without a route are confirmed when written; only confirmed lines count."""
+
+    PROVISIONAL = "provisional", _("Provisional")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+
+
 class CreditEntry(models.Model):
     """One line of a teacher's ledger."""
 
@@ -310,6 +319,14 @@ class CreditEntry(models.Model):
     declaration = models.ForeignKey("credits.Declaration", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="entries")
     created_at = models.DateTimeField(auto_now_add=True)
+    recognition = models.CharField(_("recognition"), max_length=12, choices=Recognition.choices,
+                                   default=Recognition.CONFIRMED)
+    recognition_batch = models.ForeignKey("credits.RecognitionBatch", on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="entries", verbose_name=_("recognition batch"))
+    # Who confirmed or refused it, and when (the batch's trail has every step, with comments).
+    recognised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("recognised by"))
+    recognised_at = models.DateTimeField(_("recognised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("credit entry")
@@ -498,3 +515,144 @@ class DeclarationDecision(TrailEntryBase):
     class Meta(TrailEntryBase.Meta):
         verbose_name = _("declaration decision")
         verbose_name_plural = _("declaration decisions")
+
+
+# --- recognition up the chain (seed 002, Shaanxi: credits.recognition) ---
+
+class Confirmer(models.TextChoices):
+    """The levels that confirm credits on a recognition route, bottom up."""
+
+    COUNTY = "county", _("County")
+    CITY = "city", _("City")
+    PROVINCE = "province", _("Province")
+
+
+class Origin(models.TextChoices):
+    """What a route is chosen by: the level of the training (or its source)."""
+
+    PROVINCIAL = "provincial", _("Provincial (or national) training")
+    CITY = "city", _("City training")
+    COUNTY = "county", _("County training")
+    SCHOOL_BASED = "school_based", _("School-based training")
+    DECLARATION = "declaration", _("Declared outside training")
+
+
+class RecognitionBatch(models.Model):
+    """Provisional credits of one district that go up the route together (a finished
+    project's, a school's school-based year, a declaration's)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting recognition")
+        CONFIRMED = "confirmed", _("Recognised")
+        REFUSED = "refused", _("Refused")
+
+    district = models.ForeignKey("accounts.District", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("district"))
+    title = models.CharField(_("title"), max_length=300)
+    origin = models.CharField(_("training"), max_length=20, choices=Origin.choices)
+    # The route when the batch was opened (a later change of the table leaves it alone).
+    route = models.JSONField(_("route"), default=list)
+    stage = models.PositiveSmallIntegerField(_("step of the route"), default=0)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    year = models.PositiveSmallIntegerField(_("credit year"), validators=limits.year_range())
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recognition batch")
+        verbose_name_plural = _("recognition batches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [check_between("year", limits.MIN_YEAR, limits.MAX_YEAR, name="recognition_year_range")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def level(self) -> str | None:
+        """The level whose step it waits for (None once decided)."""
+        if self.status != self.Status.PENDING or self.stage >= len(self.route):
+            return None
+        return self.route[self.stage]
+
+    def route_labels(self) -> list[str]:
+        return [str(Confirmer(level).label) for level in self.route]
+
+
+class RecognitionProcess(ReviewProcessBase):
+    """One batch's way up the route, through the review kit."""
+
+    batch = models.ForeignKey(RecognitionBatch, on_delete=models.PROTECT, related_name="processes",
+                              verbose_name=_("recognition batch"))
+
+    subject_field = "batch"
+    subject_template = "credits/recognition/_subject.html"
+    subject_related = ["batch__district"]
+    records_claims = False
+
+    INBOX_KIND = "recognition"
+
+    class Meta:
+        verbose_name = _("credit recognition process")
+        verbose_name_plural = _("credit recognition processes")
+
+    @property
+    def subject_title(self) -> str:
+        return self.batch.title
+
+    @property
+    def subject_organisation(self):
+        return Organisation.objects.filter(district_id=self.batch.district_id,
+                                           kind=Organisation.Kind.BUREAU).first()
+
+    @property
+    def subject_url(self) -> str:
+        return reverse("credits:recognition_detail", args=[self.batch_id])
+
+    @property
+    def subject_year(self) -> int:
+        return self.batch.year
+
+    @property
+    def subject_kind_label(self) -> str:
+        return str(self._meta.get_field("batch").verbose_name)
+
+    def subject_context(self, user=None) -> dict:
+        from .recognition import batch_page_context
+
+        return batch_page_context(self.batch)
+
+    @classmethod
+    def inbox_kinds(cls):
+        return [(cls.INBOX_KIND, cls._meta.get_field("batch").verbose_name)]
+
+    @classmethod
+    def subject_filter(cls, prefix, *, kind="", organisation_id=None, year=None, query="", filing_number=""):
+        if (kind and kind != cls.INBOX_KIND) or filing_number:
+            return None
+        condition = Q(**{f"{prefix}__isnull": False})
+        if organisation_id:
+            condition &= Q(**{f"{prefix}__batch__district__organisations__id": organisation_id})
+        if year:
+            condition &= Q(**{f"{prefix}__batch__year": year})
+        for word in query.split():
+            condition &= Q(**{f"{prefix}__batch__title__icontains": word})
+        return condition
+
+
+class RecognitionDecision(TrailEntryBase):
+    """The trail of one batch: each level's confirmation, return or refusal, who, when, why."""
+
+    class Step(models.TextChoices):
+        COUNTY_CONFIRM = "county_confirm", _("Confirmation by the county")
+        CITY_CONFIRM = "city_confirm", _("Confirmation by the city")
+        PROVINCE_CONFIRM = "province_confirm", _("Confirmation by the province")
+
+    Decision = Decision
+
+    batch = models.ForeignKey(RecognitionBatch, on_delete=models.CASCADE, related_name="decisions")
+    step = models.CharField(_("step"), max_length=30, choices=Step.choices)
+
+    subject_field = "batch"
+
+    class Meta(TrailEntryBase.Meta):
+        verbose_name = _("recognition decision")
+        verbose_name_plural = _("recognition decisions")

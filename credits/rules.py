@@ -394,3 +394,47 @@ def category_progress(categories: Sequence[Category], credits: Mapping[str, Deci
 def categories_missing(progress: Sequence[CategoryProgress]) -> list[CategoryProgress]:
     """The categories whose minimum is not met: a cycle cannot be completed (准予结业) with any."""
     return [p for p in progress if not p.met]
+
+
+# --- recognition up the chain -------------------------------------------------------
+
+# Which levels confirm which credits, bottom up, per rule family: (origin → levels).
+# Origins: "provincial" (provincial or national training), "city", "county",
+# "school_based" (school-based training, and projects a school runs), "declaration"
+# (outside training a teacher declares; without its own line it follows its level,
+# less a leading "county": the bureau's confirmation in the declaration flow is the
+# county's). Levels: "county" (the district's bureau), "city", "province".
+# A family without a route (hunan, gansu, …) or an origin without a line: credits
+# are final when written. Change the route here; docs/recognition.md shows it.
+RECOGNITION_ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
+    # 陕教师〔2013〕31号: 省级及以上培训项目的学分,由省级机构认定; 市、县级培训项目的学分,
+    # 由市级机构统一报省级机构审核后方可认定; 中小学校本研修的学分,由县级机构统一报市级机构审核后认定.
+    "shaanxi": {
+        "provincial": ("province",),
+        "city": ("city", "province"),
+        "county": ("county", "city", "province"),
+        "school_based": ("county", "city"),
+    },
+}
+
+
+def recognition_origin(source: str, level: str) -> str:
+    """The route's key for a ledger line: school-based (or a school's own project), or the level."""
+    if source == "school_based" or level == "school":
+        return "school_based"
+    if level in ("province", "national"):
+        return "provincial"
+    if level == "city":
+        return "city"
+    return "county"
+
+
+def recognition_route(family: str, origin: str, *, declared: bool = False) -> tuple[str, ...]:
+    """The levels that confirm such credits, in order; () when they are final at once."""
+    routes = RECOGNITION_ROUTES.get(family, {})
+    if declared:
+        if "declaration" in routes:
+            return tuple(routes["declaration"])
+        route = tuple(routes.get(origin, ()))
+        return route[1:] if route[:1] == ("county",) else route
+    return tuple(routes.get(origin, ()))

@@ -22,14 +22,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Max, QuerySet, Sum
+from django.db.models import F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import District, Organisation
 from attendance.models import Teacher
 
 from . import rules as credit_rules
-from .models import CategoryRequirement, CreditEntry, CycleClosure, RuleSet
+from .models import CategoryRequirement, CreditEntry, CycleClosure, Recognition, RuleSet
 from .services import categories_of, minimums, rule_set_for, teacher_totals, year_rule_set
 
 ZERO = Decimal(0)
@@ -56,6 +56,8 @@ class TeacherCredits(credit_rules.Standing):
     teacher: Teacher = None
     capped_year: bool = False     # an entry of the year was cut by a cap
     capped_cycle: bool = False    # an entry of the cycle was cut by a cap
+    provisional_year: Decimal = ZERO    # credits of the year still waiting for recognition (not counted)
+    provisional_cycle: Decimal = ZERO   # the same in the cycle
 
     @property
     def capped(self) -> bool:
@@ -77,15 +79,23 @@ def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int,
     if not teachers:
         return []
     in_cycle = CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last)).order_by()
+    # Only confirmed credits count; provisional ones (credits.recognition) are summed apart, in the same query.
+    confirmed, provisional = Q(recognition=Recognition.CONFIRMED), Q(recognition=Recognition.PROVISIONAL)
     credits, cuts = defaultdict(dict), defaultdict(dict)  # teacher id → {credit year: figure}
+    waiting = defaultdict(dict)
     for row in (in_cycle.values("teacher_id", "credit_year")
-                .annotate(total=Sum("credits"), largest_cut=Max(F("raw_credits") - F("credits")))):
-        credits[row["teacher_id"]][row["credit_year"]] = row["total"]
-        cuts[row["teacher_id"]][row["credit_year"]] = row["largest_cut"]
+                .annotate(total=Sum("credits", filter=confirmed), pending=Sum("credits", filter=provisional),
+                          largest_cut=Max(F("raw_credits") - F("credits"), filter=confirmed))):
+        if row["total"] is not None:
+            credits[row["teacher_id"]][row["credit_year"]] = row["total"]
+            cuts[row["teacher_id"]][row["credit_year"]] = row["largest_cut"]
+        if row["pending"]:
+            waiting[row["teacher_id"]][row["credit_year"]] = row["pending"]
     categories = categories_of(rule_set)
     by_category = defaultdict(dict)  # teacher id → {category code: credits in the cycle}
     if categories:
-        for row in in_cycle.exclude(category="").values("teacher_id", "category").annotate(total=Sum("credits")):
+        for row in in_cycle.filter(confirmed).exclude(category="").values("teacher_id", "category").annotate(
+                total=Sum("credits")):
             by_category[row["teacher_id"]][row["category"]] = row["total"]
     year_minimums = minimums(rule_set)
     rows = []
@@ -97,6 +107,8 @@ def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int,
             **vars(figures), teacher=teacher,  # Standing's fields (vars: cheaper than fields() per row)
             capped_year=credit_rules.is_capped(cuts[teacher.pk].get(year)),
             capped_cycle=any(credit_rules.is_capped(cut) for cut in cuts[teacher.pk].values()),
+            provisional_year=waiting[teacher.pk].get(year, ZERO),
+            provisional_cycle=sum(waiting[teacher.pk].values(), ZERO),
         ))
     return rows
 
@@ -144,6 +156,15 @@ class CreditSummary:
     @property
     def short_category(self) -> list[TeacherCredits]:
         return [row for row in self.rows if row.short_category]
+
+    @property
+    def provisional_year(self) -> Decimal:
+        """Credits of the year still waiting for recognition (not counted above)."""
+        return sum((row.provisional_year for row in self.rows), ZERO)
+
+    @property
+    def with_provisional(self) -> list[TeacherCredits]:
+        return [row for row in self.rows if row.provisional_cycle]
 
 
 @dataclass
@@ -210,7 +231,16 @@ class TeacherLedger:
     teacher: Teacher
     totals: dict                         # services.teacher_totals
     entries: list[CreditEntry]           # the cycle's, oldest first
-    years: list[tuple[int, Decimal]]     # (credit year, credits) for each year of the cycle
+    years: list[tuple[int, Decimal]]     # (credit year, confirmed credits) for each year of the cycle
+    provisional_years: dict = field(default_factory=dict)  # credit year → credits awaiting recognition
+
+    @property
+    def provisional_year(self) -> Decimal:
+        return self.provisional_years.get(self.year, ZERO)
+
+    @property
+    def provisional_cycle(self) -> Decimal:
+        return sum(self.provisional_years.values(), ZERO)
 
     @property
     def year(self) -> int:
@@ -234,10 +264,15 @@ def teacher_ledger(teacher: Teacher, year: int) -> TeacherLedger:
     by_year = defaultdict(lambda: ZERO)
     names = {(c.rule_set_id, c.code): c.name for c in CategoryRequirement.objects.filter(
         rule_set_id__in={entry.rule_set_id for entry in entries if entry.category})}
+    provisional = defaultdict(lambda: ZERO)
     for entry in entries:
         entry.capped = credit_rules.is_capped(entry.raw_credits - entry.credits)
         entry.category_name = names.get((entry.rule_set_id, entry.category), entry.category)
-        by_year[entry.credit_year] += entry.credits
+        if entry.recognition == Recognition.CONFIRMED:
+            by_year[entry.credit_year] += entry.credits
+        elif entry.recognition == Recognition.PROVISIONAL:
+            provisional[entry.credit_year] += entry.credits
     return TeacherLedger(teacher=teacher, totals=totals, entries=entries,
-                         years=[(y, by_year[y]) for y in range(first, last + 1)])
+                         years=[(y, by_year[y]) for y in range(first, last + 1)],
+                         provisional_years=dict(provisional))
 

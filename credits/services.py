@@ -13,7 +13,7 @@ from attendance.models import AssessmentResult, Attendance, CompletionRules, Enr
 
 from . import rules as credit_rules
 from . import signals
-from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, RuleSet, Unit
+from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, Recognition, RuleSet, Unit
 from .rules import format_number as _number
 
 
@@ -140,7 +140,9 @@ def ledger_add(*, teacher: Teacher, activity: str, level: str, hours=None, occur
     caps = []
     if rule.cap_per_item is not None:
         caps.append(credit_rules.Cap(credit_rules.PER_RECORD, rule.cap_per_item))
-    earlier = CreditEntry.objects.filter(teacher=teacher, activity=activity).exclude(source=CreditEntry.Source.BONUS)
+    # Provisional lines hold their place under the caps; refused ones count for nothing.
+    earlier = CreditEntry.objects.filter(teacher=teacher, activity=activity).exclude(
+        source=CreditEntry.Source.BONUS).exclude(recognition=Recognition.REFUSED)
     if rule.cap_per_year is not None:
         caps.append(credit_rules.Cap(credit_rules.KIND_YEAR, rule.cap_per_year,
                                      _sum(earlier.filter(credit_year=year))))
@@ -171,7 +173,7 @@ def _year_cap(teacher, rule_set, year) -> list[credit_rules.Cap]:
     if rule_set.annual_cap is None:
         return []
     used = _sum(CreditEntry.objects.filter(teacher=teacher, credit_year=year).exclude(
-        source=CreditEntry.Source.EXEMPTION))
+        source=CreditEntry.Source.EXEMPTION).exclude(recognition=Recognition.REFUSED))
     return [credit_rules.Cap(credit_rules.YEAR, rule_set.annual_cap, used)]
 
 
@@ -241,7 +243,9 @@ def teacher_totals(teacher: Teacher, year: int) -> dict:
     the cycle's total, each category's minimum, the yearly threshold for an 优秀 rating."""
     rule_set = year_rule_set(teacher.organisation.district, year)
     first, last = rule_set.cycle_of(year)
-    in_cycle = CreditEntry.objects.filter(teacher=teacher, credit_year__range=(first, last)).order_by()
+    # Only confirmed credits count (provisional ones wait for their route: credits.recognition).
+    in_cycle = CreditEntry.objects.filter(teacher=teacher, credit_year__range=(first, last),
+                                          recognition=Recognition.CONFIRMED).order_by()
     by_year = dict(in_cycle.values_list("credit_year").annotate(total=Sum("credits")))
     categories = categories_of(rule_set)
     by_category = dict(in_cycle.exclude(category="").values_list("category").annotate(total=Sum("credits"))) \
@@ -328,9 +332,19 @@ def credit_finished_project(project, results: dict | None = None) -> list[Credit
                     "share": _number(attended["share"].quantize(Decimal("0.1"))),
                     "needed": attendance.project_run(project).min_attendance_percent},
             )])
+    _recognition_open(created, title=project.name)
     return created
 
 
+def _recognition_open(entries, **kwargs) -> None:
+    """Under a recognition route the credits just written wait, provisional (credits.recognition)."""
+    from .recognition import recognition_open
+
+    if entries:
+        recognition_open(entries, **kwargs)
+
+
+@transaction.atomic
 def credit_school_based_year(*, organisation, year: int) -> list[CreditEntry]:
     """Close a school year of school-based training: attended hours become
     credits, unless the teacher's absences forfeit the year (seed 003)."""
@@ -361,6 +375,7 @@ def credit_school_based_year(*, organisation, year: int) -> list[CreditEntry]:
         created += ledger_add(teacher=teacher, activity=Activity.SCHOOL_BASED, level=Level.SCHOOL, hours=hours,
                               occurred_on=spring_end, description=description,
                               source=CreditEntry.Source.SCHOOL_BASED)
+    _recognition_open(created, title=f"{organisation.name}：{description}")
     return created
 
 

@@ -23,3 +23,24 @@ class DeclarationScope(FlowScope):
 
 def declaration_viewset():
     return ScopedFlowViewset(DeclarationFlow, scope=DeclarationScope(), icon="how_to_reg")
+
+
+class RecognitionScope(FlowScope):
+    def processes(self, user):
+        from .recognition import recognition_processes_visible
+
+        return recognition_processes_visible(user)
+
+    def tasks(self, user):
+        from .recognition import recognition_tasks_visible
+
+        return recognition_tasks_visible(user)
+
+    def queue(self, user):
+        return task_queue(user=user)
+
+
+def recognition_viewset():
+    from .flows import RecognitionFlow
+
+    return ScopedFlowViewset(RecognitionFlow, scope=RecognitionScope(), icon="verified")

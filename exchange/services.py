@@ -20,7 +20,7 @@ from accounts.models import District
 from attendance import idcard
 from attendance.models import Teacher
 from core.xlsx import FORMULA_START, SpreadsheetError, read_rows, safe_row
-from credits.models import Activity, CreditEntry, Level
+from credits.models import Activity, CreditEntry, Level, Recognition
 from credits.services import ledger_add
 
 from .models import ImportBatch, ImportedRecord
@@ -116,7 +116,9 @@ def entry_dates(entries) -> dict[int, tuple[datetime.date, datetime.date, str]]:
 
 def exported_entries(district: District, year: int, school=None):
     """The ledger lines the layout carries: every line of the year but exemptions (no training)."""
-    entries = CreditEntry.objects.filter(teacher__organisation__district=district, credit_year=year) \
+    # Only recognised credits go to the province (provisional ones wait for their route).
+    entries = CreditEntry.objects.filter(teacher__organisation__district=district, credit_year=year,
+                                         recognition=Recognition.CONFIRMED) \
         .exclude(source=CreditEntry.Source.EXEMPTION) \
         .select_related("teacher__organisation", "declaration").order_by("teacher__organisation__name",
                                                                          "teacher__name", "occurred_on", "pk")

@@ -170,7 +170,7 @@ def recognition_decide(*, activation, user: User, decision: str, comment: str = 
     refused = {int(pk) for pk in refused}
 
     def effect(comment):
-        batch = RecognitionBatch.objects.select_for_update().select_related("district__city").get(
+        batch = RecognitionBatch.objects.select_for_update(of=("self",)).select_related("district__city").get(
             pk=process.batch_id)
         if batch.level != level:
             raise ValidationError(ERROR_NOT_YOUR_LEVEL)

@@ -63,7 +63,6 @@ def recognition_open(entries: list[CreditEntry], *, title: str, declared: bool =
     """Credits just written: where the district's family has a route for them, mark them
     provisional and send them up the route, one batch per district and kind. Call it in
     the transaction that wrote them."""
-    from .flows import RecognitionFlow
 
     groups = defaultdict(list)  # (district, origin) → entries
     for entry in entries:
@@ -71,18 +70,24 @@ def recognition_open(entries: list[CreditEntry], *, title: str, declared: bool =
     batches = []
     for (district, origin), members in groups.items():
         route = route_for(district, origin, declared=declared)
-        if not route:
-            continue
-        batch = RecognitionBatch.objects.create(
-            district=district, title=title[:300], origin=Origin.DECLARATION if declared else origin,
-            route=list(route), year=max(entry.credit_year for entry in members))
-        CreditEntry.objects.filter(pk__in=[entry.pk for entry in members]).update(
-            recognition=Recognition.PROVISIONAL, recognition_batch=batch)
-        for entry in members:
-            entry.recognition, entry.recognition_batch = Recognition.PROVISIONAL, batch
-        RecognitionFlow.start.run(batch=batch)
-        batches.append(batch)
+        if route:
+            batches.append(batch_open(district=district, entries=members, title=title, route=route,
+                                      origin=Origin.DECLARATION if declared else origin))
     return batches
+
+
+def batch_open(*, district, entries: list[CreditEntry], title: str, route, origin: str) -> RecognitionBatch:
+    """One district's credits, provisional, up this route (the first level gets the task)."""
+    from .flows import RecognitionFlow
+
+    batch = RecognitionBatch.objects.create(district=district, title=title[:300], origin=origin, route=list(route),
+                                            year=max(entry.credit_year for entry in entries))
+    CreditEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(
+        recognition=Recognition.PROVISIONAL, recognition_batch=batch)
+    for entry in entries:
+        entry.recognition, entry.recognition_batch = Recognition.PROVISIONAL, batch
+    RecognitionFlow.start.run(batch=batch)
+    return batch
 
 
 # --- who decides -------------------------------------------------------------------------------

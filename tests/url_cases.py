@@ -21,7 +21,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from tests.url_world import FOREIGN_ROLES, UrlWorld, decl_task, doc_task
+from tests.url_world import FOREIGN_ROLES, UrlWorld, decl_task, doc_task, rec_task
 
 OUTSIDERS = tuple(FOREIGN_ROLES) + ("anonymous",)
 
@@ -359,6 +359,9 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
         case("attendance:report_teacher", kwargs={"pk": pupil.pk}, get_only="reads", legit="school_officer"),
         case("attendance:report_district", get_only="reads", legit="training_officer"),
         # credits
+        case("credits:recognition_list", get_only="reads", legit="bureau_officer"),
+        case("credits:recognition_detail", kwargs={"pk": w.objects["batch_county"].pk}, get_only="reads",
+             legit="bureau_officer", note="district A's batch"),
         case("credits:declaration_list", get_only="reads", legit="declarant"),
         case("credits:declaration_create", declaration, legit="declarant",
              skip={"teacher": "declares for themself"}, note="a declaration"),
@@ -415,10 +418,10 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
 # --- viewflow's pages, for both flows ----------------------------------------------------------
 
 def _flows():
-    from credits.flows import DeclarationFlow
+    from credits.flows import DeclarationFlow, RecognitionFlow
     from workflow.flows import ReviewFlow
 
-    return {"review": ReviewFlow, "declaration": DeclarationFlow}
+    return {"review": ReviewFlow, "declaration": DeclarationFlow, "recognition": RecognitionFlow}
 
 
 # Who decides each human step (assign/unassign/execute controls); an ASSIGNED task's owner otherwise.
@@ -428,6 +431,8 @@ NODE_LEGIT = {
     "review:school_review": "principal", "review:confirm_changes": "training_officer",
     "declaration:school_verify": "school_officer", "declaration:training_school_register": "training_officer",
     "declaration:bureau_confirm": "bureau_officer", "declaration:revise": "declarant",
+    "recognition:county_confirm": "bureau_officer", "recognition:city_confirm": "city_officer",
+    "recognition:province_confirm": "province_officer",
 }
 
 
@@ -449,6 +454,9 @@ def execute_payloads(w: UrlWorld) -> dict:
                                "level": returned.level, "start_date": str(returned.start_date),
                                "end_date": str(returned.end_date), "hours": str(returned.hours),
                                "comment": "换了清晰的证书。"},
+        "recognition:county_confirm": {"decision": "approve", "comment": "同意。"},
+        "recognition:city_confirm": {"decision": "approve", "comment": "同意。"},
+        "recognition:province_confirm": {"decision": "approve", "comment": "同意认定。"},
     }
 
 
@@ -509,6 +517,9 @@ def flow_site_cases(w: UrlWorld) -> list[Case]:
     """The flows' own list pages, bulk actions and process pages."""
     cases = []
     for ns in _flows():
+        if ns == "recognition":
+            cases += _recognition_site_cases(w)
+            continue
         process = (doc_task(w.docs["queued"], "initial_review") if ns == "review"
                    else decl_task(w.decls["school"], "school_verify")).process
         new_tasks = list(Task.objects.filter(process__flow_class=process.flow_class, status=STATUS.NEW,
@@ -536,6 +547,38 @@ def flow_site_cases(w: UrlWorld) -> list[Case]:
             case(f"{ns}:process_cancel", {"_cancel_process": "1"}, kwargs={"process_pk": process.pk},
                  legit="root", note="cancel the process"),
         ]
+    return cases
+
+
+def _recognition_site_cases(w: UrlWorld) -> list[Case]:
+    """The recognition flow's own pages: its steps are the bureau's and the regional officers'."""
+    from credits.flows import RecognitionFlow
+
+    ns = "recognition"
+    queued = rec_task(w.objects["batch_county"], "county_confirm")
+    process = queued.process
+    new_tasks = list(Task.objects.filter(process__flow_class=RecognitionFlow, status=STATUS.NEW,
+                                         flow_task_type="HUMAN").values_list("pk", flat=True))
+    held = list(Task.objects.filter(process__flow_class=RecognitionFlow, status=STATUS.ASSIGNED,
+                                    flow_task_type="HUMAN").values_list("pk", flat=True))
+    cases = [case(f"{ns}:{name}", get_only="reads", legit="bureau_officer")
+             for name in ("index", "process_list", "task_list", "chart", "inbox", "queue", "archive")]
+    cases += [case(f"{ns}:{name}", kwargs={"process_pk": process.pk}, get_only="reads", legit="bureau_officer")
+              for name in ("process_detail", "process_chart")]
+    cases += [
+        case(f"{ns}:tasks_assign", {"pk": new_tasks, "_confirm": "1"}, legit="bureau_officer", control=False,
+             fuzz=False, note="bulk claim of every open task"),
+        case(f"{ns}:tasks_assign", {"pk": [queued.pk], "_confirm": "1"}, legit="bureau_officer",
+             note="bulk claim of one queued task"),
+        case(f"{ns}:tasks_assign", {"select_all": "1", "_confirm": "1"}, legit="bureau_officer", control=False,
+             fuzz=False, note="bulk claim with select_all"),
+        case(f"{ns}:tasks_unassign", {"pk": held, "_confirm": "1"}, legit="bureau_officer", control=False,
+             note="bulk release of every held task"),
+        case(f"{ns}:tasks_unassign", {"select_all": "1", "_confirm": "1"}, legit="bureau_officer", control=False,
+             fuzz=False, note="bulk release with select_all"),
+        case(f"{ns}:process_cancel", {"_cancel_process": "1"}, kwargs={"process_pk": process.pk},
+             legit="root", note="cancel the process"),
+    ]
     return cases
 
 

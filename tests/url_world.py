@@ -90,6 +90,12 @@ def decl_task(declaration, node, **extra):
     return open_task({"process__declarationprocess__declaration": declaration}, node, DeclarationFlow, **extra)
 
 
+def rec_task(batch, node, **extra):
+    from credits.flows import RecognitionFlow
+
+    return open_task({"process__recognitionprocess__batch": batch}, node, RecognitionFlow, **extra)
+
+
 def _with_activation(task, act):
     with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
         task.refresh_from_db()
@@ -401,8 +407,54 @@ def build_url_world() -> UrlWorld:
     o["import_batch"] = ImportBatch.objects.create(  # an empty preview: its confirmation only marks it applied
         district=a.district, filename="省平台.xlsx", checksum="0" * 64, rows=[], fingerprint=fingerprint(set()),
         uploaded_by=bo)
+    _recognition_batches(w, year)
     _check(w)
     return w
+
+
+def _recognition_batches(w: UrlWorld, year: int) -> None:
+    """Credit recognition batches of district A at every step of a county → city → province route."""
+    from credits import recognition
+    from credits.models import CreditEntry
+    from credits.services import ledger_add
+    from tests.factories import make_region
+
+    a, u, o = w.a, w.users, w.objects
+    officers = User.objects.filter(role__in=["city_officer", "province_officer"])
+    if not officers.filter(username="city_officer").exists():
+        make_region()
+    u["city_officer"], u["province_officer"] = officers.get(username="city_officer"), \
+        officers.get(username="province_officer")
+    teacher = o["declarant_teacher"]
+    levels = (("county_confirm", a.bureau_officer), ("city_confirm", u["city_officer"]),
+              ("province_confirm", u["province_officer"]))
+
+    def batch(name, steps_done, claimed_by=None):
+        entries = ledger_add(teacher=teacher, activity="concentrated", level="county", hours=Decimal(4),
+                             occurred_on=datetime.date(year - 3, 3, 1 + len(made)), description=f"认定：{name}",
+                             source=CreditEntry.Source.PROJECT)
+        opened = recognition.batch_open(district=a.district, entries=entries, title=f"县级培训（{name}）",
+                                        route=["county", "city", "province"], origin="county")
+        for node, user in levels[:steps_done]:
+            recognition.recognition_decide_as(task=rec_task(opened, node), user=user, decision="approve",
+                                              comment="同意。")
+        if claimed_by is not None:
+            node, user = levels[steps_done]
+            claim(rec_task(opened, node), user)
+        made.append(opened)
+        return opened
+
+    made = []
+    o["batch_county"] = batch("待县级确认", 0)
+    o["batch_county_claimed"] = batch("县级已领取", 0, claimed_by=True)
+    o["batch_city"] = batch("待市级确认", 1)
+    o["batch_city_claimed"] = batch("市级已领取", 1, claimed_by=True)
+    o["batch_province"] = batch("待省级确认", 2)
+    o["batch_province_claimed"] = batch("省级已领取", 2, claimed_by=True)
+    o["batch_confirmed"] = batch("已认定", 3)
+    o["batch_refused"] = batch("不予认定", 0)
+    recognition.recognition_decide_as(task=rec_task(o["batch_refused"], "county_confirm"), user=a.bureau_officer,
+                                      decision="reject", comment="无考勤记录。")
 
 
 def _check(w: UrlWorld):

@@ -49,6 +49,7 @@ from workflow.selectors import task_inbox, task_queue
 from workflow.submission import document_submit
 
 from . import seed
+from .recognition import create_recognition
 from .seed import load
 
 
@@ -427,6 +428,7 @@ def _build() -> None:
     orgs = create_organisations(district)
     users = create_users(district, orgs)
     users.update(create_region(_data("region"), district["password"]))
+    create_recognition(_data("recognition"), users, id_number)  # 金水区 on the Shaanxi route (issue #15)
     teachers = create_teachers(_data("teachers"), orgs, users)
     documents = create_documents(users)
     for story in _data("stories")["stories"]:

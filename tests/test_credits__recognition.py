@@ -364,3 +364,29 @@ def test_two_officers_deciding_one_step_at_once_one_wins():
     assert all(result is None or isinstance(result, PermissionDenied) for result in results), results
     assert RecognitionDecision.objects.filter(batch=batch, step="city_confirm").count() == 1
     assert statuses(entries) == [Recognition.CONFIRMED]
+
+
+# --- the demo ----------------------------------------------------------------------------------------
+
+def test_demo_jinshui_credits_wait_for_the_city(db, client):
+    """金水区 counts by the Shaanxi family: its school-based year, confirmed by the county,
+    and a city project wait in 郑州市's officer's queue; nothing of it counts yet."""
+    from accounts.models import User
+
+    call_command("load_demo", verbosity=0)
+    city, county = User.objects.get(username="shi_zhengzhou"), User.objects.get(username="jinshui_jiaoyuju")
+    waiting = task_queue(user=city).filter(process__recognitionprocess__isnull=False)
+    assert {task.flow_task for task in waiting} == {RecognitionFlow.city_confirm}
+    assert waiting.count() == 2
+    assert task_queue(user=county).filter(flow_task=RecognitionFlow.county_confirm).count() == 1
+    assert not task_queue(user=User.objects.get(username="shi_xuchang")).filter(
+        process__recognitionprocess__isnull=False).exists()
+    jinshui = CreditEntry.objects.filter(teacher__organisation__district__name="金水区")
+    assert jinshui.exists() and set(jinshui.values_list("recognition", flat=True)) == {Recognition.PROVISIONAL}
+    assert not CreditEntry.objects.filter(teacher__organisation__district__name="建安区").exclude(
+        recognition=Recognition.CONFIRMED).exists()
+    client.force_login(city)
+    task = waiting.first()
+    assert client.get(task.flow_task.reverse("index", args=[task.process_id, task.pk]), follow=True).status_code == 200
+    assert client.get(reverse("credits:recognition_list")).status_code == 200
+    assert client.get(reverse("workflow:inbox") + "?tab=queue").status_code == 200

@@ -8,6 +8,7 @@ services in credits.declarations set it).
 """
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow import this
 from viewflow.workflow import flow, lock
 
@@ -224,7 +225,7 @@ class RecognitionFlow(flow.Flow):
     )
 
     confirmed = flow.End().Annotation(title=_("Recognised"))
-    refused = flow.End().Annotation(title=_("Refused"))
+    refused = flow.End().Annotation(title=pgettext_lazy("recognition", "Refused"))
 
     def start_batch(self, activation, batch):
         activation.process.batch = batch

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation
 from attendance.models import Teacher
@@ -278,9 +279,9 @@ class Recognition(models.TextChoices):
     """Where a ledger line stands on its recognition route (credits.recognition): lines
     of a family without a route are confirmed when written; only confirmed lines count."""
 
-    PROVISIONAL = "provisional", _("Provisional")
-    CONFIRMED = "confirmed", _("Confirmed")
-    REFUSED = "refused", _("Refused")
+    PROVISIONAL = "provisional", pgettext_lazy("recognition", "Provisional")
+    CONFIRMED = "confirmed", pgettext_lazy("recognition", "Confirmed")
+    REFUSED = "refused", pgettext_lazy("recognition", "Refused")
 
 
 class CreditEntry(models.Model):
@@ -544,12 +545,12 @@ class RecognitionBatch(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting recognition")
         CONFIRMED = "confirmed", _("Recognised")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", pgettext_lazy("recognition", "Refused")
 
     district = models.ForeignKey("accounts.District", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("district"))
     title = models.CharField(_("title"), max_length=300)
-    origin = models.CharField(_("training"), max_length=20, choices=Origin.choices)
+    origin = models.CharField(_("kind of training"), max_length=20, choices=Origin.choices)
     # The route when the batch was opened (a later change of the table leaves it alone).
     route = models.JSONField(_("route"), default=list)
     stage = models.PositiveSmallIntegerField(_("step of the route"), default=0)

@@ -18,6 +18,7 @@ class Action:
     MAKE_UP_ACCEPT = "attendance.make_up"
     ASSESSMENT_RESULT = "attendance.assessment"
     CREDIT_RULES_VERSION = "credits.rule_set"
+    CREDIT_RECOGNITION = "credits.recognition"
     SPOT_CHECK_DRAW = "spot_check.draw"
     SPOT_CHECK_CANCEL = "spot_check.cancel"
     LOGIN = "auth.login"
@@ -42,7 +43,8 @@ def action_choices():
                                         (Action.ASSESSMENT_RESULT, _("Assessment result recorded")),
                                         (Action.SPOT_CHECK_DRAW, _("Spot check drawn")),
                                         (Action.SPOT_CHECK_CANCEL, _("Spot check cancelled"))]),
-        (_("Credits"), [(Action.CREDIT_RULES_VERSION, _("Credit rules version saved"))]),
+        (_("Credits"), [(Action.CREDIT_RULES_VERSION, _("Credit rules version saved")),
+                        (Action.CREDIT_RECOGNITION, _("Credits confirmed, returned or refused"))]),
         (_("Sign-in"), [(Action.LOGIN, _("Logged in")), (Action.LOGIN_FAILED, _("Failed login"))]),
         (_("People and accounts"), people_action_choices()),
     ]

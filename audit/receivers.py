@@ -24,7 +24,7 @@ def connect():
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from attendance.models import AssessmentResult, Attendance, Enrolment, LeaveRequest, MakeUp
-    from credits.models import RuleSet
+    from credits.models import RecognitionDecision, RuleSet
     from plans.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
     from schedule.models import ScheduleChange, SpotCheck
     from workflow.models import TrailEntry
@@ -42,6 +42,7 @@ def connect():
     post_save.connect(make_up_saved, sender=MakeUp, dispatch_uid="audit.make_up")
     post_save.connect(assessment_saved, sender=AssessmentResult, dispatch_uid="audit.assessment")
     post_save.connect(rule_set_saved, sender=RuleSet, dispatch_uid="audit.rule_set")
+    post_save.connect(recognition_decided, sender=RecognitionDecision, dispatch_uid="audit.recognition")
     post_save.connect(spot_check_saved, sender=SpotCheck, dispatch_uid="audit.spot_check")
     user_logged_in.connect(logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
@@ -299,6 +300,22 @@ def rule_set_saved(sender, instance, created, raw=False, **kwargs):
         summary=_("%(actor)s saved the credit rules “%(name)s” (%(family)s), in force from %(valid_from)s") % {
             "actor": _name(actor), "name": instance.name, "family": instance.family,
             "valid_from": instance.valid_from.isoformat(),
+        },
+    )
+
+
+@official_language
+def recognition_decided(sender, instance, created, raw=False, **kwargs):
+    """A level's decision on a batch of provisional credits (credits.recognition)."""
+    if raw or not created:
+        return
+    batch = instance.batch
+    audit_record(
+        action=Action.CREDIT_RECOGNITION, obj=batch, district_id=batch.district_id, actor=instance.actor,
+        created_at=instance.created_at,
+        summary=_("%(actor)s: %(decision)s (%(step)s), credits “%(title)s”") % {
+            "actor": _name(instance.actor), "decision": instance.get_decision_display(),
+            "step": instance.get_step_display(), "title": batch.title,
         },
     )
 

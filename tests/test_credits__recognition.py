@@ -111,6 +111,11 @@ def test_shaanxi_school_based_goes_to_the_county_then_the_city(chain):
     trail = list(RecognitionDecision.objects.filter(batch=batch).values_list("step", "decision", "actor", "comment"))
     assert trail == [("county_confirm", "approve", jianan.bureau_officer.pk, "县级审核通过。"),
                      ("city_confirm", "approve", region.city_officer.pk, "")]
+    # The audit trail has each decision, as the other credit changes.
+    from audit.models import Action, AuditEvent
+
+    events = AuditEvent.objects.filter(action=Action.CREDIT_RECOGNITION, district_id=jianan.district.pk)
+    assert events.count() == 2 and batch.title in events.last().summary
 
 
 def test_provincial_project_is_confirmed_by_the_province_alone(chain):

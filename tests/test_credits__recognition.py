@@ -395,3 +395,24 @@ def test_demo_jinshui_credits_wait_for_the_city(db, client):
     assert client.get(task.flow_task.reverse("index", args=[task.process_id, task.pk]), follow=True).status_code == 200
     assert client.get(reverse("credits:recognition_list")).status_code == 200
     assert client.get(reverse("workflow:inbox") + "?tab=queue").status_code == 200
+
+
+def test_a_declaration_confirmed_by_the_bureau_goes_on_to_the_province(chain):
+    """Declared provincial training: the bureau's confirmation is the county's, then the province's."""
+    from credits.models import Declaration
+    from tests.attendance_helpers import make_teacher_with_login
+    from tests.url_world import decl_decide, declare
+
+    region, jianan, _weidu, _jinshui = chain
+    teacher = make_teacher_with_login(jianan.school, "declarant_sx", name="申报人")
+    declaration = declare(teacher.user, datetime.date(2025, 4, 7))
+    for node, user in (("school_verify", jianan.school_officer), ("training_school_register", jianan.training_officer),
+                       ("bureau_confirm", jianan.bureau_officer)):
+        decl_decide(declaration, node, user)
+    assert Declaration.objects.get(pk=declaration.pk).status == Declaration.Status.CONFIRMED
+    entries = list(CreditEntry.objects.filter(declaration=declaration))
+    batch = entries[0].recognition_batch
+    assert batch.route == ["province"] and batch.origin == "declaration"
+    assert statuses(entries) == [Recognition.PROVISIONAL]
+    decide(batch, region.province_officer)
+    assert statuses(entries) == [Recognition.CONFIRMED]

@@ -35,10 +35,18 @@ def rule_list(request):
 def rule_detail(request, pk):
     district = rule_versions.district_of(request.user)
     rule_set = _version(district, pk)
+    # Categories by name: their codes are identifiers for the editor, not words for a reader.
+    categories = list(rule_set.categories.all())
+    names = {category.code: category.name for category in categories}
+    conversions = list(rule_set.conversions.order_by("activity", "level", "pk"))
+    for rule in conversions:
+        rule.category_name = names.get(rule.category, rule.category)
+    for category in categories:
+        category.surplus_to_name = names.get(category.surplus_to, category.surplus_to)
     return render(request, "credits/rule_detail.html", {
         "district": district, "rule_set": rule_set, "current": rule_versions.in_force(district),
-        "conversions": rule_set.conversions.order_by("activity", "level", "pk"),
-        "bonuses": rule_set.bonuses.filter(kind=Bonus.Kind.EXCELLENT_TRAINEE), "categories": rule_set.categories.all(),
+        "conversions": conversions,
+        "bonuses": rule_set.bonuses.filter(kind=Bonus.Kind.EXCELLENT_TRAINEE), "categories": categories,
     })
 
 

@@ -416,3 +416,19 @@ def test_a_declaration_confirmed_by_the_bureau_goes_on_to_the_province(chain):
     assert statuses(entries) == [Recognition.PROVISIONAL]
     decide(batch, region.province_officer)
     assert statuses(entries) == [Recognition.CONFIRMED]
+
+
+def test_shaanxi_rule_page_names_categories_not_codes(chain, client):
+    """The crawl as 金水区's bureau officer (now on the Shaanxi rules) read the codes
+    "concentrated" and "school_based" on the rule set's page."""
+    from credits.models import RuleSet
+
+    _region, jianan, _weidu, _jinshui = chain
+    shaanxi = RuleSet.objects.get(family="shaanxi")
+    client.force_login(jianan.bureau_officer)
+    page = client.get(reverse("credits:rule_detail", args=[shaanxi.pk])).content.decode()
+    import re
+
+    text = re.sub(r"<[^>]+>", " ", page)   # the visible text: codes may stay in attributes
+    assert "school_based" not in text and "concentrated" not in text.split()
+    assert "集中培训" in page and "校本研修" in page

@@ -64,7 +64,7 @@ NAME_IN_SOURCE = re.compile(
 # Several URLs of one kind run the same code (viewflow's per-node task views, the
 # admin's per-model views): the first pattern of each group is fuzzed in full,
 # the others get one request with an impossible id.
-GROUPED = re.compile(r"^(review|declaration):\w+:(\w+)$|^admin:\w+?_(changelist|add|change|delete|history)$"
+GROUPED = re.compile(r"^(review|declaration|recognition):\w+:(\w+)$|^admin:\w+?_(changelist|add|change|delete|history)$"
                      r"|^admin:admin/\w+/\w+/<path:object_id>/()$")
 FULLY_FUZZED_ADMIN = {"admin:attendance_completionrules_change", "admin:plans_document_changelist",
                       "admin:plans_document_delete", "admin:plans_document_history"}

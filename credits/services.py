@@ -426,7 +426,10 @@ def cycle_close(*, organisation, year: int, user, figures: str) -> list:
     if not may_confirm_cycle(user, organisation):
         raise PermissionDenied
     # One confirmation per school at a time: the school's teachers, locked.
-    list(Teacher.objects.select_for_update().filter(organisation=organisation).values_list("pk", flat=True))
+    # No default ordering: it joins Organisation → District (nullable), and PostgreSQL refuses
+    # FOR UPDATE on the nullable side of an outer join.
+    list(Teacher.objects.select_for_update().filter(organisation=organisation).order_by("pk")
+         .values_list("pk", flat=True))
     _first, last = year_rule_set(organisation.district, year).cycle_of(year)
     report = selectors.school_credits(organisation, last)
     first = report.cycle[0]

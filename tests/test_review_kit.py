@@ -329,7 +329,9 @@ def test_another_schools_officer_sees_none_of_it(world, client_for, teacher, col
 def test_both_flows_build_on_the_kit(world, client_for, teacher):
     assert issubclass(ReviewProcess, kit.ReviewProcessBase) and issubclass(DeclarationProcess, kit.ReviewProcessBase)
     assert issubclass(TrailEntry, kit.TrailEntryBase) and issubclass(DeclarationDecision, kit.TrailEntryBase)
-    assert set(kit.process_models()) == {ReviewProcess, DeclarationProcess}
+    from credits.models import RecognitionProcess
+
+    assert set(kit.process_models()) == {ReviewProcess, DeclarationProcess, RecognitionProcess}
     # One trail writer for every subject.
     declaration = declare(client_for, teacher)
     document = make_school_plan(world)

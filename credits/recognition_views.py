@@ -18,9 +18,10 @@ from .models import CreditEntry, Recognition, RecognitionBatch
 
 class RecognitionDecisionForm(forms.Form):
     decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=REVIEW_DECISIONS, widget=forms.RadioSelect)
-    refused = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Refuse these credits"), required=False, queryset=CreditEntry.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+    # Choices, not a model field: a value that is no line of the batch is a form error,
+    # never a query with it (an id too large for the database).
+    refused = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Refuse these credits"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("When confirming: the lines ticked here are refused, the others go on."))
     comment = forms.CharField(label=gettext_lazy("Opinion"), widget=forms.Textarea(attrs={"rows": 4}),
                               required=False)
@@ -29,8 +30,8 @@ class RecognitionDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         entries = CreditEntry.objects.filter(recognition_batch=batch, recognition=Recognition.PROVISIONAL) \
             .select_related("teacher").order_by("teacher__name", "pk")
-        self.fields["refused"].queryset = entries
-        self.fields["refused"].label_from_instance = lambda e: f"{e.teacher.name} · {e.description} · {e.credits}"
+        self.fields["refused"].choices = [(entry.pk, f"{entry.teacher.name} · {entry.description} · {entry.credits}")
+                                          for entry in entries]
 
 
 class RecognitionReviewView(workflow_views.TaskFormView):
@@ -46,7 +47,7 @@ class RecognitionReviewView(workflow_views.TaskFormView):
     def decide(self, form):
         services.recognition_decide(
             activation=self.activation, user=self.request.user, decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"], refused=[e.pk for e in form.cleaned_data["refused"]])
+            comment=form.cleaned_data["comment"], refused=form.cleaned_data["refused"])
 
 
 @login_required

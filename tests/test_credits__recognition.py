@@ -432,3 +432,20 @@ def test_shaanxi_rule_page_names_categories_not_codes(chain, client):
     text = re.sub(r"<[^>]+>", " ", page)   # the visible text: codes may stay in attributes
     assert "school_based" not in text and "concentrated" not in text.split()
     assert "集中培训" in page and "校本研修" in page
+
+
+def test_refusing_a_line_that_is_no_line_of_the_batch_is_a_form_error(chain, client):
+    """The fuzz test's refused=99999999999999999999 was a 500 (an id too large for SQLite)."""
+    region, jianan, _weidu, _jinshui = chain
+    entries, [batch] = school_based(make_teacher(jianan.school, "越界"))
+    task = open_task(batch)
+    client.force_login(jianan.bureau_officer)
+    client.post(task.flow_task.reverse("assign", args=[task.process_id, task.pk]))
+    execute = task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+    for bad in ("99999999999999999999", "abc", str(entries[0].pk + 1000)):
+        response = client.post(execute, {"decision": "approve", "comment": "剔除。", "refused": [bad]})
+        assert response.status_code == 200, bad          # the form again, with its error
+    assert statuses(entries) == [Recognition.PROVISIONAL]
+    response = client.post(execute, {"decision": "approve", "comment": "剔除。", "refused": [str(entries[0].pk)]})
+    assert response.status_code == 302
+    assert statuses(entries) == [Recognition.REFUSED]

@@ -48,23 +48,36 @@ def district_text(message, **params) -> str:
         return str(message) % params if params else str(message)
 
 
-def job_start(*, owner, kind: str, title, task, params: dict | None = None) -> Job:
+def job_start(*, owner, kind: str, title, task, params: dict | None = None, shared_lock=None,
+              same: tuple[str, ...] | None = None) -> Job:
     """Create the job and enqueue its task. With the immediate backend (tests) the task has
     run when this returns.
 
     The same work asked for again (a double click, a reload of an export link, two tabs)
     while the owner's first job of it is still waiting or running is that job, not a
     second one doing it all again: the owner's starts are taken one at a time (their
-    user row locked), so two requests at once find one job."""
+    user row locked), so two requests at once find one job.
+
+    Work that is one for everyone (a school's cycle close) passes `shared_lock`, a queryset
+    whose rows are locked instead of the owner's, and `same`, the names of the params that
+    say which work it is: a waiting or running job of the kind with those params is then
+    returned whoever started it (the caller tells a user it is someone else's)."""
     from django.contrib.auth import get_user_model
 
     params = params or {}
     with transaction.atomic():
-        list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
-        for same in Job.objects.filter(owner=owner, kind=kind, state__in=[Job.State.QUEUED, Job.State.RUNNING],
-                                       cancel_requested=False).order_by("-pk"):
-            if same.params == params:  # compared here: JSON equality differs between databases
-                return same
+        active = Job.objects.filter(kind=kind, state__in=[Job.State.QUEUED, Job.State.RUNNING],
+                                    cancel_requested=False).order_by("-pk")
+        if shared_lock is not None:
+            list(shared_lock.select_for_update().values_list("pk", flat=True))
+        else:
+            list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+            active = active.filter(owner=owner)
+        for existing in active:
+            # Compared here: JSON equality differs between databases.
+            if (existing.params == params if same is None
+                    else all(existing.params.get(name) == params.get(name) for name in same)):
+                return existing
         job = Job.objects.create(owner=owner, kind=kind, title=district_text(title)[:200], params=params,
                                  task_path=task.module_path)
     _enqueue(job, task)

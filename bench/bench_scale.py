@@ -745,7 +745,7 @@ def main():
                 workdir=workdir, run_env={**os.environ, "DATABASE_URL": cluster.url("bench_main")},
                 targets=main_targets, workers=args.two_servers_workers, duration=args.duration,
                 connections=min(args.connections, 4),
-                storage=f"the run's media directory, shared by both servers ({os.environ['MEDIA_ROOT']})")
+                storage=f"the run's media directory, shared by both servers: {os.environ['MEDIA_ROOT']}")
             log(f"  two servers: batch followed through B, upload downloaded through B: met; B's inbox p95 with the "
                 f"batch / without: {results['two_servers']['p95_ratio']:.2f}")
         if args.json:

@@ -39,7 +39,7 @@ from attendance.models import Teacher
 from core.paging import page_of
 from core.params import parse_id
 from core.pdf import pdf_response, render_pdf
-from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
+from core.xlsx import export_job_by_get, export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
 from . import selectors, services, tasks
 from .models import CycleClosure
@@ -340,14 +340,17 @@ def district_credits(request):
         raise PermissionDenied
     district = user.organisation.district
     year = _year(request, district)
-    if wants_xlsx(request):  # the whole district: a background job (credits.tasks)
+    if wants_xlsx(request):  # the whole district: a background job (credits.tasks), by POST only
+        refused = export_job_by_get(request)
+        if refused:
+            return refused
         job = tasks.district_export_start(user=user, district=district, year=year, title=_(
             "Training credits: %(district)s, %(year)s") % {"district": district.name, "year": year_label(year)})
         return redirect("jobs:detail", pk=job.pk)
     report = selectors.district_completion(district, year)
     return render(request, "credits/district.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": export_url(request),
+        "export_url": export_url(request), "export_job": True,
     })
 
 

@@ -299,7 +299,7 @@ def test_district_completion_rate_per_school(school, client_for):
     assert D(rows[world.school.pk]["data-rate"]) == D("25.0")
     assert D(rows[world.other_school.pk]["data-rate"]) == D("100.0")
     training = client_for(world.training_officer)
-    sheet = {row[0]: row for row in xlsx_rows(job_result(training, training.get(
+    sheet = {row[0]: row for row in xlsx_rows(job_result(training, training.post(
         url("district_credits", year=YEAR, format="xlsx"))))}
     assert sheet[world.school.name][1:4] == [4, 1, 25.0]
     assert sheet[world.other_school.name][1:4] == [1, 1, 100.0]

@@ -185,6 +185,59 @@ def oldest_waiting_age() -> float | None:
     return max(ages) if ages else None
 
 
+def prune_finished(*, keep_days: float | None = None) -> tuple[int, int]:
+    """Delete the jobs that finished more than `keep_days` (JOBS_KEEP_DAYS) days ago: their
+    result and part files in storage, then their rows; and the database queue's finished task
+    rows of the same age. Waiting and running jobs are never touched. Returns (jobs, files)
+    deleted. Safe to run on several workers at once: each job is taken under its row lock."""
+    from django.apps import apps
+    from django.db.models import Q
+
+    keep_days = settings.JOBS_KEEP_DAYS if keep_days is None else keep_days
+    limit = timezone.now() - timedelta(days=keep_days)
+    old = Q(state__in=Job.FINISHED) & (Q(finished_at__lt=limit) | Q(finished_at__isnull=True, created_at__lt=limit))
+    jobs_deleted = files_deleted = 0
+    for pk in list(Job.objects.filter(old).values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = Job.objects.select_for_update().filter(old, pk=pk).first()
+            if job is None:
+                continue  # another worker pruned it meanwhile
+            names = [job.result_file, *JobItem.objects.filter(job=job).exclude(part_file="").values_list(
+                "part_file", flat=True)]
+            for name in filter(None, names):
+                try:
+                    if default_storage.exists(name):
+                        default_storage.delete(name)
+                        files_deleted += 1
+                except OSError:  # kept for the next pass: the row stays until its files are gone
+                    logger.warning("Job %s: could not delete %s", job.pk, name)
+                    break
+            else:
+                job.delete()
+                jobs_deleted += 1
+                _remove_empty_dirs(pk)
+    if apps.is_installed("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.filter(finished_at__lt=limit).exclude(status__in=["READY", "RUNNING"]).delete()
+    return jobs_deleted, files_deleted
+
+
+def _remove_empty_dirs(pk: int) -> None:
+    """The filesystem storage leaves a job's empty folders behind; an object store has none."""
+    import os
+
+    try:
+        root = default_storage.path(f"jobs/{pk}")
+    except NotImplementedError:
+        return
+    for folder in (os.path.join(root, "result"), os.path.join(root, "parts"), root):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass  # missing, or not empty
+
+
 # --- running -------------------------------------------------------------------------------
 
 def part_name(job: Job, position: int, suffix: str) -> str:

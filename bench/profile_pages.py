@@ -1,0 +1,166 @@
+"""Profile issue 14's pages in process, on bench data, on an existing PostgreSQL server.
+
+    .venv/bin/python bench/profile_pages.py --database-url postgres://postgres@127.0.0.1:54329/tp_h31
+    .venv/bin/python bench/profile_pages.py --pages inbox,task_list,stock_tasks --repeat 15 --profile 0
+    .venv/bin/python bench/profile_pages.py --root /tmp/h31-base ...   # the same on another checkout
+
+Run by hand (not part of the test suite). The first run builds the data set in the database of
+--database-url (dropped and created again, then migrated and filled with bench/scale_data.py at
+--scale, like bench/bench_scale.py's main data set) and writes the targets (users, ids) to
+--state; later runs reuse both (--rebuild builds again). --root runs another checkout's code
+(a `git worktree add /tmp/base main`) on the same database, for a before/after in the same
+conditions: run both back to back, and compare the minimum.
+
+For each page (bench_scale.py's pages: inbox, school, attendance, task_list, stock_tasks, ...):
+one warm-up request, then --repeat requests timed as bench_scale.py's count_queries does (wall
+time in process with the test client, the SQL of that request from CaptureQueriesContext, outside
+SQL = wall - SQL per request), printed as minimum and median; then --profile requests under
+cProfile, with the top functions by own time and by cumulative time.
+"""
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent.parent
+DEFAULT_PAGES = "inbox,school,attendance,task_list,stock_tasks"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL",
+                                                                 "postgres://postgres@127.0.0.1:54329/tp_h31"))
+    parser.add_argument("--root", type=Path, default=HERE, help="the checkout whose code runs (default: this one)")
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--rebuild", action="store_true", help="drop and build the data set again")
+    parser.add_argument("--state", type=Path, default=None,
+                        help="targets file (default: <tmp>/profile_pages-<database>.json)")
+    parser.add_argument("--pages", default=DEFAULT_PAGES)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--profile", type=int, default=5, help="requests under cProfile (0: none)")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--queries", action="store_true", help="print each page's queries with their time")
+    args = parser.parse_args()
+
+    root = args.root.resolve()
+    dbname = urlsplit(args.database_url).path.lstrip("/")
+    state = args.state or Path(tempfile.gettempdir()) / f"profile_pages-{dbname}.json"
+    static_root = Path(tempfile.gettempdir()) / f"profile_pages-static-{dbname}"
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
+        "BENCH_STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / f"profile_pages-media-{dbname}"),
+        "DJANGO_SECRET_KEY": "profile-pages-not-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_LOG_LEVEL": "ERROR",
+        "DATABASE_URL": args.database_url,
+    })
+    sys.path.insert(0, str(root))
+    os.chdir(root)
+    if args.rebuild or not state.exists():
+        build(args, dbname, state)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if not (static_root / "staticfiles.json").exists():
+        call_command("collectstatic", verbosity=0, interactive=False)
+    targets = json.loads(state.read_text())
+    print(f"code: {root}; database: {dbname}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    measure(args, targets)
+
+
+def build(args, dbname, state):
+    import psycopg
+
+    parts = urlsplit(args.database_url)
+    admin = f"host={parts.hostname} port={parts.port or 5432} user={parts.username or 'postgres'} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from bench.scale_data import Generator
+
+    targets = Generator(args.scale).run()
+    state.write_text(json.dumps(targets, default=str))
+    print(f"built scale {args.scale:g} in {dbname}; targets in {state}")
+
+
+def measure(args, targets):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from bench.bench_scale import pages_for
+
+    pages = {p["key"]: p for p in pages_for(targets)}
+    clients = {}
+    summary = []
+    for key in args.pages.split(","):
+        page = pages.get(key)
+        if page is None:
+            print(f"{key}: no such page here (known: {', '.join(pages)})")
+            continue
+        role = page["user"]
+        if role not in clients:
+            client = Client(HTTP_HOST="127.0.0.1")
+            if role:
+                client.force_login(User.objects.get(username=targets[role]),
+                                   backend="django.contrib.auth.backends.ModelBackend")
+            clients[role] = client
+        client = clients[role]
+        response = client.get(page["path"])
+        if response.status_code != 200:
+            raise RuntimeError(f"{page['path']}: HTTP {response.status_code}")
+        walls, sqls, queries = [], [], 0
+        for _ in range(args.repeat):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                client.get(page["path"])
+                walls.append(time.perf_counter() - started)
+            sqls.append(sum(float(q["time"]) for q in ctx.captured_queries))
+            queries = len(ctx.captured_queries)
+            captured = list(ctx.captured_queries)
+        outside = sorted(w - s for w, s in zip(walls, sqls))
+        row = (key, min(walls) * 1000, sorted(walls)[len(walls) // 2] * 1000, min(sqls) * 1000,
+               sorted(sqls)[len(sqls) // 2] * 1000, outside[0] * 1000, outside[len(outside) // 2] * 1000, queries)
+        summary.append(row)
+        print(f"\n== {key} {page['path']}: in process min {row[1]:.1f} / median {row[2]:.1f} ms; SQL {row[3]:.1f} / "
+              f"{row[4]:.1f}; outside SQL {row[5]:.1f} / {row[6]:.1f}; {queries} queries")
+        if args.queries:
+            for q in captured:
+                print(f"   {float(q['time']) * 1000:6.1f} ms  {q['sql'][:400]}")
+        if args.profile:
+            profiler = cProfile.Profile()
+            for _ in range(args.profile):
+                profiler.enable()
+                client.get(page["path"])
+                profiler.disable()
+            for order in ("tottime", "cumulative"):
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
+                text = out.getvalue()
+                print(f"-- top by {order} ({args.profile} requests)")
+                print(text[text.find("   ncalls"):].rstrip())
+    print("\npage            in process min/med   SQL min/med   outside SQL min/med   queries")
+    for key, wmin, wmed, smin, smed, omin, omed, n in summary:
+        print(f"{key:<15} {wmin:8.1f} {wmed:8.1f}  {smin:6.1f} {smed:6.1f}  {omin:9.1f} {omed:9.1f}   {n:5d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ Run by hand (not part of the test suite). The first run builds the data set in t
 conditions: run both back to back, and compare the minimum.
 
 For each page (bench_scale.py's pages: inbox, school, attendance, task_list, stock_tasks, ...):
-one warm-up request, then --repeat requests timed as bench_scale.py's count_queries does (wall
+one warm-up request, then --repeat rounds over the pages, each request timed as bench_scale.py's count_queries does (wall
 time in process with the test client, the SQL of that request from CaptureQueriesContext, outside
 SQL = wall - SQL per request), printed as minimum and median; then --profile requests under
 cProfile, with the top functions by own time and by cumulative time.
@@ -47,6 +47,8 @@ def main():
     parser.add_argument("--profile", type=int, default=5, help="requests under cProfile (0: none)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--queries", action="store_true", help="print each page's queries with their time")
+    parser.add_argument("--sql-chars", type=int, default=400)
+    parser.add_argument("--only", default="", help="regular expression: list only matching functions (path:line(name))")
     args = parser.parse_args()
 
     root = args.root.resolve()
@@ -108,14 +110,15 @@ def measure(args, targets):
     from accounts.models import User
     from bench.bench_scale import pages_for
 
-    pages = {p["key"]: p for p in pages_for(targets)}
-    clients = {}
-    summary = []
+    known = {p["key"]: p for p in pages_for(targets)}
+    pages = []
     for key in args.pages.split(","):
-        page = pages.get(key)
-        if page is None:
-            print(f"{key}: no such page here (known: {', '.join(pages)})")
-            continue
+        if key not in known:
+            print(f"{key}: no such page here (known: {', '.join(known)})")
+        else:
+            pages.append(known[key])
+    clients = {}
+    for page in pages:
         role = page["user"]
         if role not in clients:
             client = Client(HTTP_HOST="127.0.0.1")
@@ -123,41 +126,51 @@ def measure(args, targets):
                 client.force_login(User.objects.get(username=targets[role]),
                                    backend="django.contrib.auth.backends.ModelBackend")
             clients[role] = client
-        client = clients[role]
-        response = client.get(page["path"])
+        response = clients[role].get(page["path"])  # warm-up
         if response.status_code != 200:
             raise RuntimeError(f"{page['path']}: HTTP {response.status_code}")
-        walls, sqls, queries = [], [], 0
-        for _ in range(args.repeat):
+    # Rounds over all pages (not one page after the other), so that a change in the machine's
+    # load hits every page alike.
+    walls, sqls, captured = ({page["key"]: [] for page in pages} for _ in range(3))
+    for _ in range(args.repeat):
+        for page in pages:
             with CaptureQueriesContext(connection) as ctx:
                 started = time.perf_counter()
-                client.get(page["path"])
-                walls.append(time.perf_counter() - started)
-            sqls.append(sum(float(q["time"]) for q in ctx.captured_queries))
-            queries = len(ctx.captured_queries)
-            captured = list(ctx.captured_queries)
-        outside = sorted(w - s for w, s in zip(walls, sqls))
-        row = (key, min(walls) * 1000, sorted(walls)[len(walls) // 2] * 1000, min(sqls) * 1000,
-               sorted(sqls)[len(sqls) // 2] * 1000, outside[0] * 1000, outside[len(outside) // 2] * 1000, queries)
+                clients[page["user"]].get(page["path"])
+                walls[page["key"]].append(time.perf_counter() - started)
+            sqls[page["key"]].append(sum(float(q["time"]) for q in ctx.captured_queries))
+            captured[page["key"]] = list(ctx.captured_queries)
+    summary = []
+    for page in pages:
+        key = page["key"]
+        w, q = walls[key], sqls[key]
+        outside = sorted(a - b for a, b in zip(w, q))
+        row = (key, min(w) * 1000, sorted(w)[len(w) // 2] * 1000, min(q) * 1000, sorted(q)[len(q) // 2] * 1000,
+               outside[0] * 1000, outside[len(outside) // 2] * 1000, len(captured[key]))
         summary.append(row)
         print(f"\n== {key} {page['path']}: in process min {row[1]:.1f} / median {row[2]:.1f} ms; SQL {row[3]:.1f} / "
-              f"{row[4]:.1f}; outside SQL {row[5]:.1f} / {row[6]:.1f}; {queries} queries")
+              f"{row[4]:.1f}; outside SQL {row[5]:.1f} / {row[6]:.1f}; {row[7]} queries")
         if args.queries:
-            for q in captured:
-                print(f"   {float(q['time']) * 1000:6.1f} ms  {q['sql'][:400]}")
+            for query in captured[key]:
+                print(f"   {float(query['time']) * 1000:6.1f} ms  {query['sql'][:args.sql_chars]}")
         if args.profile:
             profiler = cProfile.Profile()
             for _ in range(args.profile):
                 profiler.enable()
-                client.get(page["path"])
+                clients[page["user"]].get(page["path"])
                 profiler.disable()
             for order in ("tottime", "cumulative"):
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
+                stats = pstats.Stats(profiler, stream=out)
+                if not args.only:
+                    stats.strip_dirs()
+                restrictions = [args.only, args.top] if args.only else [args.top]
+                stats.sort_stats(order).print_stats(*restrictions)
                 text = out.getvalue()
                 print(f"-- top by {order} ({args.profile} requests)")
                 print(text[text.find("   ncalls"):].rstrip())
-    print("\npage            in process min/med   SQL min/med   outside SQL min/med   queries")
+    print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("page            in process min/med   SQL min/med   outside SQL min/med   queries")
     for key, wmin, wmed, smin, smed, omin, omed, n in summary:
         print(f"{key:<15} {wmin:8.1f} {wmed:8.1f}  {smin:6.1f} {smed:6.1f}  {omin:9.1f} {omed:9.1f}   {n:5d}")
 

@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Max, QuerySet, Sum
 from django.utils import timezone
 
@@ -62,20 +63,42 @@ class TeacherCredits(credit_rules.Standing):
         return self.capped_cycle
 
 
-def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int,
-                        organisations: dict | None = None) -> list[TeacherCredits]:
-    """The year's and its cycle's figures for a queryset of teachers, in two queries
-    (three where the rule set has category minimums, four with the categories' query)."""
+@dataclass
+class _CycleFigures:
+    """The database's sums for a set of teachers: each one's credits and largest cut by
+    credit year, and credits by category in the cycle."""
+
+    year: int
+    cycle: tuple[int, int]
+    credits: dict
+    cuts: dict
+    by_category: dict
+    categories: list
+    minimums: credit_rules.Minimums
+
+    def standing(self, teacher_pk: int, is_new_teacher: bool) -> credit_rules.Standing:
+        return credit_rules.standing(year=self.year, cycle=self.cycle, credits_by_year=self.credits[teacher_pk],
+                                     minimums=self.minimums, is_new_teacher=is_new_teacher,
+                                     categories=self.categories, credits_by_category=self.by_category[teacher_pk])
+
+    def capped_year(self, teacher_pk: int) -> bool:
+        return credit_rules.is_capped(self.cuts[teacher_pk].get(self.year))
+
+    def capped_cycle(self, teacher_pk: int) -> bool:
+        return any(credit_rules.is_capped(cut) for cut in self.cuts[teacher_pk].values())
+
+    def row(self, teacher: Teacher) -> "TeacherCredits":
+        figures = self.standing(teacher.pk, teacher.is_new_teacher)
+        return TeacherCredits(
+            **vars(figures), teacher=teacher,  # Standing's fields (vars: cheaper than fields() per row)
+            capped_year=self.capped_year(teacher.pk), capped_cycle=self.capped_cycle(teacher.pk),
+        )
+
+
+def _cycle_figures(teacher_pks: QuerySet, rule_set: RuleSet, year: int) -> _CycleFigures:
+    """Two queries (three with the rule set's category minimums); ``teacher_pks``: a
+    values("pk") queryset of the teachers."""
     first, last = rule_set.cycle_of(year)
-    teacher_pks = teachers.order_by().values("pk")
-    # Not a join: a school's 500 rows share one Organisation object (``organisations``:
-    # {pk: Organisation} of every school the teachers belong to, else one more query).
-    teachers = list((teachers if organisations else teachers.prefetch_related("organisation")).order_by("name", "pk"))
-    if organisations:
-        for teacher in teachers:
-            Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
-    if not teachers:
-        return []
     in_cycle = CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last)).order_by()
     credits, cuts = defaultdict(dict), defaultdict(dict)  # teacher id → {credit year: figure}
     for row in (in_cycle.values("teacher_id", "credit_year")
@@ -87,18 +110,25 @@ def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int,
     if categories:
         for row in in_cycle.exclude(category="").values("teacher_id", "category").annotate(total=Sum("credits")):
             by_category[row["teacher_id"]][row["category"]] = row["total"]
-    year_minimums = minimums(rule_set)
-    rows = []
-    for teacher in teachers:
-        figures = credit_rules.standing(year=year, cycle=(first, last), credits_by_year=credits[teacher.pk],
-                                        minimums=year_minimums, is_new_teacher=teacher.is_new_teacher,
-                                        categories=categories, credits_by_category=by_category[teacher.pk])
-        rows.append(TeacherCredits(
-            **vars(figures), teacher=teacher,  # Standing's fields (vars: cheaper than fields() per row)
-            capped_year=credit_rules.is_capped(cuts[teacher.pk].get(year)),
-            capped_cycle=any(credit_rules.is_capped(cut) for cut in cuts[teacher.pk].values()),
-        ))
-    return rows
+    return _CycleFigures(year=year, cycle=(first, last), credits=credits, cuts=cuts, by_category=by_category,
+                         categories=categories, minimums=minimums(rule_set))
+
+
+def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int,
+                        organisations: dict | None = None) -> list[TeacherCredits]:
+    """The year's and its cycle's figures for a queryset of teachers, in two queries
+    (three where the rule set has category minimums, four with the categories' query)."""
+    teacher_pks = teachers.order_by().values("pk")
+    # Not a join: a school's 500 rows share one Organisation object (``organisations``:
+    # {pk: Organisation} of every school the teachers belong to, else one more query).
+    teachers = list((teachers if organisations else teachers.prefetch_related("organisation")).order_by("name", "pk"))
+    if organisations:
+        for teacher in teachers:
+            Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
+    if not teachers:
+        return []
+    figures = _cycle_figures(teacher_pks, rule_set, year)
+    return [figures.row(teacher) for teacher in teachers]
 
 
 @dataclass
@@ -168,6 +198,63 @@ def school_credits(organisation: Organisation, year: int) -> SchoolCredits:
     return SchoolCredits(rows=teacher_credit_rows(teachers, rule_set, year, {organisation.pk: organisation}),
                          organisation=organisation,
                          rule_set=rule_set, year=year)
+
+
+@dataclass
+class SchoolCreditTotals:
+    """A school's totals over every teacher in post (the counts SchoolCredits gives as lists)."""
+
+    organisation: Organisation
+    rule_set: RuleSet
+    year: int
+    teachers: int = 0
+    meeting_year: int = 0
+    meeting_cycle: int = 0
+    short_year: int = 0
+    short_cycle: int = 0
+    capped: int = 0
+    below_excellent: int = 0
+    short_category: int = 0
+    has_categories: bool = False
+
+    @property
+    def cycle(self) -> tuple[int, int]:
+        return self.rule_set.cycle_of(self.year)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return percent(self.meeting_year, self.teachers)
+
+
+def school_credit_page(organisation: Organisation, year: int, number: int,
+                       per_page: int) -> tuple[SchoolCreditTotals, Page]:
+    """The school page: the totals over every teacher in post (judged by the same rules as
+    school_credits' rows), and the full rows (TeacherCredits) of page ``number`` only, in
+    name order; a number beyond the end gives the last page. Four queries (five with
+    category minimums): the page's time does not grow with the school's teachers' rows."""
+    rule_set = year_rule_set(organisation.district, year)
+    teachers = Teacher.objects.filter(organisation=organisation, active=True)
+    in_order = list(teachers.order_by("name", "pk").values_list("pk", "is_new_teacher"))
+    figures = _cycle_figures(teachers.order_by().values("pk"), rule_set, year)
+    totals = SchoolCreditTotals(organisation=organisation, rule_set=rule_set, year=year, teachers=len(in_order))
+    for pk, is_new_teacher in in_order:
+        standing = figures.standing(pk, is_new_teacher)
+        short_year, short_cycle, short_category = standing.short_year, standing.short_cycle, standing.short_category
+        totals.meeting_year += not short_year
+        totals.meeting_cycle += not short_cycle
+        totals.short_year += short_year
+        totals.short_cycle += short_cycle
+        totals.capped += figures.capped_cycle(pk)
+        totals.below_excellent += standing.below_excellent
+        totals.short_category += short_category
+        totals.has_categories = totals.has_categories or bool(standing.categories)
+    paginator = Paginator(in_order, per_page)
+    page = paginator.page(min(number, paginator.num_pages))
+    on_page = {teacher.pk: teacher for teacher in teachers.filter(pk__in=[pk for pk, _new in page.object_list])}
+    for teacher in on_page.values():
+        Teacher.organisation.field.set_cached_value(teacher, organisation)
+    page.object_list = [figures.row(on_page[pk]) for pk, _new in page.object_list if pk in on_page]
+    return totals, page
 
 
 @dataclass

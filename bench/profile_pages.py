@@ -14,7 +14,8 @@ conditions: run both back to back, and compare the minimum.
 For each page (bench_scale.py's pages: inbox, school, attendance, task_list, stock_tasks, ...):
 one warm-up request, then --repeat rounds over the pages, each request timed as bench_scale.py's count_queries does (wall
 time in process with the test client, the SQL of that request from CaptureQueriesContext, outside
-SQL = wall - SQL per request), printed as minimum and median; then --profile requests under
+SQL = wall - SQL per request) and the CPU time of this process for it (steadier than wall
+time when other work loads the machine), printed as minimum and median; then --profile requests under
 cProfile, with the top functions by own time and by cumulative time.
 """
 import argparse
@@ -131,13 +132,14 @@ def measure(args, targets):
             raise RuntimeError(f"{page['path']}: HTTP {response.status_code}")
     # Rounds over all pages (not one page after the other), so that a change in the machine's
     # load hits every page alike.
-    walls, sqls, captured = ({page["key"]: [] for page in pages} for _ in range(3))
+    walls, sqls, cpus, captured = ({page["key"]: [] for page in pages} for _ in range(4))
     for _ in range(args.repeat):
         for page in pages:
             with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 clients[page["user"]].get(page["path"])
                 walls[page["key"]].append(time.perf_counter() - started)
+                cpus[page["key"]].append(time.process_time() - cpu_started)
             sqls[page["key"]].append(sum(float(q["time"]) for q in ctx.captured_queries))
             captured[page["key"]] = list(ctx.captured_queries)
     summary = []
@@ -146,10 +148,11 @@ def measure(args, targets):
         w, q = walls[key], sqls[key]
         outside = sorted(a - b for a, b in zip(w, q))
         row = (key, min(w) * 1000, sorted(w)[len(w) // 2] * 1000, min(q) * 1000, sorted(q)[len(q) // 2] * 1000,
-               outside[0] * 1000, outside[len(outside) // 2] * 1000, len(captured[key]))
+               outside[0] * 1000, outside[len(outside) // 2] * 1000, len(captured[key]),
+               min(cpus[key]) * 1000, sorted(cpus[key])[len(w) // 2] * 1000)
         summary.append(row)
         print(f"\n== {key} {page['path']}: in process min {row[1]:.1f} / median {row[2]:.1f} ms; SQL {row[3]:.1f} / "
-              f"{row[4]:.1f}; outside SQL {row[5]:.1f} / {row[6]:.1f}; {row[7]} queries")
+              f"{row[4]:.1f}; outside SQL {row[5]:.1f} / {row[6]:.1f}; CPU {row[8]:.1f} / {row[9]:.1f}; {row[7]} queries")
         if args.queries:
             for query in captured[key]:
                 print(f"   {float(query['time']) * 1000:6.1f} ms  {query['sql'][:args.sql_chars]}")
@@ -170,9 +173,10 @@ def measure(args, targets):
                 print(f"-- top by {order} ({args.profile} requests)")
                 print(text[text.find("   ncalls"):].rstrip())
     print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("page            in process min/med   SQL min/med   outside SQL min/med   queries")
-    for key, wmin, wmed, smin, smed, omin, omed, n in summary:
-        print(f"{key:<15} {wmin:8.1f} {wmed:8.1f}  {smin:6.1f} {smed:6.1f}  {omin:9.1f} {omed:9.1f}   {n:5d}")
+    print("page            in process min/med   SQL min/med   outside SQL min/med   CPU min/med   queries")
+    for key, wmin, wmed, smin, smed, omin, omed, n, cmin, cmed in summary:
+        print(f"{key:<15} {wmin:8.1f} {wmed:8.1f}  {smin:6.1f} {smed:6.1f}  {omin:9.1f} {omed:9.1f}  {cmin:6.1f} {cmed:6.1f}"
+              f"   {n:5d}")
 
 
 if __name__ == "__main__":

@@ -4,20 +4,40 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from .admin_scoping import DistrictScopedAdmin
-from .models import District, Organisation, User
+from .models import City, District, Organisation, Province, User
 from .services import user_sync_organisation_perms
 
 
 @admin.register(District)
 class DistrictAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     district_path = "pk"
-    list_display = ["name", "city", "province", "filing_prefix"]
+    list_display = ["name", "city", "filing_prefix"]
+    list_select_related = ["city"]
+
+
+# The chain above the districts is the superuser's to keep (a district officer has no admin
+# rights on it: DistrictScopedAdmin would have no district to scope them by).
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "province"]
+    list_filter = ["province"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(DistrictScopedAdmin, GuardedModelAdmin):
     district_path = "district"
-    list_display = ["name", "kind", "stage", "district"]
+    list_display = ["name", "kind", "stage", "district", "city", "province"]
     list_filter = ["district", "kind", "stage"]
     search_fields = ["name"]
 

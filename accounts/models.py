@@ -1,14 +1,49 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+class Province(models.Model):
+    """A province (省): the top of the chain; its bureau and training centre oversee every city."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class City(models.Model):
+    """A prefecture-level city (市/州): its bureau oversees the districts below it."""
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="cities",
+                                 verbose_name=_("province"))
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["province", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "name"], name="unique_city_name_in_province"),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class District(models.Model):
     """A county-level district (区/县): the unit that owns plans and reviews."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    province = models.CharField(_("province"), max_length=50, blank=True)
-    city = models.CharField(_("city"), max_length=50, blank=True)
+    # Empty for an installation that runs one district on its own (no city or province above it).
+    city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="districts", verbose_name=_("city"))
     # First part of generated filing numbers, e.g. 建教师备 → 建教师备〔2024〕12号
     filing_prefix = models.CharField(_("filing number prefix"), max_length=20)
     credit_rule_family = models.SlugField(
@@ -31,6 +66,8 @@ class Organisation(models.Model):
         SCHOOL = "school", _("School")
         KINDERGARTEN = "kindergarten", _("Kindergarten")
         EXPERT_POOL = "expert_pool", _("Expert pool")
+        # A city's or province's teacher-training centre (市/省教师发展中心, 继续教育指导中心).
+        TRAINING_CENTRE = "training_centre", _("Teacher training centre")
 
     class Stage(models.TextChoices):
         NONE = "", _("Not applicable")
@@ -41,10 +78,15 @@ class Organisation(models.Model):
         NINE_YEAR = "nine_year", _("Nine-year school")
         VOCATIONAL = "vocational", _("Vocational school")
 
+    # Exactly one of district, city, province: where the organisation sits in the chain.
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="organisations",
-        verbose_name=_("district"),
+        verbose_name=_("district"), null=True, blank=True,
     )
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="organisations",
+                             verbose_name=_("city"), null=True, blank=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="organisations",
+                                 verbose_name=_("province"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, blank=True)
@@ -55,6 +97,17 @@ class Organisation(models.Model):
         ordering = ["district", "kind", "name"]
         constraints = [
             models.UniqueConstraint(fields=["district", "name"], name="unique_org_name_in_district"),
+            models.UniqueConstraint(fields=["city", "name"], name="unique_org_name_in_city"),
+            models.UniqueConstraint(fields=["province", "name"], name="unique_org_name_in_province"),
+            models.CheckConstraint(
+                name="organisation_in_one_place",
+                condition=(Q(district__isnull=False, city__isnull=True, province__isnull=True)
+                           | Q(district__isnull=True, city__isnull=False, province__isnull=True)
+                           | Q(district__isnull=True, city__isnull=True, province__isnull=False))),
+            # Only bureaus and training centres sit above a district.
+            models.CheckConstraint(
+                name="regional_organisation_kinds",
+                condition=Q(district__isnull=False) | Q(kind__in=["bureau", "training_centre", "expert_pool"])),
         ]
         permissions = [
             ("review_initial", _("Can do initial review of documents received by this organisation")),
@@ -68,6 +121,13 @@ class Organisation(models.Model):
     def is_school(self):
         return self.kind in (self.Kind.SCHOOL, self.Kind.KINDERGARTEN)
 
+    @property
+    def level(self) -> str:
+        X
+        if self.district_id:
+            return "district"
+        return "city" if self.city_id else "province"
+
 
 class User(AbstractUser):
     class Role(models.TextChoices):
@@ -77,6 +137,10 @@ class User(AbstractUser):
         EXPERT = "expert", _("Expert reviewer")
         BUREAU_OFFICER = "bureau_officer", _("Bureau officer")
         TEACHER = "teacher", _("Teacher")
+        # Officers of a city's or province's bureau or training centre: they oversee the districts
+        # below them (read-only for districts' working data unless a route gives them a step).
+        CITY_OFFICER = "city_officer", _("City officer")
+        PROVINCE_OFFICER = "province_officer", _("Province officer")
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     organisation = models.ForeignKey(
@@ -155,6 +219,21 @@ class User(AbstractUser):
     @property
     def is_teacher(self) -> bool:
         return self.role == self.Role.TEACHER
+
+    @property
+    def is_city_officer(self) -> bool:
+        return (self.role == self.Role.CITY_OFFICER and self.organisation_id is not None
+                and self.organisation.city_id is not None)
+
+    @property
+    def is_province_officer(self) -> bool:
+        return (self.role == self.Role.PROVINCE_OFFICER and self.organisation_id is not None
+                and self.organisation.province_id is not None)
+
+    @property
+    def is_regional_officer(self) -> bool:
+        """A city's or province's officer: oversees the districts below (accounts.regions)."""
+        return self.is_city_officer or self.is_province_officer
 
     def is_district_reviewer_of(self, district_id) -> bool:
         """District staff of exactly this district."""

@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from guardian.shortcuts import assign_perm, remove_perm
 
 from .models import District, Organisation, User
+from .regions import region_create
 from .signals import PeopleAction, people_change
 
 # Which organisation permission each role holds on its own organisation.
@@ -95,17 +96,22 @@ def user_create(*, username: str, password: str, full_name: str, role: str,
     return user
 
 
-def district_create(**fields) -> District:
-    """A district with its settings, as the admin enters it (for scripts such as the demo)."""
+def district_create(*, province: str = "", city: str = "", **fields) -> District:
+    """A district with its settings, as the admin enters it (for scripts such as the demo);
+    the province and city by name, made on first use."""
+    if province and city:
+        fields["city"] = region_create(province=province, city=city)[1]
     district = District(**fields)
     district.full_clean()
     district.save()
     return district
 
 
-def organisation_create(*, district: District, name: str, kind: str, stage: str = "") -> Organisation:
-    """An organisation of the district, as the admin enters it (for scripts such as the demo)."""
-    organisation = Organisation(district=district, name=name, kind=kind, stage=stage)
+def organisation_create(*, district: District | None = None, name: str, kind: str, stage: str = "",
+                        city=None, province=None) -> Organisation:
+    """An organisation of the district (or a city's or province's bureau or centre), as the admin
+    enters it (for scripts such as the demo)."""
+    organisation = Organisation(district=district, city=city, province=province, name=name, kind=kind, stage=stage)
     organisation.full_clean()
     organisation.save()
     return organisation

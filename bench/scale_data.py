@@ -253,8 +253,8 @@ class Generator:
         for i, name in enumerate(names):
             self.districts.append({"id": district_id + i, "index": i, "name": name,
                                    "prefix": f"{name}教师备", "schools": []})
-        rows = [(d["id"], d["name"], "河南省", "", d["prefix"], "") for d in self.districts]
-        self.loader.copy(District, ["id", "name", "province", "city", "filing_prefix", "credit_rule_family"],
+        rows = [(d["id"], d["name"], d["prefix"], "") for d in self.districts]
+        self.loader.copy(District, ["id", "name", "filing_prefix", "credit_rule_family"],
                          rows, time.perf_counter() - t)
 
         t = time.perf_counter()

@@ -31,6 +31,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.regions import region_create
 from accounts.services import district_create, organisation_create, user_create
 from attendance import services as attendance
 from attendance.idcard import check_character
@@ -74,7 +75,8 @@ def password() -> str:
 
 def usernames() -> list[str]:
     district = _data("district")
-    return [user["username"] for user in district["users"]] + [district["admin"]["username"]]
+    return ([user["username"] for user in district["users"]] + [district["admin"]["username"]]
+            + [user["username"] for user in _data("region")["users"]])
 
 
 # --- The district, its people and rosters (what the admin and roster pages do) --
@@ -82,6 +84,29 @@ def usernames() -> list[str]:
 def create_organisations(district_spec) -> dict:
     district = district_create(**district_spec["district"])
     return {org["name"]: organisation_create(district=district, **org) for org in district_spec["organisations"]}
+
+
+def create_region(spec, password: str) -> dict[str, User]:
+    """The province, its two cities with their bureaus and centres, the other two districts,
+    and the officers above the districts (demo/data/region.toml)."""
+    province, _city = region_create(province=spec["province"]["name"])
+    orgs = {org["name"]: organisation_create(province=province, **org) for org in spec["province"]["organisations"]}
+    cities = {}
+    for city_spec in spec["cities"]:
+        _province, cities[city_spec["name"]] = region_create(province=province.name, city=city_spec["name"])
+        orgs.update({org["name"]: organisation_create(city=cities[city_spec["name"]], **org)
+                     for org in city_spec["organisations"]})
+    for district_spec in spec["districts"]:
+        district_spec = dict(district_spec)
+        organisations = district_spec.pop("organisations")
+        district = district_create(province=province.name, **district_spec)
+        orgs.update({org["name"]: organisation_create(district=district, **org) for org in organisations})
+    users = {}
+    for user_spec in spec["users"]:
+        user_spec = dict(user_spec)
+        username, organisation = user_spec.pop("username"), orgs[user_spec.pop("organisation")]
+        users[username] = user_create(username=username, password=password, organisation=organisation, **user_spec)
+    return users
 
 
 def create_users(district_spec, orgs) -> dict[str, User]:
@@ -401,6 +426,7 @@ def _build() -> None:
     district = _data("district")
     orgs = create_organisations(district)
     users = create_users(district, orgs)
+    users.update(create_region(_data("region"), district["password"]))
     teachers = create_teachers(_data("teachers"), orgs, users)
     documents = create_documents(users)
     for story in _data("stories")["stories"]:

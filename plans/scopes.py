@@ -1,14 +1,15 @@
 """Who may see and change which documents (accounts.permissions), registered in PlansConfig.ready().
 
 plans.view_document: district staff (training school, bureau) their district's
-documents, a school's staff their school's; experts and copy recipients only
+documents, a school's staff their school's, a city or province officer those
+of every organisation below them and of their own level (accounts.regions); experts and copy recipients only
 those granted to them one by one (guardian, answered by its own backend).
 plans.change_document: the authors (school or training-school officers) of the
 document's organisation, for the kinds their organisation writes.
 """
 from django.db.models import Q, QuerySet
 
-from accounts import permissions
+from accounts import permissions, regions
 from accounts.models import Organisation, User
 
 from .models import Document, DocumentUserObjectPermission
@@ -26,7 +27,15 @@ def document_may_view(user: User, document: Document) -> bool:
         return user.district_id == document.organisation.district_id
     if user.is_school_staff:
         return user.organisation_id == document.organisation_id
+    if user.is_regional_officer:
+        return _regional_organisations(user).filter(pk=document.organisation_id).exists()
     return False
+
+
+def _regional_organisations(user: User) -> QuerySet[Organisation]:
+    # A city or province officer reads the documents of every organisation below them and of
+    # their own level (read-only: plans.change_document never includes them).
+    return regions.organisations_overseen(user) | regions.organisations_of_region(user)
 
 
 def document_list_visible(*, user: User) -> QuerySet[Document]:
@@ -43,6 +52,8 @@ def document_list_visible(*, user: User) -> QuerySet[Document]:
         scope |= Q(organisation_id__in=district_orgs)
     elif user.is_school_staff:
         scope |= Q(organisation_id=user.organisation_id)
+    elif user.is_regional_officer:
+        scope |= Q(organisation_id__in=_regional_organisations(user).values("pk"))
     return documents.filter(scope)
 
 

@@ -1,7 +1,8 @@
 """Plain builders for test data: a district with one user per role."""
 from dataclasses import dataclass
 
-from accounts.models import District, Organisation, User
+from accounts.models import City, District, Organisation, Province, User
+from accounts.regions import region_create
 from accounts.services import user_create
 from plans.models import (
     AnnualPlan, Document, PlannedProject, ProjectProposal, SchoolPlan, SchoolPlanYear,
@@ -29,8 +30,9 @@ class DistrictWorld:
     teacher: User
 
 
-def make_district(name="建安区", prefix="建教师备", suffix="") -> DistrictWorld:
-    district = District.objects.create(name=name, province="河南省", city="许昌市", filing_prefix=prefix)
+def make_district(name="建安区", prefix="建教师备", suffix="", city="许昌市") -> DistrictWorld:
+    district = District.objects.create(name=name, city=region_create(province="河南省", city=city)[1],
+                                       filing_prefix=prefix)
 
     def org(org_name, kind, stage=""):
         return Organisation.objects.create(district=district, name=org_name, kind=kind, stage=stage)
@@ -106,3 +108,44 @@ def make_proposal(world: DistrictWorld, *, organisation=None, author=None, year=
         content_modules=["professional_development"], design="同课异构+专家讲座。", budget="12000.00",
     )
     return document
+
+
+@dataclass
+class RegionWorld:
+    """河南省 over 许昌市 and 郑州市: their bureaus, the city's centre and shared expert pool, and one
+    officer each (districts are made by make_district(city=...), which files them under these)."""
+    province: Province
+    city: City
+    other_city: City
+    province_centre: Organisation
+    city_bureau: Organisation
+    city_centre: Organisation
+    city_pool: Organisation
+    other_city_bureau: Organisation
+    province_officer: User
+    city_officer: User
+    other_city_officer: User
+
+
+def make_region(suffix="") -> RegionWorld:
+    province, city = region_create(province="河南省", city="许昌市")
+    _province, other_city = region_create(province="河南省", city="郑州市")
+
+    def org(name, kind, **place):
+        return Organisation.objects.get_or_create(name=name, kind=kind, **place)[0]
+
+    def user(username, full_name, role, organisation):
+        return user_create(username=username + suffix, password=PASSWORD, full_name=full_name,
+                           role=role, organisation=organisation)
+
+    province_centre = org("河南省中小学教师继续教育指导中心", "training_centre", province=province)
+    city_bureau = org("许昌市教育局", "bureau", city=city)
+    other_city_bureau = org("郑州市教育局", "bureau", city=other_city)
+    return RegionWorld(
+        province=province, city=city, other_city=other_city, province_centre=province_centre,
+        city_bureau=city_bureau, city_centre=org("许昌市教师发展中心", "training_centre", city=city),
+        city_pool=org("许昌市评审专家库", "expert_pool", city=city), other_city_bureau=other_city_bureau,
+        province_officer=user("province_officer", "林国栋", "province_officer", province_centre),
+        city_officer=user("city_officer", "孟庆国", "city_officer", city_bureau),
+        other_city_officer=user("other_city_officer", "宋雅琴", "city_officer", other_city_bureau),
+    )

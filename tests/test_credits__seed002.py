@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils.translation import gettext
 
+from accounts.regions import region_create
 from accounts.models import District, Organisation
 from attendance.models import Attendance, ProjectRun
 from credits import rules, services
@@ -46,7 +47,7 @@ DAY = {
 def school(db):
     """A school of a district; the shipped rule sets loaded. The family is chosen per test."""
     call_command("loaddata", "credit_rules", verbosity=0)
-    district = District.objects.create(name="测试区", province="测试省", city="测试市", filing_prefix="测教师备")
+    district = District.objects.create(name="测试区", city=region_create(province="测试省", city="测试市")[1], filing_prefix="测教师备")
     return Organisation.objects.create(district=district, name="测试学校", kind="school", stage="primary")
 
 

@@ -41,6 +41,8 @@ def main():
     parser.add_argument("--root", type=Path, default=HERE, help="the checkout whose code runs (default: this one)")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data set again")
+    parser.add_argument("--migrate", action="store_true",
+                        help="apply the checkout's new migrations to the data set first (code newer than the data)")
     parser.add_argument("--state", type=Path, default=None,
                         help="targets file (default: <tmp>/profile_pages-<database>.json)")
     parser.add_argument("--pages", default=DEFAULT_PAGES)
@@ -75,6 +77,8 @@ def main():
     django.setup()
     from django.core.management import call_command
 
+    if args.migrate:
+        call_command("migrate", verbosity=0, interactive=False)
     if not (static_root / "staticfiles.json").exists():
         call_command("collectstatic", verbosity=0, interactive=False)
     targets = json.loads(state.read_text())

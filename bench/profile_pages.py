@@ -42,7 +42,7 @@ def main():
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data set again")
     parser.add_argument("--migrate", action="store_true",
-                        help="apply the checkout's new migrations to the data set first (code newer than the data)")
+                        help="apply the checkout's new migrations (and collect its static files) first")
     parser.add_argument("--state", type=Path, default=None,
                         help="targets file (default: <tmp>/profile_pages-<database>.json)")
     parser.add_argument("--pages", default=DEFAULT_PAGES)
@@ -79,7 +79,7 @@ def main():
 
     if args.migrate:
         call_command("migrate", verbosity=0, interactive=False)
-    if not (static_root / "staticfiles.json").exists():
+    if args.migrate or not (static_root / "staticfiles.json").exists():  # new static files too
         call_command("collectstatic", verbosity=0, interactive=False)
     targets = json.loads(state.read_text())
     print(f"code: {root}; database: {dbname}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

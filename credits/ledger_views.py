@@ -36,8 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
-from core.paging import page_of
-from core.params import parse_id
+from core.params import parse_id, parse_page
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_job_by_get, export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
@@ -294,11 +293,13 @@ def school_credits(request):
         return redirect("credits:district_credits")
     organisation = _school_for(request)
     year = _year(request, organisation.district)
-    report = selectors.school_credits(organisation, year)
     if wants_xlsx(request):
-        return _school_xlsx(report)
+        return _school_xlsx(selectors.school_credits(organisation, year))
+    # The totals count every teacher; only the page's rows are built in full.
+    report, page = selectors.school_credit_page(organisation, year, parse_page(request.GET.get("page")),
+                                                SCHOOL_PAGE_SIZE)
     return render(request, "credits/school.html", {
-        "report": report, "page": page_of(request, report.rows, SCHOOL_PAGE_SIZE), "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
+        "report": report, "page": page, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
         "export_url": export_url(request),
         "organisation_param": organisation.pk if request.user.is_district_reviewer else "",
         "cycle_url": reverse("credits:cycle_close") + _query(

@@ -449,3 +449,35 @@ def test_refusing_a_line_that_is_no_line_of_the_batch_is_a_form_error(chain, cli
     response = client.post(execute, {"decision": "approve", "comment": "剔除。", "refused": [str(entries[0].pk)]})
     assert response.status_code == 302
     assert statuses(entries) == [Recognition.REFUSED]
+
+
+@pytest.mark.parametrize("family", ["hunan", "shaanxi"])   # the school page's totals: in SQL, and in Python
+def test_school_page_totals_count_only_confirmed(chain, monkeypatch, family):
+    _region, jianan, _weidu, _jinshui = chain
+    jianan.district.credit_rule_family = family
+    jianan.district.save()
+    # A route for a family without category minimums, so the page's totals are counted in SQL.
+    monkeypatch.setitem(rules.RECOGNITION_ROUTES, "hunan", {"county": ("county",)})
+    done, waiting = make_teacher(jianan.school, "已认定"), make_teacher(jianan.school, "待认定")
+    day = WHEN if family == "shaanxi" else datetime.date(2025, 5, 10)
+    for teacher in (done, waiting):
+        entries = services.ledger_add(teacher=teacher, activity="concentrated", level="county", hours=400,
+                                      occurred_on=day, description="县级培训", source=CreditEntry.Source.PROJECT)
+        [batch] = recognition.recognition_open(entries, title=f"县级培训（{teacher.name}）")
+        if teacher is done:
+            decide(batch, jianan.bureau_officer)
+            if family == "shaanxi":
+                decide(batch, make_region_officer("city"))
+                decide(batch, make_region_officer("province"))
+    totals, page = selectors.school_credit_page(jianan.school, 2025, 1, 25)
+    assert totals.teachers == 2 and totals.with_provisional == 1
+    assert (totals.meeting_year if family == "hunan" else totals.meeting_cycle) == 1
+    rows = {row.teacher.name: row for row in page.object_list}
+    assert rows["待认定"].year_total == 0 and rows["待认定"].provisional_year > 0
+    assert rows["已认定"].year_total > 0 and rows["已认定"].provisional_year == 0
+
+
+def make_region_officer(level):
+    from accounts.models import User
+
+    return User.objects.get(username=f"{level}_officer")

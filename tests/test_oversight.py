@@ -354,7 +354,8 @@ def test_the_district_page_takes_the_same_queries_however_many_schools(chain, cl
             assert client.get(page_url, {"year": YEAR}).status_code == 200
         return len(captured)
 
-    few = {u: queries(u) for u in (url, reverse("oversight:city", args=[region.city.pk]), reverse("oversight:index"))}
+    few = {u: queries(u) for u in (url, reverse("oversight:city", args=[region.city.pk]),
+                                reverse("oversight:school", args=[jianan.school.pk]))}
     _more_schools(jianan, 10, 0)
     services.figures_refresh(year=YEAR, district=jianan.district)
     assert {u: queries(u) for u in few} == few

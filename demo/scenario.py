@@ -474,7 +474,9 @@ def _build() -> None:
 
 def count_figures(today: datetime.date) -> None:
     """The roll-ups' summary rows of every district for the credit year of `today` (what the
-    nightly refresh_figures writes)."""
-    from oversight.services import figures_refresh_all
+    nightly refresh_figures writes) and for the year before (the seed 004 plan's, with its
+    projects and spot check)."""
+    from oversight.services import figures_refresh, figures_refresh_all
 
-    figures_refresh_all(today=today)
+    for district, year, _rows in figures_refresh_all(today=today):
+        figures_refresh(year=year - 1, district=district)

@@ -364,3 +364,20 @@ def test_the_district_page_takes_the_same_queries_however_many_schools(chain, cl
 def test_regional_officers_land_on_the_rollups(chain, client_for):
     region, *_rest = chain
     assert client_for(region.city_officer).get(reverse("home")).url == reverse("oversight:index")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_refreshes_of_a_district_leave_one_row_per_school(rules):
+    """Four "refresh now" at once (and so up to four recounts): no error, one row per school."""
+    from tests.race_helpers import logged_in, race
+
+    world = hunan(make_district())
+    for n in range(3):
+        add(make_teacher(world.school, name=f"甲{n}"), 10 * n)
+    url = reverse("oversight:refresh", args=[world.district.pk])
+    results = race([(logged_in(world.bureau_officer), url, {"year": YEAR}) for _n in range(4)])
+    assert results == [302] * 4, results
+    rows = SchoolYearFigures.objects.filter(district=world.district, year=YEAR)
+    assert sorted(rows.values_list("organisation_id", flat=True)) == sorted([world.school.pk, world.other_school.pk])
+    assert rows.get(organisation=world.school).registered == 2
+    assert not FiguresRefresh.objects.exists()

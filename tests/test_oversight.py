@@ -16,7 +16,7 @@ from accounts.models import Organisation
 from attendance.models import Attendance
 from credits import services as credit_services
 from credits.models import CreditEntry
-from oversight import metrics, services, tasks
+from oversight import metrics, selectors, services, tasks
 from oversight.metrics import Figures
 from oversight.models import FiguresRefresh, SchoolYearFigures
 from plans.models import Document
@@ -265,7 +265,7 @@ def test_sorting_by_any_column(chain, client_for):
     assert rows_of(client.get(url, {"year": YEAR, "sort": "participation"})) == ["建安区", "魏都区"]
     assert rows_of(client.get(url, {"year": YEAR, "sort": "-teachers"})) == ["建安区", "魏都区"]
     district = reverse("oversight:district", args=[jianan.district.pk])
-    for code, _label, _key in __import__("oversight.selectors").selectors.COLUMNS:
+    for code, _label, _key in selectors.COLUMNS:
         for sort in (code, "-" + code):
             assert client.get(district, {"year": YEAR, "sort": sort}).status_code == 200, sort
 

@@ -381,3 +381,19 @@ def test_racing_refreshes_of_a_district_leave_one_row_per_school(rules):
     assert sorted(rows.values_list("organisation_id", flat=True)) == sorted([world.school.pk, world.other_school.pk])
     assert rows.get(organisation=world.school).registered == 2
     assert not FiguresRefresh.objects.exists()
+
+
+def test_marked_attendance_refreshes_this_years_participation(world, rules, django_capture_on_commit_callbacks):
+    hunan(world)
+    teacher = make_teacher(world.school, name="甲")
+    today = timezone.localdate()
+    project = scheduled(world, make_annual_plan(world, year=today.year), 1)
+    session = make_session(project, date=today)
+    connection.run_on_commit.clear()  # the fixtures' batch (never committed in a test)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            Attendance.objects.create(session=session, teacher=teacher, status=Attendance.Status.PRESENT,
+                                      source=Attendance.Source.ROLL_CALL, marked_by=world.training_officer)
+    assert len(callbacks) == 1
+    row = SchoolYearFigures.objects.get(organisation=world.school, year=today.year)
+    assert (row.teachers, row.participants, row.registered) == (1, 1, 0)

@@ -5,10 +5,16 @@ asks for one refresh per district and year (tasks.figures_request, which keeps o
 request each). Attendance marks (post_save: a roll call saves one row per teacher) ask for the
 current credit year of the session's district. Nothing is counted inside the writer's transaction, and a rolled-back change
 asks for nothing (Django drops the batch with the transaction's other on-commit callbacks)."""
+import logging
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_save
 
 from accounts.models import Organisation
+
+
+logger = logging.getLogger(__name__)
 
 
 class _Batch:
@@ -43,8 +49,13 @@ class _Batch:
                 if district_id not in current:
                     from accounts.models import District
 
-                    current[district_id] = current_credit_year(District.objects.get(pk=district_id))
+                    try:
+                        current[district_id] = current_credit_year(District.objects.get(pk=district_id))
+                    except ValidationError:  # no credit rules yet: nothing to count
+                        current[district_id] = None
                 year = current[district_id]
+                if year is None:
+                    continue
             resolved.add((district_id, year))
         for district_id, year in sorted(resolved):
             figures_request(district_id, year)
@@ -60,7 +71,9 @@ def _batch() -> tuple[_Batch, bool]:
         if isinstance(callback, _Batch):
             return callback, False
     batch = _Batch()
-    transaction.on_commit(batch)
+    # robust: the writer's change is committed; a failing request for a recount is logged,
+    # never the writer's error (the nightly run counts it anyway).
+    transaction.on_commit(batch, robust=True)
     return batch, False
 
 
@@ -74,7 +87,10 @@ def note(*, organisation_id=None, district_id=None, years=(None,), session_id=No
         if district_id is not None:
             batch.districts.add((district_id, year))
     if now:
-        batch()
+        try:
+            batch()
+        except Exception:  # as on_commit(robust=True) does: the change itself stands
+            logger.exception("Could not ask for a recount of the roll-up figures")
 
 
 # --- the receivers ------------------------------------------------------------------------

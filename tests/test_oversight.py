@@ -397,3 +397,21 @@ def test_marked_attendance_refreshes_this_years_participation(world, rules, djan
     assert len(callbacks) == 1
     row = SchoolYearFigures.objects.get(organisation=world.school, year=today.year)
     assert (row.teachers, row.participants, row.registered) == (1, 1, 0)
+
+
+def test_a_district_without_credit_rules_neither_breaks_the_writer_nor_the_pages(
+        world, client_for, django_capture_on_commit_callbacks):
+    """No rule set in force (no loaddata): a mark commits as before, nothing is counted, the
+    roll-up page answers (the calendar year, "not counted yet"); the nightly run leaves it out."""
+    teacher = make_teacher(world.school, name="甲")
+    session = make_session(scheduled(world, make_annual_plan(world, year=YEAR), 1),
+                           date=timezone.localdate())
+    connection.run_on_commit.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            Attendance.objects.create(session=session, teacher=teacher, status=Attendance.Status.PRESENT,
+                                      source=Attendance.Source.ROLL_CALL, marked_by=world.training_officer)
+    assert Attendance.objects.count() == 1 and not SchoolYearFigures.objects.exists()
+    page = client_for(world.bureau_officer).get(reverse("oversight:district", args=[world.district.pk]))
+    assert page.status_code == 200 and page.context["year"] == timezone.localdate().year
+    assert services.figures_refresh_all() == []

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "exchange",
     "notices",
     "tracker",
+    "oversight",
     "audit",
     "demo",
     "bulletins",

@@ -3,10 +3,9 @@
 The dicts are kept with the issued document (Issued.content), so the PDF can be rendered
 again, identical, from what was issued, whatever the figures are today.
 
-* bulletin: each school's figures for the year come from oversight.metrics (the roll-ups'
-  one definition of teachers, participants, registered, completed and their rates); the
-  bulletin only orders, judges against the targets (seed 001: 100 % registration, 94 %
-  participation) and names.
+* bulletin: each school's figures for the year, their rates and seed 001's targets (100 %
+  registration, 94 % participation) come from oversight.metrics (the roll-ups' one
+  definition); the bulletin only orders, praises and names.
 * commendation: every teacher of the city's districts who completed the cycle (credits:
   rules.Standing.completes_cycle, counted by credits.selectors.teacher_credit_rows for the
   cycle's last year under each district's own rules), by district and school.
@@ -20,12 +19,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import City, District, Organisation
 from accounts.regions import chain_label
-from attendance.models import CompletionRules, Teacher
-from credits.selectors import SCHOOL_KINDS, current_credit_year, percent, teacher_credit_rows
+from attendance.models import Teacher
+from credits.selectors import SCHOOL_KINDS, current_credit_year, teacher_credit_rows
 from credits.services import year_rule_set
-
-REGISTRATION_TARGET = Decimal(100)   # seed 001: every teacher's credits registered
-DEFAULT_PARTICIPATION_TARGET = Decimal(94)
+from oversight import metrics
 
 
 def rate_text(value) -> str | None:
@@ -41,46 +38,41 @@ def _rate(value) -> Decimal:
 
 # --- the annual bulletin ----------------------------------------------------------------------
 
-def participation_target(district: District) -> Decimal:
-    """The district's participation target (attendance.CompletionRules; seed 001's 94 % without one)."""
-    rules = CompletionRules.objects.filter(district=district).first()
-    return Decimal(rules.participation_target_percent) if rules else DEFAULT_PARTICIPATION_TARGET
-
-
-def _figures_row(name, figures) -> dict:
+def _figures_row(name, figures: metrics.Figures) -> dict:
     return {
         "school": name,
         "teachers": figures.teachers,
         "participants": figures.participants,
         "registered": figures.registered,
         "completed": figures.completed,
-        "registration_rate": rate_text(percent(figures.registered, figures.teachers)),
-        "completion_rate": rate_text(percent(figures.completed, figures.teachers)),
-        "participation_rate": rate_text(percent(figures.participants, figures.teachers)),
+        "registration_rate": rate_text(figures.registration_rate),
+        "completion_rate": rate_text(figures.completion_rate),
+        "participation_rate": rate_text(figures.participation_rate),
+        "registration_below_target": figures.registration_below_target,
+        "participation_below_target": figures.participation_below_target,
     }
 
 
 def bulletin_content(district: District, year: int) -> dict:
     """The year's bulletin of the district's schools: rows ordered by registration rate, then
     completion rate (best first); schools at 100 % registration praised, those below named."""
-    from oversight import metrics  # the roll-ups' figures (one definition for every report)
-
     schools = {o.pk: o for o in Organisation.objects.filter(district=district, kind__in=SCHOOL_KINDS)}
-    by_school = metrics.school_figures(year, district)
-    rows = [_figures_row(schools[pk].name, figures) for pk, figures in by_school.items()
-            if pk in schools and figures.teachers]
+    by_school = {pk: figures for pk, figures in metrics.school_figures(year, district).items()
+                 if pk in schools and figures.teachers}
+    rows = [_figures_row(schools[pk].name, figures) for pk, figures in by_school.items()]
     rows.sort(key=lambda r: (-_rate(r["registration_rate"]), -_rate(r["completion_rate"]), r["school"]))
     for index, row in enumerate(rows, 1):
         row["rank"] = index
-    target = participation_target(district)
-    praised = [r["school"] for r in rows if Decimal(r["registration_rate"]) >= REGISTRATION_TARGET]
-    named = [r["school"] for r in rows if Decimal(r["registration_rate"]) < REGISTRATION_TARGET]
-    low_participation = [r["school"] for r in rows if Decimal(r["participation_rate"]) < target]
-    totals = _figures_row(district.name, metrics.district_figures(year, district))
+    # district_figures is the sum of school_figures: summed here rather than counted twice.
+    totals = _figures_row(district.name, sum(by_school.values(), metrics.Figures()))
     return {
         "kind": "bulletin", "year": year, "district": district.name, "chain": chain_label(district),
-        "registration_target": rate_text(REGISTRATION_TARGET), "participation_target": rate_text(target),
-        "rows": rows, "praised": praised, "named": named, "low_participation": low_participation,
+        "registration_target": rate_text(metrics.TARGET_REGISTRATION),
+        "participation_target": rate_text(metrics.TARGET_PARTICIPATION),
+        "rows": rows,
+        "praised": [r["school"] for r in rows if not r["registration_below_target"]],
+        "named": [r["school"] for r in rows if r["registration_below_target"]],
+        "low_participation": [r["school"] for r in rows if r["participation_below_target"]],
         "totals": totals, "as_of": timezone.localdate().isoformat(),
     }
 
@@ -132,14 +124,14 @@ def commendation_content(city: City, cycle: tuple[int, int]) -> dict:
             done = [row for row in rows if row.completes_cycle]
             school_entries.append({
                 "school": school.name, "teachers": len(rows), "completed": len(done),
-                "completion_rate": rate_text(percent(len(done), len(rows))),
+                "completion_rate": rate_text(metrics.rate(len(done), len(rows))),
                 "names": [row.teacher.name for row in done],
             })
         teachers_count = sum(s["teachers"] for s in school_entries)
         completed = sum(s["completed"] for s in school_entries)
         districts.append({
             "district": district.name, "teachers": teachers_count, "completed": completed,
-            "completion_rate": rate_text(percent(completed, teachers_count)),
+            "completion_rate": rate_text(metrics.rate(completed, teachers_count)),
             "schools": school_entries,
         })
     full_schools = [f"{d['district']}{s['school']}" for d in districts for s in d["schools"]

@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import regions
@@ -73,9 +72,7 @@ def may_view(user: User, issued: Issued) -> bool:
 
 
 def may_withdraw(user: User, issued: Issued) -> bool:
-    """Only the level that issued a document withdraws it."""
-    if issued.withdrawn:
-        return False
+    """Only the level that issued a document withdraws it (once: issued_withdraw refuses again)."""
     if issued.kind == Issued.Kind.BULLETIN:
         return may_issue_bulletin(user) and user.district_id == issued.district_id
     return may_issue_commendation(user) and user.organisation.city_id == issued.city_id

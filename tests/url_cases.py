@@ -570,6 +570,8 @@ def admin_objects(w: UrlWorld) -> dict:
         "axes.accessfailurelog": o["access_failure"],
         "viewflow.process": doc_task(d["queued"], "initial_review").process, "viewflow.task": doc_task(d["queued"], "initial_review"),
         "accounts.district": w.a.district, "accounts.organisation": w.a.school, "accounts.user": w.a.school_officer,
+        # Issue 15's chain above the districts (registered in the admin by ff43b67).
+        "accounts.province": w.a.district.city.province, "accounts.city": w.a.district.city,
         # The database queue's admin (read-only, django_tasks_db's), for the superuser.
         "django_tasks_database.dbtaskresult": o["task_result"],
         "plans.document": d["draft"], "plans.annualplan": d["annual"].annual_plan,

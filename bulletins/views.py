@@ -124,7 +124,7 @@ def _cycles(user):
 def _query_cycle(request) -> tuple[int, int]:
     """?cycle=<first year> of one of the city's cycles, else 400."""
     first = parse_year(request.GET.get("cycle"), required=True)
-    cycles = dict(_cycles(request.user))
+    cycles = {cycle[0]: cycle for cycle in _cycles(request.user)}
     if first not in cycles:
         raise BadParameter(_("%(city)s has no credit cycle starting in %(year)s.") % {
             "city": request.user.organisation.city.name, "year": first})

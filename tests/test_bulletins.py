@@ -137,6 +137,17 @@ def test_draft_preview_is_watermarked_and_issues_nothing(chain, teachers):
     assert not Issued.objects.exists()
 
 
+def test_commendation_draft_preview_is_watermarked_and_issues_nothing(chain, teachers):
+    region, *_ = chain
+    client = logged_in(region.city_officer)
+    page = client.get(reverse("bulletins:commendation_preview"), {"cycle": CYCLE[0]})
+    assert page.status_code == 200
+    assert gettext("DRAFT · NOT ISSUED") in page.content.decode() and "周芳" in page.content.decode()
+    pdf = client.get(reverse("bulletins:commendation_preview_pdf"), {"cycle": CYCLE[0]})
+    assert pdf.status_code == 200 and "周芳" in pdf_text(pdf.content)
+    assert not Issued.objects.exists()
+
+
 # --- once a year, withdrawal ---------------------------------------------------------------------
 
 def test_second_bulletin_of_a_year_is_refused_until_the_first_is_withdrawn(chain, teachers):

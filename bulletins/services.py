@@ -5,21 +5,24 @@ year (cycle), take the next number of the issuer's year, render the PDF once and
 its checksum. The partial unique indexes stand behind the lock. Withdraw: with a reason, under
 the same lock; the document is kept (who, when, why), and the year may be issued again.
 """
+import functools
 import hashlib
 import logging
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from accounts import regions
 from accounts.models import City, District, Organisation, User
-from core.pdf import render_pdf
+from core.pdf import print_html, render_pdf
 
 from . import content as contents
 from .models import MAX_WITHDRAW_REASON, Issued
@@ -37,6 +40,16 @@ ERROR_NO_CITY_BUREAU = gettext_lazy("%(city)s has no education bureau to issue t
 ERROR_YEAR_NOT_BEGUN = gettext_lazy("There is no bulletin for a year that has not begun.")
 ERROR_NO_SCHOOLS = gettext_lazy("No school of the district has teachers in %(year)s: there is nothing to report.")
 ERROR_NO_DISTRICTS = gettext_lazy("No district of %(city)s counts credits by this cycle.")
+
+
+def official_language(func):
+    """Titles, texts and PDFs in the district's language (settings.LANGUAGE_CODE), whatever
+    language the officer reads or a script runs in: an issued document is an official record."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 # --- who may do what -----------------------------------------------------------------------------
@@ -119,9 +132,16 @@ def issued_context(issued: Issued) -> dict:
                          issued_on=timezone.localtime(issued.issued_at).date(), is_draft=False)
 
 
+@official_language
 def render(context: dict) -> bytes:
     return render_pdf(TEMPLATE, context, metadata={"title": context["title"], "author": context["issuer_name"],
                                                    "subject": context["number"] or context["title"]})
+
+
+@official_language
+def preview_html(context: dict, *, stylesheet_url: str, csp_nonce: str = "") -> str:
+    """The draft as a web page (the print layout, before downloading its PDF)."""
+    return print_html(TEMPLATE, {**context, "csp_nonce": csp_nonce}, stylesheet_url=stylesheet_url)
 
 
 def _store(issued: Issued, data: bytes) -> None:
@@ -143,6 +163,7 @@ def _read_verified(issued: Issued) -> bytes | None:
     return data
 
 
+@official_language
 def issued_pdf(issued: Issued) -> bytes:
     """The issued PDF from storage (checksum verified). A lost or damaged file is rendered again
     from the content kept at issue, so it says what was issued, and stored in its place."""
@@ -164,6 +185,7 @@ def pdf_filename(issued: Issued) -> str:
 
 # --- drafts (preview) ----------------------------------------------------------------------------
 
+@official_language
 def bulletin_draft(*, user: User, year: int) -> dict:
     """The print context of the bulletin as it would be issued today (watermarked, no number)."""
     if not may_issue_bulletin(user):
@@ -174,6 +196,7 @@ def bulletin_draft(*, user: User, year: int) -> dict:
                          issuer_name=user.organisation.name, is_draft=True, issued_on=timezone.localdate())
 
 
+@official_language
 def commendation_draft(*, user: User, cycle: tuple[int, int]) -> dict:
     if not may_issue_commendation(user):
         raise PermissionDenied
@@ -250,6 +273,7 @@ def _issue(*, kind: str, place: dict, first_year: int, last_year: int, issuer: O
     return issued
 
 
+@official_language
 @transaction.atomic
 def bulletin_issue(*, user: User, year: int) -> Issued:
     """The district's bulletin of the year, issued by its bureau: numbered, rendered once, kept."""
@@ -265,6 +289,7 @@ def bulletin_issue(*, user: User, year: int) -> Issued:
                   title=contents.bulletin_title(year), content=_bulletin_content(district, year), user=user)
 
 
+@official_language
 @transaction.atomic
 def commendation_issue(*, user: User, cycle: tuple[int, int]) -> Issued:
     """The city's commendation list of a cycle, issued in the name of the city's bureau."""

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.params import BadParameter, parse_id, parse_year
-from core.pdf import PRINT_CSS, pdf_response, print_html
+from core.pdf import PRINT_CSS, pdf_response
 from plans.forms import add_validation_error
 
 from . import content as contents
@@ -90,8 +90,8 @@ def _draft_or_400(make):
 
 
 def _preview_html(request, context) -> HttpResponse:
-    html = print_html(services.TEMPLATE, {**context, "csp_nonce": getattr(request, "csp_nonce", "")},
-                      stylesheet_url=staticfiles_storage.url(PRINT_CSS))
+    html = services.preview_html(context, stylesheet_url=staticfiles_storage.url(PRINT_CSS),
+                                 csp_nonce=getattr(request, "csp_nonce", ""))
     return HttpResponse(html)
 
 

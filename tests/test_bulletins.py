@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
@@ -124,6 +125,23 @@ def test_issued_bulletin_pdf_holds_the_chinese_title_numbers_and_a_cjk_font(chai
     # Text extracts even when every glyph is a box; the embedded fonts prove the glyphs.
     assert fonts and all("CJK-SC" in name for name in fonts), fonts
     assert hashlib.sha256(data).hexdigest() == issued.sha256
+
+
+def test_an_issue_in_another_language_is_still_written_in_the_official_one(chain, teachers, settings):
+    """The demo loader (and an officer reading English) issued an English title: an issued
+    document is an official record, in settings.LANGUAGE_CODE."""
+    _region, jianan, *_ = chain
+    with translation.override("en"):
+        issued = services.bulletin_issue(user=jianan.bureau_officer, year=YEAR)
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = contents.bulletin_title(YEAR)
+        draft_watermark = gettext("DRAFT · NOT ISSUED")
+        seal = gettext("(seal)")
+    assert issued.title == expected
+    assert seal != "(seal)" and seal in pdf_text(services.issued_pdf(issued))   # a string the catalog has
+    with translation.override("en"):
+        page = logged_in(jianan.bureau_officer).get(reverse("bulletins:bulletin_preview"), {"year": YEAR - 1})
+    assert draft_watermark in page.content.decode()
 
 
 def test_draft_preview_is_watermarked_and_issues_nothing(chain, teachers):

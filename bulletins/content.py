@@ -32,6 +32,11 @@ def rate_text(value) -> str | None:
     return str(Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def target_text(value) -> str:
+    """A target as written in a document: 94, 100, 97.5."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def _rate(value) -> Decimal:
     return Decimal(value) if value is not None else Decimal(-1)
 
@@ -67,8 +72,8 @@ def bulletin_content(district: District, year: int) -> dict:
     totals = _figures_row(district.name, sum(by_school.values(), metrics.Figures()))
     return {
         "kind": "bulletin", "year": year, "district": district.name, "chain": chain_label(district),
-        "registration_target": rate_text(metrics.TARGET_REGISTRATION),
-        "participation_target": rate_text(metrics.TARGET_PARTICIPATION),
+        "registration_target": target_text(metrics.TARGET_REGISTRATION),
+        "participation_target": target_text(metrics.TARGET_PARTICIPATION),
         "rows": rows,
         "praised": [r["school"] for r in rows if not r["registration_below_target"]],
         "named": [r["school"] for r in rows if r["registration_below_target"]],

@@ -34,9 +34,9 @@ INSTALLED_APPS = [
     "notices",
     "tracker",
     "oversight",
+    "bulletins",
     "audit",
     "demo",
-    "bulletins",
     # The Tasks API (django.tasks from Django 6) and its database queue. After "jobs", whose
     # db_worker command (with the recovery of lost workers' jobs) overrides the queue's own.
     "django_tasks",

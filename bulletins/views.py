@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,7 +41,9 @@ def issued_list(request):
         if not districts.filter(pk=district_id).exists():
             raise Http404
         district = districts.get(pk=district_id)
-        issued = issued.filter(district_id=district_id) | issued.filter(city_id=district.city_id)
+        # The district's bulletins and its city's lists (a stand-alone district has no city).
+        scope = Q(district_id=district_id) | (Q(city_id=district.city_id) if district.city_id else Q(pk__in=[]))
+        issued = issued.filter(scope)
     return render(request, "bulletins/list.html", {
         "issued": issued.order_by("-issued_at", "-pk"), "districts": districts.select_related("city"),
         "district_id": district_id,

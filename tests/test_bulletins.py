@@ -298,6 +298,12 @@ def test_who_reads_and_who_withdraws_along_the_chain(chain, teachers):
     assert bulletin.number in page and commendation.number in page
     assert logged_in(region.city_officer).get(reverse("bulletins:list"),
                                               {"district": jinshui.district.pk}).status_code == 404
+    page = logged_in(region.province_officer).get(reverse("bulletins:list"),
+                                                  {"district": jinshui.district.pk}).content.decode()
+    assert bulletin.number not in page and commendation.number not in page
+    page = logged_in(region.province_officer).get(reverse("bulletins:list"),
+                                                  {"district": jianan.district.pk}).content.decode()
+    assert bulletin.number in page and commendation.number in page
 
 
 # --- bad parameters ------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ urlpatterns = [
     # For the load balancer: no login, no data (jobs/health.py).
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("bulletins/", include("bulletins.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

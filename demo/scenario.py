@@ -37,6 +37,7 @@ from attendance import services as attendance
 from attendance.idcard import check_character
 from attendance.models import Attendance, Enrolment, Teacher
 from attendance.roster import roster_import, roster_xlsx
+from bulletins.services import bulletin_issue
 from credits.models import CreditEntry
 from credits.services import credit_school_based_year, exemption_add
 from plans.models import Document
@@ -470,6 +471,7 @@ def _build() -> None:
     run_school_based_year(training["school_based"], orgs, users)
     add_exemptions(training["exemptions"], teachers)
     create_region_rosters(_data("region"))
+    issue_bulletin(users)
 
 
 def count_figures(today: datetime.date) -> None:
@@ -480,3 +482,15 @@ def count_figures(today: datetime.date) -> None:
 
     for district, year, _rows in figures_refresh_all(today=today):
         figures_refresh(year=year - 1, district=district)
+
+
+# --- Issue 15: the bureau's annual bulletin of last year (bulletins) -----------------------------
+
+BULLETIN_ISSUER = "jiaoyuju_gu"
+
+
+def issue_bulletin(users) -> None:
+    """建安区's bulletin of last year, issued by its bureau (both schools are below the 100 %
+    registration target in the demo's figures, so both are named). No commendation list: no
+    teacher of the demo completes a whole five-year cycle, so 许昌市's list is left to the user."""
+    bulletin_issue(user=users[BULLETIN_ISSUER], year=seed.DATA_YEAR + _years - 1)

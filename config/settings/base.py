@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "notices",
     "tracker",
     "oversight",
+    "bulletins",
     "audit",
     "demo",
     # The Tasks API (django.tasks from Django 6) and its database queue. After "jobs", whose

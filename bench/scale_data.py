@@ -298,6 +298,8 @@ class Generator:
         self.make_schedule()
         self.make_attendance()
         self.make_credits()
+        if self.province:
+            self.make_spot_checks()
         self.make_notices()
         t = time.perf_counter()
         self.loader.reset_sequences()
@@ -782,6 +784,45 @@ class Generator:
         self.loader.copy(CreditEntry, ["id", "teacher_id", "credit_year", "occurred_on", "source", "activity", "level",
                                        "description", "hours", "raw_credits", "credits", "rule_set_id", "rule_text",
                                        "note", "project_id", "declaration_id", "created_at"], rows, time.perf_counter() - t)
+
+    # --- spot checks (province mode) -------------------------------------------------------------------
+    def make_spot_checks(self):
+        """Each district's draw of 20 % of last year's and this year's projects, as
+        schedule.services draws it (seed recorded); last year's items all checked, this
+        year's those of finished projects."""
+        from schedule.models import SpotCheck, SpotCheckItem
+        from schedule.services import spot_check_sample
+
+        t = time.perf_counter()
+        check_id, item_id = self.loader.next_id(SpotCheck), self.loader.next_id(SpotCheckItem)
+        checks, items = [], []
+        by_key = defaultdict(list)
+        for project in self.projects:
+            by_key[(project["district"]["id"], project["year"])].append(project)
+        for district in self.districts:
+            officer = district["bureau_officers"][0]
+            for year in (self.year - 1, self.year):
+                projects = by_key.get((district["id"], year))
+                if not projects:
+                    continue
+                seed = self.rng.randrange(1, 2**62)
+                ids = sorted(p["id"] for p in projects)
+                drawn = self.at(datetime.date(year, 3, 1))
+                checks.append((check_id, district["id"], year, 20, seed, len(ids), json.dumps(ids), officer, drawn,
+                               None, None, ""))
+                finished = {p["id"] for p in projects if p["finished"]}
+                for pid in spot_check_sample(ids, seed=seed, share_percent=20):
+                    done = year < self.year or pid in finished
+                    items.append((item_id, check_id, pid, "按计划实施，签到及考核材料齐全。" if done else "",
+                                  officer if done else None, self.at(datetime.date(year, 12, 1)) if done else None))
+                    item_id += 1
+                check_id += 1
+        build = time.perf_counter() - t
+        self.loader.copy(SpotCheck, ["id", "district_id", "year", "share_percent", "seed", "population",
+                                     "population_ids", "created_by_id", "created_at", "cancelled_at",
+                                     "cancelled_by_id", "cancel_reason"], checks, build / 2)
+        self.loader.copy(SpotCheckItem, ["id", "spot_check_id", "project_id", "findings", "checked_by_id",
+                                         "checked_at"], items, build / 2)
 
     # --- notices ----------------------------------------------------------------------------------
     def make_notices(self):

@@ -33,6 +33,7 @@ urlpatterns = [
     path("exchange/", include("exchange.urls")),
     path("notices/", include("notices.urls")),
     path("tracker/", include("tracker.urls")),
+    path("rollups/", include("oversight.urls")),
     path("audit/", include("audit.urls")),
     path("people/", include("accounts.urls")),
     path("processes/", include(([

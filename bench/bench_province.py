@@ -17,8 +17,9 @@ For each size, smallest first, on its own database (dropped after it):
    total, mean and slowest district);
 3. opens each roll-up page in process with the test client (queries of the
    second request; time, SQL time and time outside SQL the median of --repeat
-   more): the province (province officer), the biggest city and its first
-   district (city officer), and the xlsx export of each when there is one;
+   more): the province (province officer), the biggest city, its first
+   district and that district's big school (city officer), and the xlsx
+   export (?format=xlsx) of the province, city and district;
 4. serves the database with gunicorn (bench/settings_bench.py) and runs wrk with
    ONE connection on each page (--warmup s, then --single-duration s): p50, p95.
 
@@ -63,6 +64,8 @@ def rollup_pages(targets: dict) -> list[dict]:
          "oversight:city", [targets["city_id"]]),
         ("district", f"district {targets['district_name']} (100 schools)", "city_officer", "oversight:district",
          [targets["district_id"]]),
+        ("school", f"school (its {targets['school_teachers']} teachers' credits)", "city_officer",
+         "oversight:school", [targets["school_id"]]),
     ]
     pages = []
     for key, label, user, name, args in wanted:
@@ -71,6 +74,8 @@ def rollup_pages(targets: dict) -> list[dict]:
         except NoReverseMatch:
             continue
         pages.append({"key": key, "label": label, "user": user, "path": f"{path}?year={year}"})
+        if key == "school":  # a drill-down page, no export
+            continue
         for export in (f"{name}_xlsx", f"{name}_export"):
             try:
                 pages.append({"key": f"{key}_xlsx", "label": f"{label}, xlsx", "user": user,
@@ -244,6 +249,9 @@ def main():
                 m = entry["in_process"][page["key"]]
                 log(f"  {page['key']:<14} in process {m['ms']:7.1f} ms, SQL {m['sql_ms']:6.1f} ms, outside SQL "
                     f"{m['outside_ms']:6.1f} ms, {m['queries']} queries, {m['bytes']:,} bytes  [{page['path']}]")
+                q = m["slowest"][0] if m["slowest"] else None
+                if q:
+                    log(f"    slowest query {q['ms']:.1f} ms: {' '.join(q['sql'].split())[:160]}")
                 if args.explain:
                     for q in m["slowest"][:2]:
                         if q["ms"] >= 5 and q["sql"].lstrip().upper().startswith("SELECT"):

@@ -90,7 +90,11 @@ def rollup_pages(targets: dict) -> list[dict]:
 
 
 def refresh_all(targets: dict) -> dict:
-    """figures_refresh for every district, one at a time (what the background task does)."""
+    """figures_refresh for every district, one at a time (what the background task does); the
+    queries of the first district's refresh are kept (the slowest three)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from accounts.models import District
 
     try:
@@ -103,13 +107,19 @@ def refresh_all(targets: dict) -> dict:
 
         def figures_refresh(*, year, district):
             school_figures(year, district)
-    times = []
+    times, slowest = [], []
     for district in District.objects.filter(pk__in=targets["district_ids"]).order_by("pk"):
         started = time.perf_counter()
-        figures_refresh(year=targets["year"], district=district)
+        if not times:
+            with CaptureQueriesContext(connection) as ctx:
+                figures_refresh(year=targets["year"], district=district)
+            slowest = sorted(({"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in ctx.captured_queries),
+                             key=lambda q: -q["ms"])[:3]
+        else:
+            figures_refresh(year=targets["year"], district=district)
         times.append(time.perf_counter() - started)
     return {"districts": len(times), "total_s": sum(times), "mean_ms": 1000 * sum(times) / len(times),
-            "max_ms": 1000 * max(times), "min_ms": 1000 * min(times)}
+            "max_ms": 1000 * max(times), "min_ms": 1000 * min(times), "slowest": slowest}
 
 
 def measure_in_process(targets: dict, pages: list[dict], repeat: int) -> dict:
@@ -237,6 +247,11 @@ def main():
                 r = entry["refresh"]
                 log(f"figures_refresh, {r['districts']} districts one by one: {r['total_s']:.1f} s "
                     f"(mean {r['mean_ms']:.0f} ms, slowest {r['max_ms']:.0f} ms a district); load {load()}")
+                for q in r["slowest"]:
+                    log(f"    first district's refresh, query of {q['ms']:.1f} ms: {' '.join(q['sql'].split())[:160]}")
+                    if args.explain and q["sql"].lstrip().upper().startswith("SELECT"):
+                        log(explain(name, q["sql"]))
+                        use_database(name)
             else:
                 log("(no oversight.services.figures_refresh in this tree: no summary rows)")
             pages = rollup_pages(targets)

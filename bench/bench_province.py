@@ -118,8 +118,11 @@ def refresh_all(targets: dict) -> dict:
         else:
             figures_refresh(year=targets["year"], district=district)
         times.append(time.perf_counter() - started)
+    worst = max(range(len(times)), key=times.__getitem__)
+    ordered = sorted(times)
     return {"districts": len(times), "total_s": sum(times), "mean_ms": 1000 * sum(times) / len(times),
-            "max_ms": 1000 * max(times), "min_ms": 1000 * min(times), "slowest": slowest}
+            "median_ms": 1000 * ordered[len(ordered) // 2], "max_ms": 1000 * max(times), "min_ms": 1000 * min(times),
+            "max_at": worst + 1, "times_ms": [round(1000 * t) for t in times], "slowest": slowest}
 
 
 def measure_in_process(targets: dict, pages: list[dict], repeat: int) -> dict:
@@ -246,7 +249,8 @@ def main():
             if entry["refresh"]:
                 r = entry["refresh"]
                 log(f"figures_refresh, {r['districts']} districts one by one: {r['total_s']:.1f} s "
-                    f"(mean {r['mean_ms']:.0f} ms, slowest {r['max_ms']:.0f} ms a district); load {load()}")
+                    f"(mean {r['mean_ms']:.0f} ms, median {r['median_ms']:.0f} ms, slowest {r['max_ms']:.0f} ms: "
+                    f"district no. {r['max_at']} of {r['districts']}); load {load()}")
                 for q in r["slowest"]:
                     log(f"    first district's refresh, query of {q['ms']:.1f} ms: {' '.join(q['sql'].split())[:160]}")
                     if args.explain and q["sql"].lstrip().upper().startswith("SELECT"):
@@ -343,9 +347,9 @@ def report(results: dict):
         s, r = e["size"], e.get("refresh") or {}
         rows.append([f"{e['scale']:g}", s["cities"], s["districts"], f"{s['schools']:,}", f"{s['teachers']:,}",
                      f"{e['rows']:,}", f"{e['generation_s']:.0f}",
-                     f"{r['total_s']:.1f}" if r else "-", f"{r['mean_ms']:.0f} / {r['max_ms']:.0f}" if r else "-"])
+                     f"{r['total_s']:.1f}" if r else "-", f"{r['mean_ms']:.0f} / {r.get('median_ms', 0):.0f} / {r['max_ms']:.0f}" if r else "-"])
     log(table(["scale", "cities", "districts", "schools", "teachers", "rows", "generated s",
-               "refresh all s", "refresh a district ms (mean / max)"], rows, "rrrrrrrrr"))
+               "refresh all s", "refresh a district ms (mean / median / max)"], rows, "rrrrrrrrr"))
     keys = []
     for e in sizes:
         for p in e["pages"]:

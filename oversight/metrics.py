@@ -26,7 +26,6 @@ Projects count at their organiser (the training school for the annual plan), so 
 sum holds them once.
 """
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 

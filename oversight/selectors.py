@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import City, District, Organisation, Province
 
@@ -114,7 +115,7 @@ COLUMNS = [
     ("registration", _("Registration rate"), lambda row: row.figures.registration_rate),
     ("completion", _("Completion rate"), lambda row: row.figures.completion_rate),
     ("spot_check", _("Spot-check coverage"), lambda row: row.figures.spot_check_coverage),
-    ("teachers", _("Teachers"), lambda row: row.figures.teachers),
+    ("teachers", pgettext_lazy("roll-up column", "Teachers"), lambda row: row.figures.teachers),
 ]
 SORT_KEYS = {code: key for code, _label, key in COLUMNS}
 SORTS = [code for code in SORT_KEYS] + ["-" + code for code in SORT_KEYS]

@@ -26,12 +26,12 @@ def figures_refresh(*, year: int, district: District) -> list[SchoolYearFigures]
         for organisation_id, row in sorted(figures.items()) if organisation_id in own)
 
 
-def figures_refresh_all(*, year: int | None = None) -> list[tuple[District, int, int]]:
+def figures_refresh_all(*, year: int | None = None, today=None) -> list[tuple[District, int, int]]:
     """Every district (the nightly run): (district, year, rows written). Without ``year``,
-    each district's current credit year. Pending refreshes of those years are dropped."""
+    each district's current credit year (on ``today``). Pending refreshes of those years are dropped."""
     done = []
     for district in District.objects.order_by("pk"):
-        district_year = year or current_credit_year(district)
+        district_year = year or current_credit_year(district, today)
         FiguresRefresh.objects.filter(district=district, year=district_year).delete()
         done.append((district, district_year, len(figures_refresh(year=district_year, district=district))))
     return done

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import City, District, Organisation
@@ -195,7 +196,7 @@ def refresh(request, pk):
 def _xlsx(title, year, rows, rollup, child_label):
     columns = [child_label, _("Plans filed on time"), _("Plans due"), _("Projects run"), _("Projects planned"),
                _("Participation rate (%)"), _("Registration rate (%)"), _("Completion rate (%)"),
-               _("Spot-check coverage (%)"), _("Teachers")]
+               _("Spot-check coverage (%)"), pgettext("roll-up column", "Teachers")]
 
     def line(name, figures):
         return [name, figures.plans_on_time, figures.plans_due, figures.projects_run, figures.projects_planned,

@@ -208,6 +208,14 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
         case("tracker:index", get_only="reads", legit="bureau_officer"),
         case("tracker:remind", {"school": a.school.pk, "kind": "school_plan", "year": str(today.year + 1)},
              legit="bureau_officer", note="remind school A"),
+        # oversight: the roll-ups (district A's; the city and province pages are a regional officer's)
+        case("oversight:index", get_only="reads", legit="bureau_officer"),
+        case("oversight:province", get_only="reads: a province officer's"),
+        case("oversight:city", kwargs={"pk": a.district.city_id}, get_only="reads: a city officer's"),
+        case("oversight:district", kwargs={"pk": a.district.pk}, get_only="reads", legit="bureau_officer"),
+        case("oversight:school", kwargs={"pk": a.school.pk}, get_only="reads: a regional officer's"),
+        case("oversight:refresh", {"year": str(today.year)}, kwargs={"pk": a.district.pk},
+             legit="bureau_officer", note="recount district A's figures"),
     ]
 
 

@@ -59,7 +59,7 @@ def rollup_pages(targets: dict) -> list[dict]:
 
     year = targets["year"]
     wanted = [
-        ("province", "province (14 cities)", "province_officer", "oversight:province", []),
+        ("province", f"province ({targets['size']['cities']} cities)", "province_officer", "oversight:province", []),
         ("city", f"city {targets['city_name']} ({targets['city_districts']} districts)", "city_officer",
          "oversight:city", [targets["city_id"]]),
         ("district", f"district {targets['district_name']} (100 schools)", "city_officer", "oversight:district",

@@ -76,6 +76,11 @@ def url_patterns() -> list[Pattern]:
     return found
 
 
+# An export (a job) by the staff of another district exports that district: theirs to start.
+OWN_DISTRICT_EXPORT = {"other_district_bureau": "exports its own district (a job of its own)",
+                       "other_district_training": "exports its own district (a job of its own)"}
+
+
 def case(key, *args, query="", **kwargs) -> Case:
     """A Case for the named URL with these path arguments."""
     url_kwargs = kwargs.pop("kwargs", {})
@@ -140,8 +145,9 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
     return [
         # the exchange with the provincial platform (exchange app)
         case("exchange:home", get_only="reads", legit="bureau_officer"),
-        case("exchange:export", query="year=2024", get_only="starts an export job on GET (POST: 405)",
-             legit="bureau_officer"),
+        case("exchange:export", {"year": 2024}, legit="bureau_officer",
+             skip={**own_district, "other_school_officer": "exports its own school (a job of its own)"},
+             note="starts the export of district A's ledger, a job (GET: 405)"),
         case("exchange:upload", lambda: {"file": provincial_upload(w)}, legit="bureau_officer", skip=own_district,
              note="a preview of the platform's file (nothing in the ledger changes)"),
         case("exchange:preview", kwargs={"pk": o["import_batch"].pk}, get_only="reads", legit="bureau_officer"),
@@ -366,6 +372,9 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
         case("attendance:report_school", get_only="reads", legit="school_officer"),
         case("attendance:report_teacher", kwargs={"pk": pupil.pk}, get_only="reads", legit="school_officer"),
         case("attendance:report_district", get_only="reads", legit="training_officer"),
+        case("attendance:report_district", {}, query="year=2024&format=xlsx", legit="training_officer",
+             skip=OWN_DISTRICT_EXPORT,
+             note="starts the district's export, a job (GET: 405)"),
         # credits
         case("credits:declaration_list", get_only="reads", legit="declarant"),
         case("credits:declaration_create", declaration, legit="declarant",
@@ -383,6 +392,9 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              legit="school_officer"),
         case("credits:school_credits", get_only="reads", legit="school_officer"),
         case("credits:district_credits", get_only="reads", legit="bureau_officer"),
+        case("credits:district_credits", {}, query="year=2024&format=xlsx", legit="bureau_officer",
+             skip=OWN_DISTRICT_EXPORT,
+             note="starts the district's export, a job (GET: 405)"),
         case("credits:cycle_close", cycle_figures, query=f"organisation={a.school.pk}", legit="bureau_officer",
              note="confirm school A's cycle"),
         case("credits:verify", get_only="public: checks a printed code", legit="anonymous"),
@@ -397,8 +409,8 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              note="催办 school A's queued plan"),
         # audit
         case("audit:list", get_only="reads", legit="bureau_officer"),
-        case("audit:export", kwargs={"fmt": "csv"}, get_only="starts an export job on GET (POST: 405)",
-             legit="bureau_officer"),
+        case("audit:export", {}, kwargs={"fmt": "csv"}, legit="bureau_officer", skip=OWN_DISTRICT_EXPORT,
+             note="starts the export of district A's audit trail, a job (GET: 405)"),
         # background jobs (the bureau officer's own)
         case("jobs:list", get_only="reads (own jobs only)", legit="bureau_officer"),
         case("jobs:detail", kwargs={"pk": o["job_running"].pk}, get_only="reads", legit="bureau_officer"),

@@ -1,4 +1,5 @@
 """The summary table: a district's SchoolYearFigures rows, replaced at once."""
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,10 +29,14 @@ def figures_refresh(*, year: int, district: District) -> list[SchoolYearFigures]
 
 def figures_refresh_all(*, year: int | None = None, today=None) -> list[tuple[District, int, int]]:
     """Every district (the nightly run): (district, year, rows written). Without ``year``,
-    each district's current credit year (on ``today``). Pending refreshes of those years are dropped."""
+    each district's current credit year (on ``today``). Pending refreshes of those years are dropped;
+    a district with no credit rules in force is left out."""
     done = []
     for district in District.objects.order_by("pk"):
-        district_year = year or current_credit_year(district, today)
-        FiguresRefresh.objects.filter(district=district, year=district_year).delete()
-        done.append((district, district_year, len(figures_refresh(year=district_year, district=district))))
+        try:
+            district_year = year or current_credit_year(district, today)
+            FiguresRefresh.objects.filter(district=district, year=district_year).delete()
+            done.append((district, district_year, len(figures_refresh(year=district_year, district=district))))
+        except ValidationError:  # no credit rules in force for the district: nothing to count
+            continue
     return done

@@ -4,7 +4,7 @@ Rows come from the summary table (selectors), so a page adds up stored figures; 
 asks the background task to recount a district (tasks.figures_request)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -32,7 +32,10 @@ def _year(request, district: District | None) -> int:
     value = request.GET.get("year") if request.method == "GET" else request.POST.get("year")
     if value not in (None, ""):
         return parse_year(value, required=True)
-    return current_credit_year(district) if district else timezone.localdate().year
+    try:
+        return current_credit_year(district) if district else timezone.localdate().year
+    except ValidationError:  # no credit rules in force yet: the calendar year
+        return timezone.localdate().year
 
 
 def _sort(request) -> str:
@@ -163,12 +166,15 @@ def school(request, pk):
     year = _year(request, the_district)
     rollup = selectors.district_rollup(the_district, year)
     row = next((row for row in rollup.rows if row.pk == organisation.pk), None)
-    report = school_credits(organisation, year)
+    try:
+        report = school_credits(organisation, year)
+    except ValidationError:  # no credit rules in force for the year: figures only
+        report = None
     city_obj = the_district.city
     today = timezone.localdate().year
     return render(request, "oversight/school.html", {
         "organisation": organisation, "row": row, "year": year, "report": report,
-        "page": page_of(request, report.rows, 50), "years": range(today + 1, today - 6, -1),
+        "page": page_of(request, report.rows if report else [], 50), "years": range(today + 1, today - 6, -1),
         "crumbs": _crumbs(user, province=city_obj.province if city_obj else None, city=city_obj,
                           district=the_district) + [(organisation.name, "")],
         "columns": selectors.COLUMNS, "targets": _TARGETS,

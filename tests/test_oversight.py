@@ -381,3 +381,37 @@ def test_racing_refreshes_of_a_district_leave_one_row_per_school(rules):
     assert sorted(rows.values_list("organisation_id", flat=True)) == sorted([world.school.pk, world.other_school.pk])
     assert rows.get(organisation=world.school).registered == 2
     assert not FiguresRefresh.objects.exists()
+
+
+def test_marked_attendance_refreshes_this_years_participation(world, rules, django_capture_on_commit_callbacks):
+    hunan(world)
+    teacher = make_teacher(world.school, name="甲")
+    today = timezone.localdate()
+    project = scheduled(world, make_annual_plan(world, year=today.year), 1)
+    session = make_session(project, date=today)
+    connection.run_on_commit.clear()  # the fixtures' batch (never committed in a test)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            Attendance.objects.create(session=session, teacher=teacher, status=Attendance.Status.PRESENT,
+                                      source=Attendance.Source.ROLL_CALL, marked_by=world.training_officer)
+    assert len(callbacks) == 1
+    row = SchoolYearFigures.objects.get(organisation=world.school, year=today.year)
+    assert (row.teachers, row.participants, row.registered) == (1, 1, 0)
+
+
+def test_a_district_without_credit_rules_neither_breaks_the_writer_nor_the_pages(
+        world, client_for, django_capture_on_commit_callbacks):
+    """No rule set in force (no loaddata): a mark commits as before, nothing is counted, the
+    roll-up page answers (the calendar year, "not counted yet"); the nightly run leaves it out."""
+    teacher = make_teacher(world.school, name="甲")
+    session = make_session(scheduled(world, make_annual_plan(world, year=YEAR), 1),
+                           date=timezone.localdate())
+    connection.run_on_commit.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            Attendance.objects.create(session=session, teacher=teacher, status=Attendance.Status.PRESENT,
+                                      source=Attendance.Source.ROLL_CALL, marked_by=world.training_officer)
+    assert Attendance.objects.count() == 1 and not SchoolYearFigures.objects.exists()
+    page = client_for(world.bureau_officer).get(reverse("oversight:district", args=[world.district.pk]))
+    assert page.status_code == 200 and page.context["year"] == timezone.localdate().year
+    assert services.figures_refresh_all() == []

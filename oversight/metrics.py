@@ -143,7 +143,10 @@ def school_figures(year: int, district: District) -> dict[int, Figures]:
     first, last = credit_year_dates(completion.rule_set, year)
     teachers = Teacher.objects.filter(organisation__district=district, organisation__kind__in=SCHOOL_KINDS,
                                       active=True)
-    year_entries = CreditEntry.objects.filter(teacher=OuterRef("pk"), credit_year=year)
+    # Naming the district too keeps PostgreSQL on the district's entries: without it, at some
+    # province sizes it read the whole province's year of entries for each district (bench_province).
+    year_entries = CreditEntry.objects.filter(teacher=OuterRef("pk"), credit_year=year,
+                                              teacher__organisation__district=district)
     attended = Attendance.objects.filter(teacher=OuterRef("pk"), status__in=PRESENT,
                                          session__date__range=(first, last))
     for organisation_id, row in _counts(

@@ -21,6 +21,8 @@ class Action:
     CREDIT_RECOGNITION = "credits.recognition"
     SPOT_CHECK_DRAW = "spot_check.draw"
     SPOT_CHECK_CANCEL = "spot_check.cancel"
+    BULLETIN_ISSUE = "bulletins.issue"
+    BULLETIN_WITHDRAW = "bulletins.withdraw"
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
     # People and accounts: "people.<accounts.signals.PeopleAction>", e.g. people.teacher.transferred.
@@ -43,6 +45,8 @@ def action_choices():
                                         (Action.ASSESSMENT_RESULT, _("Assessment result recorded")),
                                         (Action.SPOT_CHECK_DRAW, _("Spot check drawn")),
                                         (Action.SPOT_CHECK_CANCEL, _("Spot check cancelled"))]),
+        (_("Bulletins and commendations"), [(Action.BULLETIN_ISSUE, _("Bulletin or commendation issued")),
+                                            (Action.BULLETIN_WITHDRAW, _("Bulletin or commendation withdrawn"))]),
         (_("Credits"), [(Action.CREDIT_RULES_VERSION, _("Credit rules version saved")),
                         (Action.CREDIT_RECOGNITION, _("Credits confirmed, returned or refused"))]),
         (_("Sign-in"), [(Action.LOGIN, _("Logged in")), (Action.LOGIN_FAILED, _("Failed login"))]),

@@ -214,6 +214,14 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
         case("tracker:index", get_only="reads", legit="bureau_officer"),
         case("tracker:remind", {"school": a.school.pk, "kind": "school_plan", "year": str(today.year + 1)},
              legit="bureau_officer", note="remind school A"),
+        # oversight: the roll-ups (district A's; the city and province pages are a regional officer's)
+        case("oversight:index", get_only="reads", legit="bureau_officer"),
+        case("oversight:province", get_only="reads: a province officer's"),
+        case("oversight:city", kwargs={"pk": a.district.city_id}, get_only="reads: a city officer's"),
+        case("oversight:district", kwargs={"pk": a.district.pk}, get_only="reads", legit="bureau_officer"),
+        case("oversight:school", kwargs={"pk": a.school.pk}, get_only="reads: a regional officer's"),
+        case("oversight:refresh", {"year": str(today.year)}, kwargs={"pk": a.district.pk},
+             legit="bureau_officer", note="recount district A's figures"),
     ]
 
 
@@ -312,6 +320,25 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="cancel the draw"),
         case("schedule:spot_check", {"item": o["spot_item"].pk, "findings": "资料齐全。"},
              kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="record findings"),
+        # bulletins (issue 15): the district bureau's annual bulletin, the city's commendation list
+        case("bulletins:list", get_only="reads", legit="bureau_officer"),
+        case("bulletins:bulletin_new", {"year": str(year - 1)}, legit="bureau_officer",
+             skip={"other_district_bureau": "issues its own district's bulletin; no parameter names district A"},
+             note="issue last year's bulletin (year - 2 is issued)"),
+        case("bulletins:bulletin_preview", query=f"year={year - 1}", get_only="reads (a draft)",
+             legit="bureau_officer"),
+        case("bulletins:bulletin_preview_pdf", query=f"year={year - 1}", get_only="downloads (a draft)",
+             legit="bureau_officer"),
+        case("bulletins:commendation_new", {"cycle": str(o["commendation"].last_year + 1)}, legit="city_officer",
+             note="commend the current cycle (the previous one is issued)"),
+        case("bulletins:commendation_preview", query=f"cycle={o['commendation'].first_year}",
+             get_only="reads (a draft)", legit="city_officer"),
+        case("bulletins:commendation_preview_pdf", query=f"cycle={o['commendation'].first_year}",
+             get_only="downloads (a draft)", legit="city_officer"),
+        case("bulletins:detail", kwargs={"pk": o["bulletin"].pk}, get_only="reads", legit="bureau_officer"),
+        case("bulletins:pdf", kwargs={"pk": o["bulletin"].pk}, get_only="downloads", legit="bureau_officer"),
+        case("bulletins:withdraw", {"reason": "数据有误，重新通报。"}, kwargs={"pk": o["bulletin"].pk},
+             legit="bureau_officer", note="withdraw the issued bulletin, with a reason"),
         # attendance
         case("attendance:project", {"run": "1", "quota": "10", "per_school_quota": "", "self_enrolment": "on",
                                     "min_attendance_percent": "80"},
@@ -606,6 +633,8 @@ def admin_objects(w: UrlWorld) -> dict:
         "axes.accessfailurelog": o["access_failure"],
         "viewflow.process": doc_task(d["queued"], "initial_review").process, "viewflow.task": doc_task(d["queued"], "initial_review"),
         "accounts.district": w.a.district, "accounts.organisation": w.a.school, "accounts.user": w.a.school_officer,
+        # Issue 15's chain above the districts (registered in the admin by ff43b67).
+        "accounts.province": w.a.district.city.province, "accounts.city": w.a.district.city,
         # The database queue's admin (read-only, django_tasks_db's), for the superuser.
         "django_tasks_database.dbtaskresult": o["task_result"],
         "plans.document": d["draft"], "plans.annualplan": d["annual"].annual_plan,

@@ -407,6 +407,16 @@ def build_url_world() -> UrlWorld:
     o["import_batch"] = ImportBatch.objects.create(  # an empty preview: its confirmation only marks it applied
         district=a.district, filename="省平台.xlsx", checksum="0" * 64, rows=[], fingerprint=fingerprint(set()),
         uploaded_by=bo)
+    # Issue 15: the city officer above district A; an issued bulletin (year - 2) and the city's
+    # commendation list of the previous credit cycle (so the current one can still be issued).
+    from bulletins import content as bulletin_content
+    from bulletins import services as bulletins
+    from tests.factories import make_region
+
+    u["city_officer"] = make_region().city_officer
+    o["bulletin"] = bulletins.bulletin_issue(user=bo, year=year - 2)
+    o["commendation"] = bulletins.commendation_issue(
+        user=u["city_officer"], cycle=bulletin_content.city_cycles(a.district.city)[-1])
     _recognition_batches(w, year)
     _check(w)
     return w

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "exchange",
     "notices",
     "tracker",
+    "oversight",
+    "bulletins",
     "audit",
     "demo",
     # The Tasks API (django.tasks from Django 6) and its database queue. After "jobs", whose

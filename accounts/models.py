@@ -123,10 +123,15 @@ class Organisation(models.Model):
 
     @property
     def level(self) -> str:
-        X
+        """Where the organisation sits in the chain: district, city or province."""
         if self.district_id:
             return "district"
         return "city" if self.city_id else "province"
+
+    @property
+    def place(self):
+        """The district, city or province the organisation sits in (accounts.regions.place_of)."""
+        return self.district or self.city or self.province
 
 
 class User(AbstractUser):
@@ -189,8 +194,11 @@ class User(AbstractUser):
 
     @property
     def is_author(self) -> bool:
-        """Writes their organisation's documents (school or training-school officer)."""
-        return self.role in (self.Role.SCHOOL_OFFICER, self.Role.TRAINING_OFFICER) and self.organisation_id is not None
+        """Writes their organisation's documents (school or training-school officer, or an officer
+        of a city's or province's training centre, for the documents of that level)."""
+        if self.role in (self.Role.SCHOOL_OFFICER, self.Role.TRAINING_OFFICER) and self.organisation_id is not None:
+            return True
+        return self.is_regional_officer and self.organisation.kind == Organisation.Kind.TRAINING_CENTRE
 
     @property
     def is_bureau_officer(self) -> bool:

@@ -11,6 +11,8 @@ KINDS_BY_ORGANISATION = {
     Organisation.Kind.TRAINING_SCHOOL: [Document.Kind.ANNUAL_PLAN, Document.Kind.PROJECT_PROPOSAL],
     Organisation.Kind.SCHOOL: [Document.Kind.SCHOOL_PLAN, Document.Kind.PROJECT_PROPOSAL],
     Organisation.Kind.KINDERGARTEN: [Document.Kind.SCHOOL_PLAN, Document.Kind.PROJECT_PROPOSAL],
+    # A city's or province's training centre: the plan and projects of its own level.
+    Organisation.Kind.TRAINING_CENTRE: [Document.Kind.ANNUAL_PLAN, Document.Kind.PROJECT_PROPOSAL],
 }
 
 
@@ -21,5 +23,5 @@ def authorable_kinds(user) -> list[str]:
 
 
 def may_use_review_pages(user) -> bool:
-    return user.is_district_reviewer or user.is_school_staff or user.is_expert
+    return user.is_district_reviewer or user.is_school_staff or user.is_expert or user.is_regional_officer
 

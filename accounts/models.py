@@ -194,11 +194,8 @@ class User(AbstractUser):
 
     @property
     def is_author(self) -> bool:
-        """Writes their organisation's documents (school or training-school officer, or an officer
-        of a city's or province's training centre, for the documents of that level)."""
-        if self.role in (self.Role.SCHOOL_OFFICER, self.Role.TRAINING_OFFICER) and self.organisation_id is not None:
-            return True
-        return self.is_regional_officer and self.organisation.kind == Organisation.Kind.TRAINING_CENTRE
+        """Writes their organisation's documents (school or training-school officer)."""
+        return self.role in (self.Role.SCHOOL_OFFICER, self.Role.TRAINING_OFFICER) and self.organisation_id is not None
 
     @property
     def is_bureau_officer(self) -> bool:
@@ -242,6 +239,17 @@ class User(AbstractUser):
     def is_regional_officer(self) -> bool:
         """A city's or province's officer: oversees the districts below (accounts.regions)."""
         return self.is_city_officer or self.is_province_officer
+
+    @property
+    def is_regional_author(self) -> bool:
+        """An officer of a city's or province's training centre: writes and runs the plan and
+        projects of that level (never a district's: is_author stays the district's authors)."""
+        return self.is_regional_officer and self.organisation.kind == Organisation.Kind.TRAINING_CENTRE
+
+    @property
+    def writes_documents(self) -> bool:
+        """Writes and organises for their own organisation: is_author or is_regional_author."""
+        return self.is_author or self.is_regional_author
 
     def is_district_reviewer_of(self, district_id) -> bool:
         """District staff of exactly this district."""

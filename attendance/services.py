@@ -89,7 +89,7 @@ CODE_PERIOD_SECONDS = 60  # the code on the screen changes every minute
 # --- who may do what -----------------------------------------------------------
 
 def is_session_organiser(user: User, session: Session) -> bool:
-    return user.is_author and user.organisation_id == session.organisation_id
+    return user.writes_documents and user.organisation_id == session.organisation_id
 
 
 def is_school_officer_of(user: User, teacher: Teacher) -> bool:

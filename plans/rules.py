@@ -17,7 +17,7 @@ KINDS_BY_ORGANISATION = {
 
 
 def authorable_kinds(user) -> list[str]:
-    if not user.is_author:
+    if not user.writes_documents:
         return []
     return KINDS_BY_ORGANISATION.get(user.organisation.kind, [])
 

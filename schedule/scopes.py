@@ -19,7 +19,7 @@ from .models import DistrictQuota, ScheduledProject, SchoolQuota
 def is_organiser(user: User, project: ScheduledProject) -> bool:
     """An author (school or training-school officer) of the organisation running it:
     runs its enrolment and sessions, closes it, asks for changes."""
-    return user.is_author and user.organisation_id == project.organiser_id
+    return user.writes_documents and user.organisation_id == project.organiser_id
 
 
 def _sees_as_school(user: User) -> bool:

@@ -401,8 +401,27 @@ def build_url_world() -> UrlWorld:
     o["import_batch"] = ImportBatch.objects.create(  # an empty preview: its confirmation only marks it applied
         district=a.district, filename="省平台.xlsx", checksum="0" * 64, rows=[], fingerprint=fingerprint(set()),
         uploaded_by=bo)
+    _city_project(w, year)
     _check(w)
     return w
+
+
+def _city_project(w: UrlWorld, year: int) -> None:
+    """A filed project of 许昌市's training centre giving district A places (issue #15: attendance.quotas)."""
+    from plans.models import Document
+    from schedule.models import DistrictQuota, ScheduledProject
+    from tests.factories import make_region
+
+    region = make_region()
+    w.users["city_centre"] = user_create(username="city_centre", password=PASSWORD, full_name="范思源",
+                                         role="city_officer", organisation=region.city_centre)
+    source = Document.objects.create(kind=Document.Kind.PROJECT_PROPOSAL, organisation=region.city_centre, year=year,
+                                     title="许昌市骨干教师培训", created_by=w.users["city_centre"],
+                                     status=Document.Status.APPROVED)
+    w.objects["city_project"] = project = ScheduledProject.objects.create(
+        district=None, source=source, sequence=1, year=year, name="许昌市骨干教师培训", organiser=region.city_centre,
+        headcount=20, modes=["concentrated"], start_month=3, end_month=3)
+    DistrictQuota.objects.create(project=project, district=w.a.district, places=5)
 
 
 def _check(w: UrlWorld):

@@ -49,6 +49,7 @@ from workflow.selectors import task_inbox, task_queue
 from workflow.submission import document_submit
 
 from . import seed
+from .city_project import create_city_project
 from .seed import load
 
 
@@ -441,3 +442,4 @@ def _build() -> None:
     run_current_project(documents[current["document"]], current, training["demo"]["now"], users, teachers)
     run_school_based_year(training["school_based"], orgs, users)
     add_exemptions(training["exemptions"], teachers)
+    create_city_project(_data("city_project"), users, teachers, year=seed.DATA_YEAR + _years)

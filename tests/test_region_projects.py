@@ -409,3 +409,24 @@ def test_regional_officers_are_authors_only_at_a_training_centre(chain):
     assert not chain.centre_officer.has_perm("accounts.review_initial", chain.region.city_centre)
     assert not User.objects.get(pk=chain.region.city_officer.pk).has_perm(
         "accounts.file_document", chain.jianan.bureau)
+
+
+# --- 5: the demo's city project ---------------------------------------------------------------------------
+
+def test_demo_city_project_is_filed_with_places_shared_and_one_nomination(client):
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    project = ScheduledProject.objects.get(organiser__name="许昌市教师发展中心")
+    assert project.district_id is None and project.source.status == Document.Status.APPROVED
+    assert project.source.filing_number.startswith("许昌市教师备〔")
+    assert dict(project.district_quotas.values_list("district__name", "places")) == {"建安区": 3, "魏都区": 2}
+    assert dict(project.school_quotas.values_list("school__name", "places")) == {
+        "建安区实验小学": 2, "建安区第一初级中学": 1, "魏都区实验小学": 2}
+    assert list(project.enrolments.values_list("teacher__name", "status")) == [("周建军", "nominated")]
+    url = reverse("schedule:index") + f"?year={project.year}"
+    for username, sees in (("shiyan_zhuangan", True), ("jiaoyuju_gu", True), ("weidu_jiaoyuju", True),
+                           ("shi_xuchang", True), ("jinshui_jiaoyuju", False), ("shi_zhengzhou", False),
+                           ("sanzhong_zhuangan", False)):
+        client.force_login(User.objects.get(username=username))
+        assert (project.name in client.get(url).content.decode()) is sees, username

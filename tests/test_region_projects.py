@@ -327,6 +327,12 @@ def test_quotas_per_district_then_school_and_nominations_within_them(chain, clie
         services.enrolment_nominate(project=project, teacher=stranger, user=chain.jianan.other_school_officer)
     assert error.value.messages == [gettext(services.ERROR_NOT_OPEN_TO_SCHOOL)]
 
+    # A district's staff see their own district's nominations only; the city's officers all of them.
+    page = client_for(chain.weidu.bureau_officer).get(project_url).content.decode()
+    assert "甲" not in page and "乙" not in page
+    assert "甲" in bureau.get(project_url).content.decode()
+    assert "甲" in client_for(chain.region.city_officer).get(project_url).content.decode()
+
     # The organiser confirms the nominations as for any project.
     ids = list(Enrolment.objects.values_list("pk", flat=True))
     assert organiser.post(project_url, {"confirm_selected": "1", "enrolments": ids}).status_code == 302

@@ -381,6 +381,12 @@ def test_school_schedule_lists_the_city_project_only_for_schools_with_places(cha
     assert listed(chain.jianan.school_officer) and listed(chain.jianan.teacher) and may_open(chain.jianan.school_officer)
     for user in (chain.jianan.other_school_officer, chain.weidu.school_officer, chain.jinshui.school_officer):
         assert not listed(user) and not may_open(user), user
+    # The organiser filter offers the city's centre to the school, and filters by it; a city officer's
+    # filter names no other city's organisations.
+    response = client_for(chain.jianan.school_officer).get(schedule + f"&organiser={chain.region.city_centre.pk}")
+    assert response.status_code == 200 and project.name in response.content.decode()
+    page = client_for(chain.region.city_officer).get(schedule).content.decode()
+    assert "许昌市教师发展中心" in page and "郑州市教育局" not in page
     # The city's officers see their own project; the other city's do not.
     assert listed(chain.centre_officer) and listed(chain.region.city_officer) and listed(chain.region.province_officer)
     assert not listed(chain.region.other_city_officer)

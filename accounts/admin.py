@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from .admin_scoping import CheckedAdminParams, DistrictScopedAdmin
+from .admin_scoping import DistrictScopedAdmin, SuperuserChangesAdmin
 from .models import City, District, Organisation, Province, User
 from .services import user_sync_organisation_perms
 
@@ -18,7 +18,7 @@ class DistrictAdmin(DistrictScopedAdmin, admin.ModelAdmin):
 # The chain above the districts is the superuser's to keep (a district officer has no admin
 # rights on it: DistrictScopedAdmin would have no district to scope them by).
 @admin.register(Province)
-class ProvinceAdmin(CheckedAdminParams, admin.ModelAdmin):
+class ProvinceAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
     list_display = ["name"]
 
     def has_module_permission(self, request):
@@ -26,7 +26,7 @@ class ProvinceAdmin(CheckedAdminParams, admin.ModelAdmin):
 
 
 @admin.register(City)
-class CityAdmin(CheckedAdminParams, admin.ModelAdmin):
+class CityAdmin(SuperuserChangesAdmin, admin.ModelAdmin):
     list_display = ["name", "province"]
     list_filter = ["province"]
 

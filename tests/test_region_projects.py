@@ -442,3 +442,38 @@ def test_demo_city_project_is_filed_with_places_shared_and_one_nomination(client
                            ("sanzhong_zhuangan", False)):
         client.force_login(User.objects.get(username=username))
         assert (project.name in client.get(url).content.decode()) is sees, username
+
+
+def test_province_project_is_filed_by_the_province_and_open_to_every_city(chain, client_for):
+    """The province's centre writes, the province's bureau files (河南省教师备), and its places may go
+    to the districts of every city of the province."""
+    from accounts.models import Organisation
+
+    province_bureau = Organisation.objects.create(name="河南省教育厅", kind="bureau", province=chain.region.province)
+    filer = user_create(username="province_bureau", password=PASSWORD, full_name="省厅", role="province_officer",
+                        organisation=province_bureau)
+    author = chain.region.province_officer  # of the province's training centre
+    ReviewRoute.objects.create(province=chain.region.province, kind=Document.Kind.PROJECT_PROPOSAL,
+                               expert_review=False)
+    document = make_proposal(None, organisation=chain.region.province_centre, author=author)
+    assert submit(client_for(author), document).status_code == 302
+    # Not the city's bureau: the province's.
+    task = open_task(document, "initial_review")
+    client_for(chain.region.city_officer).post(task_url(task, "assign"))
+    task.refresh_from_db()
+    assert task.owner_id is None
+    assert claim_and_decide(client_for(filer), document, "initial_review",
+                            {"decision": "approve", "comment": ""}).status_code == 302
+    filing = open_task(document, "filing")
+    client = client_for(filer)
+    client.post(task_url(filing, "assign"))
+    number = workflow_services.filing_number_suggest(document=document)
+    assert number == f"河南省教师备〔{timezone.localdate().year}〕1号"
+    assert client.post(task_url(filing, "execute"), {"decision": "approve", "filing_number": number}).status_code == 302
+    project = ScheduledProject.objects.get(source=document)
+    quotas.district_quotas_set(project=project, user=author, places={
+        chain.jianan.district.pk: 10, chain.jinshui.district.pk: 10})
+    assert set(project.district_quotas.values_list("district__name", flat=True)) == {"建安区", "金水区"}
+    # A city's centre officer is no organiser of the province's project.
+    with pytest.raises(PermissionDenied):
+        quotas.district_quotas_set(project=project, user=chain.centre_officer, places={chain.weidu.district.pk: 1})

@@ -477,3 +477,24 @@ def test_province_project_is_filed_by_the_province_and_open_to_every_city(chain,
     # A city's centre officer is no organiser of the province's project.
     with pytest.raises(PermissionDenied):
         quotas.district_quotas_set(project=project, user=chain.centre_officer, places={chain.weidu.district.pk: 1})
+
+
+def test_city_routes_are_kept_by_the_superuser_not_by_a_district_bureau(chain, client_for):
+    from accounts.models import User as Account
+
+    url = reverse("admin:workflow_reviewroute_add")
+    bureau = client_for(chain.jianan.bureau_officer)
+    form = bureau.get(url).content.decode()
+    assert 'name="city"' not in form and 'name="province"' not in form
+    # A route without a district (a city's, by the back door) is refused.
+    response = bureau.post(url, {"kind": "project_proposal", "expert_review": "on", "city": chain.region.city.pk})
+    assert response.status_code == 200
+    assert not ReviewRoute.objects.exists()
+    root = Account.objects.create_superuser("root", password=PASSWORD)
+    response = client_for(root).post(url, {"city": chain.region.city.pk, "kind": "project_proposal"})
+    assert response.status_code == 302
+    assert ReviewRoute.objects.get().city == chain.region.city
+    # Two places at once: the form error, not a 500.
+    response = client_for(root).post(url, {"city": chain.region.city.pk, "district": chain.jianan.district.pk,
+                                           "kind": "annual_plan"})
+    assert response.status_code == 200 and ReviewRoute.objects.count() == 1

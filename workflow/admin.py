@@ -22,6 +22,12 @@ class ReviewRouteAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     list_filter = ["district", "kind"]
     list_select_related = ["district", "city", "province"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "district" in form.base_fields:
+            form.base_fields["district"].required = True  # their own district's route, never none
+        return form
+
     def get_exclude(self, request, obj=None):
         # A city's or province's routes are the superuser's: a district's bureau keeps its own only.
         if request.user.is_superuser:

@@ -187,6 +187,7 @@ class ReviewRoute(models.Model):
             models.UniqueConstraint(fields=["province", "kind"], name="one_province_route_per_kind"),
             models.CheckConstraint(
                 name="review_route_in_one_place",
+                violation_error_message=_("Choose exactly one of district, city or province."),
                 condition=(Q(district__isnull=False, city__isnull=True, province__isnull=True)
                            | Q(district__isnull=True, city__isnull=False, province__isnull=True)
                            | Q(district__isnull=True, city__isnull=True, province__isnull=False))),

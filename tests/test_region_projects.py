@@ -498,3 +498,19 @@ def test_city_routes_are_kept_by_the_superuser_not_by_a_district_bureau(chain, c
     response = client_for(root).post(url, {"city": chain.region.city.pk, "district": chain.jianan.district.pk,
                                            "kind": "annual_plan"})
     assert response.status_code == 200 and ReviewRoute.objects.count() == 1
+
+
+def test_the_city_bureau_cancels_the_city_project_and_no_district_bureau_does(chain, client_for):
+    from schedule import services as schedule_services
+
+    project = file_city_project(chain, client_for)
+    quotas.district_quotas_set(project=project, user=chain.centre_officer, places={chain.jianan.district.pk: 3})
+    for user in (chain.jianan.bureau_officer, chain.region.other_city_officer, chain.centre_officer):
+        assert not schedule_services.may_cancel(user, project), user
+        with pytest.raises(PermissionDenied):
+            schedule_services.project_cancel(project=project, user=user, reason="经费未落实。")
+    project.refresh_from_db()
+    assert project.status == ScheduledProject.Status.SCHEDULED
+    schedule_services.project_cancel(project=project, user=chain.region.city_officer, reason="经费未落实。")
+    project.refresh_from_db()
+    assert project.status == ScheduledProject.Status.CANCELLED

@@ -94,7 +94,9 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["district", "kind", "name"]
+        # By the column, not the district's name: a join on the nullable district would stop
+        # PostgreSQL locking organisations (FOR UPDATE on the nullable side of an outer join).
+        ordering = ["district_id", "kind", "name"]
         constraints = [
             models.UniqueConstraint(fields=["district", "name"], name="unique_org_name_in_district"),
             models.UniqueConstraint(fields=["city", "name"], name="unique_org_name_in_city"),

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from core.paging import page_of
-from core.params import parse_id
-from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
+from core.params import parse_id, parse_page
+from core.xlsx import export_job_by_get, export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from schedule.models import ScheduledProject
 
 from . import reports, tasks
@@ -123,11 +123,13 @@ def school_report(request):
     if not organisation.is_school or not user.has_perm("attendance.view_school_report", organisation):
         raise PermissionDenied
     year = _year(request)
-    report = reports.school_report(organisation, year)
     if wants_xlsx(request):
-        return _school_xlsx(report)
+        return _school_xlsx(reports.school_report(organisation, year))
+    # The totals count every teacher; only the page's rows carry their Teacher objects.
+    report, page = reports.school_report_page(organisation, year, parse_page(request.GET.get("page")),
+                                              SCHOOL_PAGE_SIZE)
     return render(request, "attendance/reports/school.html", {
-        "report": report, "page": page_of(request, report.rows, SCHOOL_PAGE_SIZE), "year": year, "year_label": _school_year_label(year),
+        "report": report, "page": page, "year": year, "year_label": _school_year_label(year),
         "export_url": export_url(request),
         "organisation_param": wanted if user.is_district_reviewer else "",
     })
@@ -203,7 +205,10 @@ def district_report(request):
         raise PermissionDenied
     year = _year(request)
     district = user.organisation.district
-    if wants_xlsx(request):  # the whole district: a background job (attendance.tasks)
+    if wants_xlsx(request):  # the whole district: a background job (attendance.tasks), by POST only
+        refused = export_job_by_get(request)
+        if refused:
+            return refused
         job = tasks.district_export_start(user=user, district=district, year=year, title=_(
             "Attendance report: %(district)s, %(year)s") % {"district": district.name,
                                                            "year": _school_year_label(year)})
@@ -211,7 +216,7 @@ def district_report(request):
     report = reports.district_report(district, year)
     return render(request, "attendance/reports/district.html", {
         "report": report, "page": page_of(request, report.schools, SCHOOL_PAGE_SIZE), "year": year, "year_label": _school_year_label(year),
-        "export_url": export_url(request),
+        "export_url": export_url(request), "export_job": True,
     })
 
 

@@ -24,9 +24,10 @@ judged by the same rules (attendance.rules):
 import datetime
 from functools import cached_property
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -307,16 +308,25 @@ class TeacherYearRow:
         return percent(self.attended_hours, self.expected_hours)
 
 
+# What _year_rows reads of a teacher (services.is_exempt: gender, birth date), for light rows.
+LIGHT_TEACHER_FIELDS = ("pk", "organisation_id", "name", "gender", "birth_date")
+
+
 def _year_rows(teachers, year: int, rules: CompletionRules,
-               organisations: dict | None = None) -> list[TeacherYearRow]:
+               organisations: dict | None = None, *, light: bool = False) -> list[TeacherYearRow]:
     """The school year's figures for a queryset of teachers, in four queries (five without
-    ``organisations``, {pk: Organisation} of every school the teachers belong to)."""
+    ``organisations``, {pk: Organisation} of every school the teachers belong to).
+    light: each row's teacher is a record of LIGHT_TEACHER_FIELDS, not a Teacher (a long
+    list's totals need no model objects; its page's rows get them, SchoolReportPage)."""
     terms = semesters(year)
     start, end = school_year_range(year)
     teacher_pks = teachers.order_by().values("pk")
     # Not a join: a school's 500 rows share one Organisation object.
-    teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
-    if organisations:
+    if light:
+        teachers = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
+    else:
+        teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
+    if organisations and not light:
         for teacher in teachers:
             Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
     if not teachers:
@@ -422,14 +432,30 @@ class SchoolReport(YearTotals):
         return attendance_rules.at_risk_from(self.limit)
 
 
-def school_report(organisation: Organisation, year: int) -> SchoolReport:
+def school_report(organisation: Organisation, year: int, *, light: bool = False) -> SchoolReport:
     """Each teacher in post at the school, for the school year starting in autumn `year`:
-    school-based absence per semester, forfeited, at risk, exempt, hours attended."""
+    school-based absence per semester, forfeited, at risk, exempt, hours attended
+    (light: rows without Teacher objects, _year_rows)."""
     rules = CompletionRules.for_district(organisation.district_id)
     teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
-    rows = _year_rows(teachers, year, rules, {organisation.pk: organisation})
+    rows = _year_rows(teachers, year, rules, {organisation.pk: organisation}, light=light)
     return SchoolReport(rows=rows, target=rules.participation_target_percent, organisation=organisation,
                         year=year, rules=rules, semesters=semesters(year))
+
+
+def school_report_page(organisation: Organisation, year: int, number: int, per_page: int) -> tuple[SchoolReport, Page]:
+    """The school report's page: its totals over every teacher in post, from light rows, and
+    page ``number`` of the rows (a number beyond the end: the last page) with their Teacher
+    objects. One query more than school_report, and no model object for the other rows."""
+    report = school_report(organisation, year, light=True)
+    paginator = Paginator(report.rows, per_page)
+    page = paginator.page(min(number, paginator.num_pages))
+    teachers = Teacher.objects.in_bulk([row.teacher.pk for row in page.object_list])
+    for teacher in teachers.values():
+        Teacher.organisation.field.set_cached_value(teacher, organisation)
+    page.object_list = [replace(row, teacher=teachers[row.teacher.pk]) for row in page.object_list
+                        if row.teacher.pk in teachers]
+    return report, page
 
 
 # --- a district ----------------------------------------------------------------------

@@ -20,6 +20,8 @@ class Action:
     CREDIT_RULES_VERSION = "credits.rule_set"
     SPOT_CHECK_DRAW = "spot_check.draw"
     SPOT_CHECK_CANCEL = "spot_check.cancel"
+    BULLETIN_ISSUE = "bulletins.issue"
+    BULLETIN_WITHDRAW = "bulletins.withdraw"
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
     # People and accounts: "people.<accounts.signals.PeopleAction>", e.g. people.teacher.transferred.
@@ -42,6 +44,8 @@ def action_choices():
                                         (Action.ASSESSMENT_RESULT, _("Assessment result recorded")),
                                         (Action.SPOT_CHECK_DRAW, _("Spot check drawn")),
                                         (Action.SPOT_CHECK_CANCEL, _("Spot check cancelled"))]),
+        (_("Bulletins and commendations"), [(Action.BULLETIN_ISSUE, _("Bulletin or commendation issued")),
+                                            (Action.BULLETIN_WITHDRAW, _("Bulletin or commendation withdrawn"))]),
         (_("Credits"), [(Action.CREDIT_RULES_VERSION, _("Credit rules version saved"))]),
         (_("Sign-in"), [(Action.LOGIN, _("Logged in")), (Action.LOGIN_FAILED, _("Failed login"))]),
         (_("People and accounts"), people_action_choices()),

@@ -24,6 +24,7 @@ def connect():
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from attendance.models import AssessmentResult, Attendance, Enrolment, LeaveRequest, MakeUp
+    from bulletins.models import Issued
     from credits.models import RuleSet
     from plans.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
     from schedule.models import ScheduleChange, SpotCheck
@@ -43,6 +44,7 @@ def connect():
     post_save.connect(assessment_saved, sender=AssessmentResult, dispatch_uid="audit.assessment")
     post_save.connect(rule_set_saved, sender=RuleSet, dispatch_uid="audit.rule_set")
     post_save.connect(spot_check_saved, sender=SpotCheck, dispatch_uid="audit.spot_check")
+    post_save.connect(issued_saved, sender=Issued, dispatch_uid="audit.bulletins_issued")
     user_logged_in.connect(logged_in, dispatch_uid="audit.logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
     connect_people()
@@ -330,6 +332,29 @@ def spot_check_saved(sender, instance, created, raw=False, update_fields=None, *
                 "reason": instance.cancel_reason,
             },
         )
+
+
+@official_language
+def issued_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    """A bulletin or commendation list issued (created) and its withdrawal (saved with withdrawn_at).
+    A city's list has no district: the event is the city's, seen in the trail of no district."""
+    if raw:
+        return
+    if created:
+        actor = _related(instance, "issued_by")
+        audit_record(action=Action.BULLETIN_ISSUE, obj=instance, district_id=instance.district_id, actor=actor,
+                     created_at=instance.issued_at,
+                     summary=_("%(actor)s issued %(number)s %(title)s") % {
+                         "actor": _name(actor), "number": instance.number, "title": instance.title})
+    elif instance.withdrawn_at is not None and (update_fields is None or "withdrawn_at" in update_fields) and \
+            not AuditEvent.objects.filter(action=Action.BULLETIN_WITHDRAW, object_type=sender._meta.label_lower,
+                                          object_id=str(instance.pk)).exists():
+        actor = _related(instance, "withdrawn_by") or current_user()
+        audit_record(action=Action.BULLETIN_WITHDRAW, obj=instance, district_id=instance.district_id, actor=actor,
+                     created_at=instance.withdrawn_at,
+                     summary=_("%(actor)s withdrew %(number)s %(title)s: %(reason)s") % {
+                         "actor": _name(actor), "number": instance.number, "title": instance.title,
+                         "reason": instance.withdraw_reason})
 
 
 # --- sign-in ---------------------------------------------------------------------

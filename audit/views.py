@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST
 
 from core.paging import page_of
 
@@ -41,7 +41,7 @@ def audit_list(request):
 
 
 @login_required
-@require_safe  # a link starts the job; a POST writes nothing
+@require_POST  # the page's Excel and CSV buttons; a GET (a link, a crawler) starts nothing
 def audit_export(request, fmt):
     _bureau_only(request.user)
     if fmt not in exports.EXPORTERS:

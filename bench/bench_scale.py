@@ -35,6 +35,14 @@ What it does, and undoes:
    stock inbox, queue and task list of the same flow (mounted for the
    benchmark only by bench/urls_bench.py).
 
+6. with --two-servers (the default): two gunicorn instances on different
+   loopback ports and one db_worker on the same main database and media
+   directory (bench/bench_two_servers.py's two_servers()): a batch started
+   through A is followed and downloaded through B, a file uploaded through A is
+   downloaded through B, and B's inbox p95 without and with a batch running, in
+   one table at the end of the same output. (bench/bench_two_servers.py alone
+   runs the same part on its own data with moto's S3 server as the storage.)
+
 Targets: queries per page do not grow with the data; the inbox and the
 document list answer with p95 under 100 ms; each page of issue 14's table
 spends at most 25 ms outside its SQL in process; the stored PDF downloads in
@@ -478,6 +486,11 @@ def main():
     parser.add_argument("--no-wrk", action="store_true", help="only generate and count queries")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (cluster stopped)")
+    parser.add_argument("--two-servers", action=argparse.BooleanOptionalAction, default=True,
+                        help="at the end, two gunicorn instances and a db_worker on the main data set "
+                             "(bench/bench_two_servers.py; default on, --no-two-servers to skip)")
+    parser.add_argument("--two-servers-workers", type=int, default=2,
+                        help="gunicorn workers of each of the two servers (default 2)")
     args = parser.parse_args()
     if not args.no_wrk:
         ensure_wrk()
@@ -718,6 +731,23 @@ def main():
                 missed = [k for k in P95_TARGET_PAGES if results[key][k]["p95"] / 1000 >= P95_TARGET_MS]
                 log(f"  inbox and document list p95 < {P95_TARGET_MS} ms at {label}: "
                     f"{'met' if not missed else 'MISSED (' + ', '.join(sorted(missed)) + ')'}")
+
+        # --- 5. two application servers on the same database, data and storage --------------------
+        if args.two_servers and not args.no_wrk:
+            from bench.bench_two_servers import two_servers
+
+            from django.db import connections
+
+            connections.close_all()
+            log("\n== Two application servers on the main data set (batch, upload, inbox p95 without and with "
+                "a batch)")
+            results["two_servers"] = two_servers(
+                workdir=workdir, run_env={**os.environ, "DATABASE_URL": cluster.url("bench_main")},
+                targets=main_targets, workers=args.two_servers_workers, duration=args.duration,
+                connections=min(args.connections, 4),
+                storage=f"the run's media directory, shared by both servers: {os.environ['MEDIA_ROOT']}")
+            log(f"  two servers: batch followed through B, upload downloaded through B: met; B's inbox p95 with the "
+                f"batch / without: {results['two_servers']['p95_ratio']:.2f}")
         if args.json:
             args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             log(f"Figures written to {args.json}")

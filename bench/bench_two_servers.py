@@ -28,7 +28,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -174,86 +173,20 @@ def follow_job(client: Client, job_id: int, timeout: float) -> dict:
     raise RuntimeError(f"job {job_id} not finished after {timeout:.0f} s: {last}")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=0.02, help="data set size, 1 = province (default 0.02)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
-    parser.add_argument("--duration", type=int, default=10, help="wrk seconds per measurement (default 10)")
-    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    args = parser.parse_args()
-    ensure_wrk()
+def two_servers(*, workdir: Path, run_env: dict, targets: dict, workers: int, duration: int,
+                connections: int, storage: str) -> dict:
+    """Items 3-5 of the module's text on a data set already built: two gunicorn instances and
+    one db_worker with `run_env` (its DATABASE_URL, its storage), the batch and the upload
+    followed across them, and B's inbox without and with a batch. Prints its table; returns
+    the figures. Used by main() below and by bench/bench_scale.py (--two-servers)."""
+    import re
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-two-"))
-    os.chmod(workdir, 0o755)
-    cluster = Cluster(workdir, free_port())
     processes, servers = [], []
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-
-    results = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    results = {"storage": storage}
+    run_env = {**run_env, "TASKS_BACKEND": "database"}
     try:
-        s3_port = free_port()
-        bucket = "training-files"
-        env = {
-            "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
-            "BENCH_STATIC_ROOT": str(workdir / "static"),
-            "MEDIA_ROOT": str(workdir / "media-unused"),  # files go to the object store
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECURE_SSL_REDIRECT": "0",
-            "DATABASE_URL": cluster.url("bench_template"),
-            "TASKS_BACKEND": "database",
-            "STORAGE_S3_BUCKET": bucket,
-            "STORAGE_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
-            "STORAGE_S3_ACCESS_KEY_ID": "bench",
-            "STORAGE_S3_SECRET_ACCESS_KEY": "bench-secret",
-            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret",
-        }
-        os.environ.update(env)
-        cluster.start()
-        moto = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1",
-                                 "-p", str(s3_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        processes.append(moto)
-        import django
-
-        django.setup()
-        import boto3
-        from django.core.management import call_command
-
-        results["machine"] = machine_info(cluster)
-        for _ in range(100):
-            try:
-                boto3.client("s3", endpoint_url=env["STORAGE_S3_ENDPOINT_URL"], region_name="us-east-1",
-                             aws_access_key_id="bench", aws_secret_access_key="bench-secret").create_bucket(
-                    Bucket=bucket)
-                break
-            except Exception:  # noqa: BLE001 - the emulator is still starting
-                time.sleep(0.2)
-        cluster.sql("CREATE DATABASE bench_template")
-        use_database("bench_template")
-        call_command("migrate", verbosity=0, interactive=False)
-        call_command("collectstatic", verbosity=0, interactive=False)
-        from bench.scale_data import Generator
-
-        use_database("postgres")
-        cluster.sql("CREATE DATABASE bench_main TEMPLATE bench_template")
-        use_database("bench_main")
-        targets = Generator(args.scale, log=lambda *a: None).run()
-        use_database("postgres")
-        from django.db import connections
-
-        connections.close_all()
-        log(f"Data set at scale {args.scale:g}: {targets['district_documents']} documents in the first district")
-
-        run_env = {**os.environ, "DATABASE_URL": cluster.url("bench_main")}
         for name in ("A", "B"):
-            server = Server(workdir, run_env, args.workers)
+            server = Server(workdir, run_env, workers)
             server.log_path = workdir / f"gunicorn-{name}.log"
             server.start()
             servers.append(server)
@@ -262,8 +195,8 @@ def main():
                                   stdout=worker_log, stderr=subprocess.STDOUT, start_new_session=True)
         processes.append(worker)
         a, b = servers
-        log(f"Servers A :{a.port} and B :{b.port} ({args.workers} workers each), one db_worker, "
-            f"PostgreSQL :{cluster.port}, object store (moto) :{s3_port}")
+        log(f"Servers A :{a.port} and B :{b.port} ({workers} workers each), one db_worker, "
+            f"one PostgreSQL database, storage: {storage}")
 
         officer = Client(a, a.login(targets["training_officer"], targets["password"]))
         school = Client(a, a.login(targets["school_officer"], targets["password"]))
@@ -298,8 +231,6 @@ def main():
             raise RuntimeError(f"upload through A: HTTP {status}")
         detail = headers["Location"]
         _s, _h, page = school.on(b).request("GET", detail)
-        import re
-
         link = re.search(r'href="(/documents/\d+/attachments/\d+/)"', page.decode())
         if not link:
             raise RuntimeError("the attachment is not listed on B's document page")
@@ -311,37 +242,26 @@ def main():
 
         # --- B's inbox without and with a batch running -------------------------------------------
         url = f"http://127.0.0.1:{b.port}/inbox/"
-        options = {"connections": args.connections, "threads": min(2, args.connections), "timeout": 60}
+        options = {"connections": connections, "threads": min(2, connections), "timeout": 60}
         run_wrk(url, officer.cookie, duration=3, **options)  # warm-up
-        quiet = run_wrk(url, officer.cookie, duration=args.duration, **options)
+        quiet = run_wrk(url, officer.cookie, duration=duration, **options)
         job_id = start_batch(officer, year)
         if job_id is None:
             raise RuntimeError(f"no approved document of {year} to print")
-        busy = {}
-        measuring = threading.Thread(target=lambda: busy.update(
-            run_wrk(url, officer.cookie, duration=args.duration, **options)))
-        measuring.start()
-        measuring.join()
-        during = Client(a, officer.cookie)
-        _s, _h, body = during.request("GET", f"/jobs/{job_id}/status/")
+        busy = run_wrk(url, officer.cookie, duration=duration, **options)
+        _s, _h, body = Client(a, officer.cookie).request("GET", f"/jobs/{job_id}/status/")
         progress = json.loads(body)
         # Stop the district's batch through B (its cancel button): the measurement is over.
         fields = officer.on(b).form(f"/jobs/{job_id}/")
         officer.on(b).post(f"/jobs/{job_id}/cancel/", {k: v for k, v in fields.items() if k == "csrfmiddlewaretoken"})
         ended = follow_job(officer.on(b), job_id, timeout=900)
         log(f"The district's batch ({progress.get('total')} documents) was cancelled through B: {ended['state']}")
-        rows = [["B: task inbox, no batch", f"{quiet['rps']:.1f}", f"{quiet['p50'] / 1000:.0f}",
-                 f"{quiet['p95'] / 1000:.0f}", quiet["errors"]],
-                ["B: task inbox, batch running", f"{busy['rps']:.1f}", f"{busy['p50'] / 1000:.0f}",
-                 f"{busy['p95'] / 1000:.0f}", busy["errors"]]]
-        log(f"\nwrk -c{args.connections} -d{args.duration}s on B (the batch was at "
-            f"{progress.get('done')}/{progress.get('total')} when the measurement ended):")
-        log(table(["page", "req/s", "p50 ms", "p95 ms", "errors"], rows, "lrrrr"))
         results["inbox"] = {"quiet": quiet, "busy": busy, "batch_progress_at_end": progress}
-        ratio = busy["p95"] / quiet["p95"] if quiet["p95"] else 0
-        log(f"p95 with the batch running / without: {ratio:.2f}")
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+        results["p95_ratio"] = busy["p95"] / quiet["p95"] if quiet["p95"] else 0
+        log(f"\nTwo servers, one worker, one database, one storage ({storage}); wrk -c{connections} -d{duration}s "
+            f"on B (the batch was at {progress.get('done')}/{progress.get('total')} when the measurement ended):")
+        log(two_servers_table(results))
+        return results
     finally:
         for server in servers:
             server.stop()
@@ -352,6 +272,124 @@ def main():
                     proc.wait(20)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+
+
+def two_servers_table(results: dict) -> str:
+    """The two-server run in one table: the batch, the upload, B's inbox without and with the batch."""
+    batch, upload = results["batch"], results["upload"]
+    quiet, busy = results["inbox"]["quiet"], results["inbox"]["busy"]
+    rows = [
+        ["batch started through A, followed through B", "done",
+         f"{batch['documents']} documents in {batch['seconds']} s, {batch['bytes'] / 1e6:.1f} MB via {batch['download']}"],
+        ["file uploaded through A, downloaded through B", "identical",
+         f"{upload['bytes']} bytes via {upload['download']}"],
+        ["B: task inbox, no batch", f"p95 {quiet['p95'] / 1000:.0f} ms",
+         f"p50 {quiet['p50'] / 1000:.0f} ms, {quiet['rps']:.1f} req/s, {quiet['errors']} errors"],
+        ["B: task inbox, batch running", f"p95 {busy['p95'] / 1000:.0f} ms",
+         f"p50 {busy['p50'] / 1000:.0f} ms, {busy['rps']:.1f} req/s, {busy['errors']} errors"],
+        ["p95 with the batch / without", f"{results['p95_ratio']:.2f}", ""],
+    ]
+    return table(["two servers", "result", "details"], rows, "lll")
+
+
+def start_object_store() -> tuple[subprocess.Popen, dict]:
+    """moto's S3 server on loopback with one bucket; returns the process and the settings' env."""
+    s3_port = free_port()
+    bucket = "training-files"
+    storage_env = {
+        "STORAGE_S3_BUCKET": bucket,
+        "STORAGE_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
+        "STORAGE_S3_ACCESS_KEY_ID": "bench",
+        "STORAGE_S3_SECRET_ACCESS_KEY": "bench-secret",
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret",
+    }
+    moto = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1",
+                             "-p", str(s3_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    import boto3
+
+    for _ in range(100):
+        try:
+            boto3.client("s3", endpoint_url=storage_env["STORAGE_S3_ENDPOINT_URL"], region_name="us-east-1",
+                         aws_access_key_id="bench", aws_secret_access_key="bench-secret").create_bucket(
+                Bucket=bucket)
+            break
+        except Exception:  # noqa: BLE001 - the emulator is still starting
+            time.sleep(0.2)
+    return moto, storage_env
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=0.02, help="data set size, 1 = province (default 0.02)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
+    parser.add_argument("--duration", type=int, default=10, help="wrk seconds per measurement (default 10)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    ensure_wrk()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-two-"))
+    os.chmod(workdir, 0o755)
+    cluster = Cluster(workdir, free_port())
+    moto = None
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+    results = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    try:
+        env = {
+            "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
+            "BENCH_STATIC_ROOT": str(workdir / "static"),
+            "MEDIA_ROOT": str(workdir / "media-unused"),  # files go to the object store
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DATABASE_URL": cluster.url("bench_template"),
+            "TASKS_BACKEND": "database",
+        }
+        moto, storage_env = start_object_store()
+        env.update(storage_env)
+        os.environ.update(env)
+        cluster.start()
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        results["machine"] = machine_info(cluster)
+        cluster.sql("CREATE DATABASE bench_template")
+        use_database("bench_template")
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        from bench.scale_data import Generator
+
+        use_database("postgres")
+        cluster.sql("CREATE DATABASE bench_main TEMPLATE bench_template")
+        use_database("bench_main")
+        targets = Generator(args.scale, log=lambda *a: None).run()
+        use_database("postgres")
+        from django.db import connections
+
+        connections.close_all()
+        log(f"Data set at scale {args.scale:g}: {targets['district_documents']} documents in the first district")
+        run_env = {**os.environ, "DATABASE_URL": cluster.url("bench_main")}
+        results.update(two_servers(workdir=workdir, run_env=run_env, targets=targets, workers=args.workers,
+                                   duration=args.duration, connections=args.connections,
+                                   storage=f"object store (moto) {storage_env['STORAGE_S3_ENDPOINT_URL']}"))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    finally:
+        if moto is not None and moto.poll() is None:
+            os.killpg(moto.pid, signal.SIGTERM)
+            try:
+                moto.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(moto.pid, signal.SIGKILL)
         cluster.stop()
         import shutil
 

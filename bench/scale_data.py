@@ -33,7 +33,22 @@ leaves (copied from a database built by `manage.py load_demo`):
 
 Each district's first school is its big central school (about a tenth of the
 district's teachers), so a school's pages grow with the data set too.
+
+Province mode (`Generator(scale, province=True)`, bench/bench_province.py; issue 15):
+the districts sit in the cities of one province, Hunan (湖南省: 14 cities and
+prefectures, 123 counties, with their real names and counts per city). Scale 1 is
+the whole province: 123 districts, 12,300 schools (100 a district), 307,500
+teachers (2,500 a district, 25 a school; the first school of each district holds
+a tenth), and the per-teacher proportions of the table above: half a document and
+ten attendance marks a teacher (153,750 documents, ~3,075,000 marks), one
+school-based credit entry per active teacher plus the project entries. A smaller
+scale takes round(123 x scale) districts (at least one), spread over the cities in
+proportion to their real counts (largest remainder; a city that gets none is left
+out). Each city has its bureau (市教育局), training centre (市教师发展中心) and
+one city officer (cNN_shi); the province has its bureau, training centre and one
+province officer (sheng). The city of the first district is the biggest one.
 """
+import math
 import datetime
 import json
 import random
@@ -49,7 +64,7 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import District, Organisation, User
+from accounts.models import City, District, Organisation, Province, User
 from attendance.models import Attendance, Enrolment, ProjectRun, Session, Teacher
 from credits.models import CreditEntry, RuleSet
 from plans.models import (
@@ -67,6 +82,29 @@ except Exception:  # pragma: no cover
     DEMO = None
 
 FULL = {"districts": 20, "schools": 2000, "teachers": 100_000, "documents": 50_000, "marks": 1_000_000}
+# Province mode, per district: schools, teachers; per teacher: documents, marks (as FULL's).
+PROVINCE_PER_DISTRICT = {"schools": 100, "teachers": 2_500}
+PROVINCE_PER_TEACHER = {"documents": 0.5, "marks": 10}
+PROVINCE_NAME = "湖南省"
+# Hunan's 14 cities and prefectures and their county-level divisions (123 in all).
+HUNAN = [
+    ("长沙市", "芙蓉区 天心区 岳麓区 开福区 雨花区 望城区 长沙县 浏阳市 宁乡市"),
+    ("株洲市", "荷塘区 芦淞区 石峰区 天元区 渌口区 攸县 茶陵县 炎陵县 醴陵市"),
+    ("湘潭市", "雨湖区 岳塘区 湘潭县 湘乡市 韶山市"),
+    ("衡阳市", "珠晖区 雁峰区 石鼓区 蒸湘区 南岳区 衡阳县 衡南县 衡山县 衡东县 祁东县 耒阳市 常宁市"),
+    ("邵阳市", "双清区 大祥区 北塔区 新邵县 邵阳县 隆回县 洞口县 绥宁县 新宁县 城步苗族自治县 武冈市 邵东市"),
+    ("岳阳市", "岳阳楼区 云溪区 君山区 岳阳县 华容县 湘阴县 平江县 汨罗市 临湘市"),
+    ("常德市", "武陵区 鼎城区 安乡县 汉寿县 澧县 临澧县 桃源县 石门县 津市市"),
+    ("张家界市", "永定区 武陵源区 慈利县 桑植县"),
+    ("益阳市", "资阳区 赫山区 南县 桃江县 安化县 沅江市"),
+    ("郴州市", "北湖区 苏仙区 桂阳县 宜章县 永兴县 嘉禾县 临武县 汝城县 桂东县 安仁县 资兴市"),
+    ("永州市", "零陵区 冷水滩区 东安县 双牌县 道县 江永县 宁远县 蓝山县 新田县 江华瑶族自治县 祁阳市"),
+    ("怀化市", "鹤城区 中方县 沅陵县 辰溪县 溆浦县 会同县 麻阳苗族自治县 新晃侗族自治县 芷江侗族自治县 "
+               "靖州苗族侗族自治县 通道侗族自治县 洪江市 洪江区"),
+    ("娄底市", "娄星区 双峰县 新化县 冷水江市 涟源市"),
+    ("湘西土家族苗族自治州", "吉首市 泸溪县 凤凰县 花垣县 保靖县 古丈县 永顺县 龙山县"),
+]
+HUNAN_DISTRICTS = sum(len(names.split()) for _, names in HUNAN)
 PASSWORD = "bench-pass-2026"
 FLOW = "workflow/flows.ReviewFlow"
 STEP_DAYS = {"initial_review": 7, "expert_review": 10, "filing": 5, "revise": 14}
@@ -119,6 +157,32 @@ def _demo_texts() -> dict:
         "assessment": school["common"]["assessment"],
         "year_blocks": [tuple(block) for block in school["year_blocks"]["school"]],
     }
+
+
+def province_sizes(scale: float) -> dict:
+    """Province mode: Hunan at scale 1; a scale takes that share of the districts, each of the
+    same size (100 schools, 2,500 teachers), so every figure is proportional to the districts."""
+    d = max(1, min(HUNAN_DISTRICTS, round(HUNAN_DISTRICTS * scale)))
+    teachers = d * PROVINCE_PER_DISTRICT["teachers"]
+    return {
+        "cities": sum(1 for c in city_shares(d) if c),
+        "districts": d,
+        "schools": d * PROVINCE_PER_DISTRICT["schools"],
+        "teachers": teachers,
+        "documents": round(teachers * PROVINCE_PER_TEACHER["documents"]),
+        "marks": round(teachers * PROVINCE_PER_TEACHER["marks"]),
+    }
+
+
+def city_shares(districts: int) -> list[int]:
+    """How many districts each of HUNAN's cities gets (largest remainder on the real counts)."""
+    counts = [len(names.split()) for _, names in HUNAN]
+    quotas = [c * districts / HUNAN_DISTRICTS for c in counts]
+    shares = [math.floor(q) for q in quotas]
+    order = sorted(range(len(counts)), key=lambda i: (-(quotas[i] - shares[i]), -counts[i], i))
+    for i in order[:districts - sum(shares)]:
+        shares[i] += 1
+    return shares
 
 
 def sizes(scale: float, districts: int | None = None) -> dict:
@@ -196,9 +260,10 @@ TASK_COLUMNS = ["id", "flow_task", "flow_task_type", "status", "created", "assig
 
 class Generator:
     def __init__(self, scale: float, *, districts: int | None = None, seed: int = 20261123, log=print,
-                 today: datetime.date | None = None):
+                 today: datetime.date | None = None, province: bool = False):
         self.scale = scale
-        self.size = sizes(scale, districts)
+        self.province = province
+        self.size = province_sizes(scale) if province else sizes(scale, districts)
         self.rng = random.Random(seed)
         self.log = log
         self.loader = Loader(log)
@@ -233,6 +298,8 @@ class Generator:
         self.make_schedule()
         self.make_attendance()
         self.make_credits()
+        if self.province:
+            self.make_spot_checks()
         self.make_notices()
         t = time.perf_counter()
         self.loader.reset_sequences()
@@ -247,29 +314,69 @@ class Generator:
     def make_organisations(self):
         t = time.perf_counter()
         n = self.size["districts"]
+        if self.province:
+            return self.make_province(t)
         names = [DISTRICT_NAMES[i] if i < len(DISTRICT_NAMES) else f"第{i + 1}区" for i in range(n)]
         district_id = self.loader.next_id(District)
         self.districts = []
         for i, name in enumerate(names):
             self.districts.append({"id": district_id + i, "index": i, "name": name,
-                                   "prefix": f"{name}教师备", "schools": []})
+                                   "prefix": f"{name}教师备", "schools": [], "region": f"41{10 + i:02d}02"})
         rows = [(d["id"], d["name"], d["prefix"], "") for d in self.districts]
         self.loader.copy(District, ["id", "name", "filing_prefix", "credit_rule_family"],
                          rows, time.perf_counter() - t)
+        self.make_district_organisations()
 
+    def make_province(self, t):
+        """Province mode: the province, its cities (biggest share first) and their districts."""
+        province_id = self.loader.next_id(Province)
+        self.province_row = {"id": province_id, "name": PROVINCE_NAME}
+        self.loader.copy(Province, ["id", "name"], [(province_id, PROVINCE_NAME)])
+        shares = city_shares(self.size["districts"])
+        order = sorted((i for i in range(len(HUNAN)) if shares[i]), key=lambda i: -shares[i])
+        city_id = self.loader.next_id(City)
+        district_id = self.loader.next_id(District)
+        self.cities, self.districts = [], []
+        for c, i in enumerate(order):
+            name, names = HUNAN[i]
+            city = {"id": city_id + c, "index": c, "name": name, "districts": []}
+            self.cities.append(city)
+            for k, dn in enumerate(names.split()[:shares[i]]):
+                district = {"id": district_id + len(self.districts), "index": len(self.districts), "name": dn,
+                            "prefix": f"{dn}教师备", "schools": [], "city": city,
+                            "region": f"43{i + 1:02d}{k + 1:02d}"}
+                self.districts.append(district)
+                city["districts"].append(district)
+        self.loader.copy(City, ["id", "province_id", "name"], [(c["id"], province_id, c["name"]) for c in self.cities])
+        self.loader.copy(District, ["id", "name", "city_id", "filing_prefix", "credit_rule_family"],
+                         [(d["id"], d["name"], d["city"]["id"], d["prefix"], "hunan") for d in self.districts],
+                         time.perf_counter() - t)
+        self.make_district_organisations()
+
+    def make_district_organisations(self):
+        n = self.size["districts"]
         t = time.perf_counter()
         org_id = self.loader.next_id(Organisation)
         rows = []
         self.orgs = {}
         per_district = _split(self.size["schools"], n)
 
-        def add(district, name, kind, stage=""):
+        def add(district, name, kind, stage="", city=None, province=None):
             nonlocal org_id
             org = {"id": org_id, "district": district, "name": name, "kind": kind, "stage": stage}
-            rows.append((org_id, district["id"], name, kind, stage))
+            rows.append((org_id, district["id"] if district else None, city["id"] if city else None,
+                         province["id"] if province else None, name, kind, stage))
             self.orgs[org_id] = org
             org_id += 1
             return org
+
+        if self.province:  # the regional bureaus and centres (kinds a regional organisation may be)
+            p = self.province_row
+            p["bureau"] = add(None, f"{p['name']}教育厅", "bureau", province=p)
+            p["centre"] = add(None, f"{p['name']}中小学教师继续教育指导中心", "training_centre", province=p)
+            for city in self.cities:
+                city["bureau"] = add(None, f"{city['name']}教育局", "bureau", city=city)
+                city["centre"] = add(None, f"{city['name']}教师发展中心", "training_centre", city=city)
 
         for district, count in zip(self.districts, per_district):
             dn = district["name"]
@@ -286,8 +393,8 @@ class Generator:
                     kind = "kindergarten" if stage == "kindergarten" else "school"
                     org = add(district, f"{dn}第{numbers[stage]}{STAGE_SUFFIX[stage]}", kind, stage)
                 district["schools"].append(org)
-        self.loader.copy(Organisation, ["id", "district_id", "name", "kind", "stage"], rows,
-                         time.perf_counter() - t)
+        self.loader.copy(Organisation, ["id", "district_id", "city_id", "province_id", "name", "kind", "stage"],
+                         rows, time.perf_counter() - t)
 
     # --- users and teachers ------------------------------------------------------------------
     def make_people(self):
@@ -307,6 +414,12 @@ class Generator:
             user_id += 1
             return user_id - 1
 
+        if self.province:  # the officers above the districts: one a city, one for the province
+            p = self.province_row
+            p["officer"] = add_user("sheng", self.name(), "province_officer", p["bureau"], "教师工作处")
+            for city in self.cities:
+                city["officer"] = add_user(f"c{city['index'] + 1:02d}_shi", self.name(), "city_officer",
+                                           city["bureau"], "教师工作科")
         per_district_teachers = _split(self.size["teachers"], len(self.districts))
         serial = 0
         for district, n_teachers in zip(self.districts, per_district_teachers):
@@ -323,7 +436,7 @@ class Generator:
             else:
                 big = max(1, round(n_teachers * 0.1))
                 sizes_ = [big] + _split(n_teachers - big, len(schools) - 1)
-            region = f"41{10 + district['index']:02d}02"
+            region = district["region"]
             for s_index, (school, count) in enumerate(zip(schools, sizes_)):
                 sp = f"{p}_s{s_index + 1:04d}"
                 school["officer"] = add_user(f"{sp}_zhuangan", self.name(), "school_officer", school)
@@ -672,6 +785,45 @@ class Generator:
                                        "description", "hours", "raw_credits", "credits", "rule_set_id", "rule_text",
                                        "note", "project_id", "declaration_id", "created_at"], rows, time.perf_counter() - t)
 
+    # --- spot checks (province mode) -------------------------------------------------------------------
+    def make_spot_checks(self):
+        """Each district's draw of 20 % of last year's and this year's projects, as
+        schedule.services draws it (seed recorded); last year's items all checked, this
+        year's those of finished projects."""
+        from schedule.models import SpotCheck, SpotCheckItem
+        from schedule.services import spot_check_sample
+
+        t = time.perf_counter()
+        check_id, item_id = self.loader.next_id(SpotCheck), self.loader.next_id(SpotCheckItem)
+        checks, items = [], []
+        by_key = defaultdict(list)
+        for project in self.projects:
+            by_key[(project["district"]["id"], project["year"])].append(project)
+        for district in self.districts:
+            officer = district["bureau_officers"][0]
+            for year in (self.year - 1, self.year):
+                projects = by_key.get((district["id"], year))
+                if not projects:
+                    continue
+                seed = self.rng.randrange(1, 2**62)
+                ids = sorted(p["id"] for p in projects)
+                drawn = self.at(datetime.date(year, 3, 1))
+                checks.append((check_id, district["id"], year, 20, seed, len(ids), json.dumps(ids), officer, drawn,
+                               None, None, ""))
+                finished = {p["id"] for p in projects if p["finished"]}
+                for pid in spot_check_sample(ids, seed=seed, share_percent=20):
+                    done = year < self.year or pid in finished
+                    items.append((item_id, check_id, pid, "按计划实施，签到及考核材料齐全。" if done else "",
+                                  officer if done else None, self.at(datetime.date(year, 12, 1)) if done else None))
+                    item_id += 1
+                check_id += 1
+        build = time.perf_counter() - t
+        self.loader.copy(SpotCheck, ["id", "district_id", "year", "share_percent", "seed", "population",
+                                     "population_ids", "created_by_id", "created_at", "cancelled_at",
+                                     "cancelled_by_id", "cancel_reason"], checks, build / 2)
+        self.loader.copy(SpotCheckItem, ["id", "spot_check_id", "project_id", "findings", "checked_by_id",
+                                         "checked_at"], items, build / 2)
+
     # --- notices ----------------------------------------------------------------------------------
     def make_notices(self):
         try:
@@ -713,6 +865,25 @@ class Generator:
             "queue_size": queue,
             "district_documents": sum(1 for doc in self.docs if doc["district"] is d),
             "size": self.size,
+            **(self.regional_targets() if self.province else {}),
+        }
+
+    def regional_targets(self) -> dict:
+        """Province mode: the officers and the regions the roll-up benchmark opens (the first
+        district, its city: the one with the most districts, and the province)."""
+        d = self.districts[0]
+        city = d["city"]
+        return {
+            "province_officer": self.users[self.province_row["officer"]]["username"],
+            "city_officer": self.users[city["officer"]]["username"],
+            "province_id": self.province_row["id"],
+            "city_id": city["id"],
+            "city_name": city["name"],
+            "city_districts": len(city["districts"]),
+            "district_id": d["id"],
+            "district_name": d["name"],
+            "district_ids": [x["id"] for x in self.districts],
+            "school_year": self.school_year,
         }
 
 

@@ -5,7 +5,7 @@
 - whoever has tasks: the inbox tab that holds them (我的待办 first, else the
   queue to claim from: the bureau once landed on an empty 我的待办 while its
   queue held three);
-- a city or province officer: what the districts below them have written;
+- a city or province officer: the roll-ups of the districts below them;
 - a principal with nothing to sign: the school's documents;
 - a school officer with no task: the leave requests waiting on the school, else the
   school's documents (drafts are there, not in the inbox);
@@ -32,7 +32,7 @@ def landing_url(user) -> str:
     if selectors.task_count(user=user, tab="queue"):
         return f"{inbox}?tab=queue"
     if user.is_regional_officer:
-        return reverse("plans:list")  # read-only: the documents of the districts below
+        return reverse("oversight:index")  # the roll-ups of the districts below
     if user.role == user.Role.PRINCIPAL:
         return reverse("plans:list")
     if user.is_school_officer:

@@ -33,6 +33,7 @@ urlpatterns = [
     path("exchange/", include("exchange.urls")),
     path("notices/", include("notices.urls")),
     path("tracker/", include("tracker.urls")),
+    path("rollups/", include("oversight.urls")),
     path("audit/", include("audit.urls")),
     path("people/", include("accounts.urls")),
     path("processes/", include(([
@@ -44,6 +45,7 @@ urlpatterns = [
     # For the load balancer: no login, no data (jobs/health.py).
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("bulletins/", include("bulletins.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -85,6 +85,14 @@ def wants_xlsx(request) -> bool:
     return request.GET.get("format") == "xlsx"
 
 
+def export_job_by_get(request):
+    """An export that starts a job answers only the page's Excel button (a POST form): a GET
+    (a link followed, a reload, a prefetch, a crawler) is a 405 and starts nothing."""
+    from django.http import HttpResponseNotAllowed
+
+    return HttpResponseNotAllowed(["POST"]) if request.method != "POST" else None
+
+
 def export_url(request) -> str:
     """The current page's URL asking for its Excel export."""
     query = request.GET.copy()

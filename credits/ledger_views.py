@@ -26,7 +26,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,10 +36,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from attendance.models import Teacher
-from core.paging import page_of
-from core.params import parse_id
+from core.params import parse_id, parse_page
 from core.pdf import pdf_response, render_pdf
-from core.xlsx import export_url, percent_cell, report_response, wants_xlsx, yes_cell
+from core.xlsx import export_job_by_get, export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
 from . import selectors, services, tasks
 from .models import CycleClosure
@@ -295,11 +293,13 @@ def school_credits(request):
         return redirect("credits:district_credits")
     organisation = _school_for(request)
     year = _year(request, organisation.district)
-    report = selectors.school_credits(organisation, year)
     if wants_xlsx(request):
-        return _school_xlsx(report)
+        return _school_xlsx(selectors.school_credits(organisation, year))
+    # The totals count every teacher; only the page's rows are built in full.
+    report, page = selectors.school_credit_page(organisation, year, parse_page(request.GET.get("page")),
+                                                SCHOOL_PAGE_SIZE)
     return render(request, "credits/school.html", {
-        "report": report, "page": page_of(request, report.rows, SCHOOL_PAGE_SIZE), "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
+        "report": report, "page": page, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
         "export_url": export_url(request),
         "organisation_param": organisation.pk if request.user.is_district_reviewer else "",
         "cycle_url": reverse("credits:cycle_close") + _query(
@@ -341,14 +341,17 @@ def district_credits(request):
         raise PermissionDenied
     district = user.organisation.district
     year = _year(request, district)
-    if wants_xlsx(request):  # the whole district: a background job (credits.tasks)
+    if wants_xlsx(request):  # the whole district: a background job (credits.tasks), by POST only
+        refused = export_job_by_get(request)
+        if refused:
+            return refused
         job = tasks.district_export_start(user=user, district=district, year=year, title=_(
             "Training credits: %(district)s, %(year)s") % {"district": district.name, "year": year_label(year)})
         return redirect("jobs:detail", pk=job.pk)
     report = selectors.district_completion(district, year)
     return render(request, "credits/district.html", {
         "report": report, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": export_url(request),
+        "export_url": export_url(request), "export_job": True,
     })
 
 
@@ -385,36 +388,38 @@ def cycle_close(request):
         return redirect("credits:district_credits")
     organisation = _school_for(request)
     year = _year(request, organisation.district)
-    first, last = selectors.year_rule_set(organisation.district, year).cycle_of(year)
+    _first, last = selectors.year_rule_set(organisation.district, year).cycle_of(year)
     # The cycle is judged by the rules of its last year.
-    report = selectors.school_credits(organisation, last)
-    first = report.cycle[0]
-    closures = selectors.cycle_closures(organisation, first)
+    first = selectors.year_rule_set(organisation.district, last).cycle_of(last)[0]
     here = reverse("credits:cycle_close") + _query(
         organisation=organisation.pk if user.is_district_reviewer else "", year=last)
 
     if request.method == "POST":
+        # Checked here, confirmed by a job (credits.tasks): counting every teacher of a large
+        # school again under the lock is long work, done once by a worker.
         if not may_confirm_cycle(user, organisation):
             raise PermissionDenied
-        try:
-            created = services.cycle_close(organisation=organisation, year=last, user=user,
-                                           figures=request.POST.get("figures", ""))
-        except IntegrityError:
-            messages.error(request, _("This cycle has already been confirmed for this school."))
+        if CycleClosure.objects.filter(teacher__organisation=organisation, first_year=first).exists():
+            messages.error(request, services.ERROR_CYCLE_CLOSED)
             return redirect(here)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        job = tasks.cycle_close_start(user=user, organisation=organisation, year=last,
+                                      figures=request.POST.get("figures", ""))
+        if job.owner_id != user.pk:
+            messages.info(request, _("%(name)s is confirming this cycle already; the page shows the results "
+                                     "when it is done.") % {"name": job.owner.display_name})
             return redirect(here)
-        passed = sum(closure.passed for closure in created)
-        messages.success(request, _("Cycle confirmed: %(passed)s of %(teachers)s teachers completed it.") % {
-            "passed": passed, "teachers": len(created)})
-        return redirect(here)
+        return redirect("jobs:detail", pk=job.pk)
 
+    report = selectors.school_credits(organisation, last)
+    closures = selectors.cycle_closures(organisation, first)
+    waiting = tasks.cycle_close_waiting(organisation=organisation, year=last) if not closures else None
     return render(request, "credits/cycle_close.html", {
+        "waiting": waiting, "waiting_mine": waiting is not None and waiting.owner_id == user.pk,
         "report": report, "organisation": organisation, "closures": closures, "year": last,
         "cycle_label": cycle_label(report.cycle),
         "cycle_open": last >= selectors.current_credit_year(organisation.district),
-        "can_confirm": may_confirm_cycle(user, organisation) and not closures and bool(report.rows),
+        "can_confirm": (may_confirm_cycle(user, organisation) and not closures and not waiting
+                        and bool(report.rows)),
         "figures": services.cycle_fingerprint(report.rows),
         "organisation_param": organisation.pk if user.is_district_reviewer else "",
         "school_url": reverse("credits:school_credits") + _query(

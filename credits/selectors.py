@@ -22,7 +22,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Max, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, DecimalField, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import District, Organisation
@@ -62,11 +64,61 @@ class TeacherCredits(credit_rules.Standing):
         return self.capped_cycle
 
 
+@dataclass
+class _CycleFigures:
+    """The database's sums for a set of teachers: each one's credits and largest cut by
+    credit year, and credits by category in the cycle."""
+
+    year: int
+    cycle: tuple[int, int]
+    credits: dict
+    cuts: dict
+    by_category: dict
+    categories: list
+    minimums: credit_rules.Minimums
+
+    def standing(self, teacher_pk: int, is_new_teacher: bool) -> credit_rules.Standing:
+        return credit_rules.standing(year=self.year, cycle=self.cycle, credits_by_year=self.credits[teacher_pk],
+                                     minimums=self.minimums, is_new_teacher=is_new_teacher,
+                                     categories=self.categories, credits_by_category=self.by_category[teacher_pk])
+
+    def capped_year(self, teacher_pk: int) -> bool:
+        return credit_rules.is_capped(self.cuts[teacher_pk].get(self.year))
+
+    def capped_cycle(self, teacher_pk: int) -> bool:
+        return any(credit_rules.is_capped(cut) for cut in self.cuts[teacher_pk].values())
+
+    def row(self, teacher: Teacher) -> "TeacherCredits":
+        figures = self.standing(teacher.pk, teacher.is_new_teacher)
+        return TeacherCredits(
+            **vars(figures), teacher=teacher,  # Standing's fields (vars: cheaper than fields() per row)
+            capped_year=self.capped_year(teacher.pk), capped_cycle=self.capped_cycle(teacher.pk),
+        )
+
+
+def _cycle_figures(teacher_pks: QuerySet, rule_set: RuleSet, year: int, categories=None) -> _CycleFigures:
+    """Two queries (three with the rule set's category minimums); ``teacher_pks``: a
+    values("pk") queryset of the teachers."""
+    first, last = rule_set.cycle_of(year)
+    in_cycle = CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last)).order_by()
+    credits, cuts = defaultdict(dict), defaultdict(dict)  # teacher id → {credit year: figure}
+    for row in (in_cycle.values("teacher_id", "credit_year")
+                .annotate(total=Sum("credits"), largest_cut=Max(F("raw_credits") - F("credits")))):
+        credits[row["teacher_id"]][row["credit_year"]] = row["total"]
+        cuts[row["teacher_id"]][row["credit_year"]] = row["largest_cut"]
+    categories = categories_of(rule_set) if categories is None else categories
+    by_category = defaultdict(dict)  # teacher id → {category code: credits in the cycle}
+    if categories:
+        for row in in_cycle.exclude(category="").values("teacher_id", "category").annotate(total=Sum("credits")):
+            by_category[row["teacher_id"]][row["category"]] = row["total"]
+    return _CycleFigures(year=year, cycle=(first, last), credits=credits, cuts=cuts, by_category=by_category,
+                         categories=categories, minimums=minimums(rule_set))
+
+
 def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int,
                         organisations: dict | None = None) -> list[TeacherCredits]:
     """The year's and its cycle's figures for a queryset of teachers, in two queries
     (three where the rule set has category minimums, four with the categories' query)."""
-    first, last = rule_set.cycle_of(year)
     teacher_pks = teachers.order_by().values("pk")
     # Not a join: a school's 500 rows share one Organisation object (``organisations``:
     # {pk: Organisation} of every school the teachers belong to, else one more query).
@@ -76,29 +128,8 @@ def teacher_credit_rows(teachers: QuerySet, rule_set: RuleSet, year: int,
             Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
     if not teachers:
         return []
-    in_cycle = CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last)).order_by()
-    credits, cuts = defaultdict(dict), defaultdict(dict)  # teacher id → {credit year: figure}
-    for row in (in_cycle.values("teacher_id", "credit_year")
-                .annotate(total=Sum("credits"), largest_cut=Max(F("raw_credits") - F("credits")))):
-        credits[row["teacher_id"]][row["credit_year"]] = row["total"]
-        cuts[row["teacher_id"]][row["credit_year"]] = row["largest_cut"]
-    categories = categories_of(rule_set)
-    by_category = defaultdict(dict)  # teacher id → {category code: credits in the cycle}
-    if categories:
-        for row in in_cycle.exclude(category="").values("teacher_id", "category").annotate(total=Sum("credits")):
-            by_category[row["teacher_id"]][row["category"]] = row["total"]
-    year_minimums = minimums(rule_set)
-    rows = []
-    for teacher in teachers:
-        figures = credit_rules.standing(year=year, cycle=(first, last), credits_by_year=credits[teacher.pk],
-                                        minimums=year_minimums, is_new_teacher=teacher.is_new_teacher,
-                                        categories=categories, credits_by_category=by_category[teacher.pk])
-        rows.append(TeacherCredits(
-            **vars(figures), teacher=teacher,  # Standing's fields (vars: cheaper than fields() per row)
-            capped_year=credit_rules.is_capped(cuts[teacher.pk].get(year)),
-            capped_cycle=any(credit_rules.is_capped(cut) for cut in cuts[teacher.pk].values()),
-        ))
-    return rows
+    figures = _cycle_figures(teacher_pks, rule_set, year)
+    return [figures.row(teacher) for teacher in teachers]
 
 
 @dataclass
@@ -168,6 +199,104 @@ def school_credits(organisation: Organisation, year: int) -> SchoolCredits:
     return SchoolCredits(rows=teacher_credit_rows(teachers, rule_set, year, {organisation.pk: organisation}),
                          organisation=organisation,
                          rule_set=rule_set, year=year)
+
+
+@dataclass
+class SchoolCreditTotals:
+    """A school's totals over every teacher in post (the counts SchoolCredits gives as lists)."""
+
+    organisation: Organisation
+    rule_set: RuleSet
+    year: int
+    teachers: int = 0
+    meeting_year: int = 0
+    meeting_cycle: int = 0
+    short_year: int = 0
+    short_cycle: int = 0
+    capped: int = 0
+    below_excellent: int = 0
+    short_category: int = 0
+    has_categories: bool = False
+
+    @property
+    def cycle(self) -> tuple[int, int]:
+        return self.rule_set.cycle_of(self.year)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return percent(self.meeting_year, self.teachers)
+
+
+def _school_totals_in_sql(totals: "SchoolCreditTotals", teachers: QuerySet, figures_minimums, cycle) -> None:
+    """The totals of a rule set without category minimums, counted by the database: each
+    teacher's year and cycle sums (as _cycle_figures gives them, rounded to the ledger's two
+    places so that SQLite's float sums compare as PostgreSQL's numeric ones), judged as
+    rules.Standing judges them (tests/test_credits__school_page.py holds the two together)."""
+    first, last = cycle
+    minimums = figures_minimums
+    in_cycle = Q(credit_entries__credit_year__range=(first, last))
+    per_teacher = teachers.order_by().annotate(
+        year_total=Coalesce(Round(Sum("credit_entries__credits", filter=Q(credit_entries__credit_year=totals.year)),
+                                  2), ZERO, output_field=DecimalField()),
+        cycle_total=Coalesce(Round(Sum("credit_entries__credits", filter=in_cycle), 2), ZERO,
+                             output_field=DecimalField()),
+        largest_cut=Max(F("credit_entries__raw_credits") - F("credit_entries__credits"), filter=in_cycle),
+    )
+    meets_cycle = (Q(is_new_teacher=False, cycle_total__gte=minimums.cycle_for(False))
+                   | Q(is_new_teacher=True, cycle_total__gte=minimums.cycle_for(True)))
+    counts = {
+        "teachers": Count("pk"),
+        "meeting_year": Count("pk", filter=Q(year_total__gte=minimums.annual)),
+        "meeting_cycle": Count("pk", filter=meets_cycle),
+        "capped": Count("pk", filter=Q(largest_cut__gt=0)),  # rules.is_capped
+    }
+    if minimums.excellent_rating is not None:
+        counts["below_excellent"] = Count("pk", filter=Q(year_total__lt=minimums.excellent_rating))
+    for name, value in per_teacher.aggregate(**counts).items():
+        setattr(totals, name, value or 0)
+    totals.short_year = totals.teachers - totals.meeting_year
+    totals.short_cycle = totals.teachers - totals.meeting_cycle
+
+
+def school_credit_page(organisation: Organisation, year: int, number: int,
+                       per_page: int) -> tuple[SchoolCreditTotals, Page]:
+    """The school page: the totals over every teacher in post (judged by the same rules as
+    school_credits' rows), and the full rows (TeacherCredits) of page ``number`` only, in
+    name order; a number beyond the end gives the last page. A fixed number of queries, and
+    no Python per teacher beyond the page's: the totals are counted by the database (where
+    the rule set has category minimums, whose surplus rules are Python's only, from each
+    teacher's sums)."""
+    rule_set = year_rule_set(organisation.district, year)
+    teachers = Teacher.objects.filter(organisation=organisation, active=True)
+    totals = SchoolCreditTotals(organisation=organisation, rule_set=rule_set, year=year)
+    categories = categories_of(rule_set)
+    if not categories:
+        _school_totals_in_sql(totals, teachers, minimums(rule_set), rule_set.cycle_of(year))
+    else:
+        in_order = list(teachers.values_list("pk", "is_new_teacher"))
+        figures = _cycle_figures(teachers.order_by().values("pk"), rule_set, year)
+        totals.teachers = len(in_order)
+        for pk, is_new_teacher in in_order:
+            standing = figures.standing(pk, is_new_teacher)
+            short_year, short_cycle, short_category = standing.short_year, standing.short_cycle, standing.short_category
+            totals.meeting_year += not short_year
+            totals.meeting_cycle += not short_cycle
+            totals.short_year += short_year
+            totals.short_cycle += short_cycle
+            totals.capped += figures.capped_cycle(pk)
+            totals.below_excellent += standing.below_excellent
+            totals.short_category += short_category
+            totals.has_categories = totals.has_categories or bool(standing.categories)
+    paginator = Paginator(teachers.order_by("name", "pk"), per_page)
+    paginator.count = totals.teachers  # counted above: no COUNT query of its own
+    page = paginator.page(min(number, paginator.num_pages))
+    on_page = list(page.object_list)
+    for teacher in on_page:
+        Teacher.organisation.field.set_cached_value(teacher, organisation)
+    figures = _cycle_figures(Teacher.objects.filter(pk__in=[t.pk for t in on_page]).values("pk"), rule_set, year,
+                             categories=categories)
+    page.object_list = [figures.row(teacher) for teacher in on_page]
+    return totals, page
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from attendance import services as attendance
 from attendance.models import AssessmentResult, Attendance, CompletionRules, Enrolment, Teacher
@@ -393,33 +394,41 @@ def closure_missing(row) -> str:
     return "；".join(parts)[:300]
 
 
+ERROR_CYCLE_CLOSED = gettext_lazy("This cycle has already been confirmed for this school.")
+
+
 def may_confirm_cycle(user, organisation) -> bool:
     """A bureau officer of the school's district."""
     return user.is_bureau_officer and user.district_id == organisation.district_id
 
 
 @transaction.atomic
-def cycle_close(*, organisation, year: int, user, figures: str) -> list:
+def cycle_close(*, organisation, year: int, user, figures: str, progress=None) -> list:
     """准予结业: the bureau confirms, once per school and cycle, who completed the cycle
     that holds `year`: the cycle's total and every category minimum of the rules (the
-    rules of its last year). `figures` is the fingerprint of the page the officer saw."""
+    rules of its last year). `figures` is the fingerprint of the page the officer saw.
+    Run by a job (credits.tasks.cycle_close_start); `progress(done)` is told of its steps
+    (1: the school locked, 2: every teacher counted) and may stop it before anything is written."""
     from django.core.exceptions import PermissionDenied
 
     from . import selectors
     from .models import CycleClosure
 
+    progress = progress or (lambda done: None)
     if not may_confirm_cycle(user, organisation):
         raise PermissionDenied
     # One confirmation per school at a time: the school's teachers, locked.
     list(Teacher.objects.select_for_update().filter(organisation=organisation).values_list("pk", flat=True))
+    progress(1)
     _first, last = year_rule_set(organisation.district, year).cycle_of(year)
     report = selectors.school_credits(organisation, last)
     first = report.cycle[0]
     if CycleClosure.objects.filter(teacher__organisation=organisation, first_year=first).exists():
-        raise ValidationError(_("This cycle has already been confirmed for this school."), code="closed")
+        raise ValidationError(ERROR_CYCLE_CLOSED, code="closed")
     if figures != cycle_fingerprint(report.rows):
         raise ValidationError(_("The figures changed since the page was shown. Check them and confirm again."),
                               code="changed")
+    progress(2)
     return CycleClosure.objects.bulk_create([
         CycleClosure(teacher=row.teacher, first_year=first,
                      total=row.cycle_total.quantize(Decimal("0.1"), ROUND_DOWN), required=row.cycle_required,

@@ -37,6 +37,7 @@ from attendance import services as attendance
 from attendance.idcard import check_character
 from attendance.models import Attendance, Enrolment, Teacher
 from attendance.roster import roster_import, roster_xlsx
+from bulletins.services import bulletin_issue
 from credits.models import CreditEntry
 from credits.services import credit_school_based_year, exemption_add
 from plans.models import Document
@@ -108,6 +109,33 @@ def create_region(spec, password: str) -> dict[str, User]:
         username, organisation = user_spec.pop("username"), orgs[user_spec.pop("organisation")]
         users[username] = user_create(username=username, password=password, organisation=organisation, **user_spec)
     return users
+
+
+def create_region_rosters(spec) -> None:
+    """The other districts' small rosters (imported as their schools would) and each teacher's
+    training of the year, registered through the credit services (region.toml [[rosters]])."""
+    from accounts.models import Organisation
+    from credits.services import ledger_add
+
+    training, serial = spec["roster_training"], 0
+    for roster_spec in spec["rosters"]:
+        school = Organisation.objects.get(name=roster_spec["school"], district__isnull=False)
+        roster = []
+        for row in roster_spec["teachers"]:
+            serial += 1
+            roster.append(Teacher(
+                organisation=school, name=row["name"], gender=row["gender"], birth_date=row["birth_date"],
+                id_number=id_number(roster_spec["id_area_code"], serial, row["gender"], row["birth_date"]),
+                stage=school.stage, subject=row["subject"], title=row["title"]))
+        _imported, errors = roster_import(organisation=school, file=io.BytesIO(roster_xlsx(roster)))
+        if errors:
+            raise DemoError(f"{school.name}花名册导入失败：" + "；".join(f"第{e.row}行 {e.reason}" for e in errors))
+        teachers = {t.name: t for t in Teacher.objects.filter(organisation=school)}
+        for row in roster_spec["teachers"]:
+            if row["hours"]:
+                ledger_add(teacher=teachers[row["name"]], activity="concentrated", level="county",
+                           hours=row["hours"], occurred_on=training["date"], description=training["description"],
+                           source=CreditEntry.Source.DECLARATION)
 
 
 def create_users(district_spec, orgs) -> dict[str, User]:
@@ -418,6 +446,7 @@ def build(today: datetime.date | None = None) -> None:
     _years = seed.years_for(today or timezone.localdate())
     try:
         _build()
+        count_figures(today or timezone.localdate())
     finally:
         _years = 0
 
@@ -442,4 +471,28 @@ def _build() -> None:
     run_current_project(documents[current["document"]], current, training["demo"]["now"], users, teachers)
     run_school_based_year(training["school_based"], orgs, users)
     add_exemptions(training["exemptions"], teachers)
+    create_region_rosters(_data("region"))
+    issue_bulletin(users)
     create_city_project(_data("city_project"), users, teachers, year=seed.DATA_YEAR + _years)
+
+
+def count_figures(today: datetime.date) -> None:
+    """The roll-ups' summary rows of every district for the credit year of `today` (what the
+    nightly refresh_figures writes) and for the year before (the seed 004 plan's, with its
+    projects and spot check)."""
+    from oversight.services import figures_refresh, figures_refresh_all
+
+    for district, year, _rows in figures_refresh_all(today=today):
+        figures_refresh(year=year - 1, district=district)
+
+
+# --- Issue 15: the bureau's annual bulletin of last year (bulletins) -----------------------------
+
+BULLETIN_ISSUER = "jiaoyuju_gu"
+
+
+def issue_bulletin(users) -> None:
+    """建安区's bulletin of last year, issued by its bureau (both schools are below the 100 %
+    registration target in the demo's figures, so both are named). No commendation list: no
+    teacher of the demo completes a whole five-year cycle, so 许昌市's list is left to the user."""
+    bulletin_issue(user=users[BULLETIN_ISSUER], year=seed.DATA_YEAR + _years - 1)

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from core.params import parse_year
 from core.uploads import check_upload
@@ -54,11 +54,11 @@ def home(request):
 
 
 @login_required
-@require_GET
+@require_POST  # the page's export button; a GET (a link, a crawler) starts nothing
 def export(request):
     """The district's (a school officer: the school's) ledger of a credit year in the layout: a job."""
     district, school = services.export_scope(request.user)
-    year = parse_year(request.GET.get("year"), required=True)
+    year = parse_year(request.POST.get("year"), required=True)
     job = tasks.export_start(user=request.user, district=district, year=year, school=school)
     return redirect("jobs:detail", pk=job.pk)
 

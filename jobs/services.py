@@ -48,23 +48,36 @@ def district_text(message, **params) -> str:
         return str(message) % params if params else str(message)
 
 
-def job_start(*, owner, kind: str, title, task, params: dict | None = None) -> Job:
+def job_start(*, owner, kind: str, title, task, params: dict | None = None, shared_lock=None,
+              same: tuple[str, ...] | None = None) -> Job:
     """Create the job and enqueue its task. With the immediate backend (tests) the task has
     run when this returns.
 
     The same work asked for again (a double click, a reload of an export link, two tabs)
     while the owner's first job of it is still waiting or running is that job, not a
     second one doing it all again: the owner's starts are taken one at a time (their
-    user row locked), so two requests at once find one job."""
+    user row locked), so two requests at once find one job.
+
+    Work that is one for everyone (a school's cycle close) passes `shared_lock`, a queryset
+    whose rows are locked instead of the owner's, and `same`, the names of the params that
+    say which work it is: a waiting or running job of the kind with those params is then
+    returned whoever started it (the caller tells a user it is someone else's)."""
     from django.contrib.auth import get_user_model
 
     params = params or {}
     with transaction.atomic():
-        list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
-        for same in Job.objects.filter(owner=owner, kind=kind, state__in=[Job.State.QUEUED, Job.State.RUNNING],
-                                       cancel_requested=False).order_by("-pk"):
-            if same.params == params:  # compared here: JSON equality differs between databases
-                return same
+        active = Job.objects.filter(kind=kind, state__in=[Job.State.QUEUED, Job.State.RUNNING],
+                                    cancel_requested=False).order_by("-pk")
+        if shared_lock is not None:
+            list(shared_lock.select_for_update().values_list("pk", flat=True))
+        else:
+            list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+            active = active.filter(owner=owner)
+        for existing in active:
+            # Compared here: JSON equality differs between databases.
+            if (existing.params == params if same is None
+                    else all(existing.params.get(name) == params.get(name) for name in same)):
+                return existing
         job = Job.objects.create(owner=owner, kind=kind, title=district_text(title)[:200], params=params,
                                  task_path=task.module_path)
     _enqueue(job, task)
@@ -170,6 +183,59 @@ def oldest_waiting_age() -> float | None:
         if ready:
             ages.append((now - ready).total_seconds())
     return max(ages) if ages else None
+
+
+def prune_finished(*, keep_days: float | None = None) -> tuple[int, int]:
+    """Delete the jobs that finished more than `keep_days` (JOBS_KEEP_DAYS) days ago: their
+    result and part files in storage, then their rows; and the database queue's finished task
+    rows of the same age. Waiting and running jobs are never touched. Returns (jobs, files)
+    deleted. Safe to run on several workers at once: each job is taken under its row lock."""
+    from django.apps import apps
+    from django.db.models import Q
+
+    keep_days = settings.JOBS_KEEP_DAYS if keep_days is None else keep_days
+    limit = timezone.now() - timedelta(days=keep_days)
+    old = Q(state__in=Job.FINISHED) & (Q(finished_at__lt=limit) | Q(finished_at__isnull=True, created_at__lt=limit))
+    jobs_deleted = files_deleted = 0
+    for pk in list(Job.objects.filter(old).values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = Job.objects.select_for_update().filter(old, pk=pk).first()
+            if job is None:
+                continue  # another worker pruned it meanwhile
+            names = [job.result_file, *JobItem.objects.filter(job=job).exclude(part_file="").values_list(
+                "part_file", flat=True)]
+            for name in filter(None, names):
+                try:
+                    if default_storage.exists(name):
+                        default_storage.delete(name)
+                        files_deleted += 1
+                except OSError:  # kept for the next pass: the row stays until its files are gone
+                    logger.warning("Job %s: could not delete %s", job.pk, name)
+                    break
+            else:
+                job.delete()
+                jobs_deleted += 1
+                _remove_empty_dirs(pk)
+    if apps.is_installed("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.filter(finished_at__lt=limit).exclude(status__in=["READY", "RUNNING"]).delete()
+    return jobs_deleted, files_deleted
+
+
+def _remove_empty_dirs(pk: int) -> None:
+    """The filesystem storage leaves a job's empty folders behind; an object store has none."""
+    import os
+
+    try:
+        root = default_storage.path(f"jobs/{pk}")
+    except NotImplementedError:
+        return
+    for folder in (os.path.join(root, "result"), os.path.join(root, "parts"), root):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass  # missing, or not empty
 
 
 # --- running -------------------------------------------------------------------------------

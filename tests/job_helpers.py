@@ -58,3 +58,11 @@ def pdf_page_texts(content: bytes) -> list[str]:
     from pypdf import PdfReader
 
     return [page.extract_text().strip() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def post_query(client, url: str, query: dict | None = None):
+    """POST an export button's form: the filters in the URL's query, as the page's form sends
+    them (exports that start a job answer only POST; a GET is a 405)."""
+    from urllib.parse import urlencode
+
+    return client.post(url + ("?" + urlencode(query) if query else ""))

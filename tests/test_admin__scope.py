@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.forms.models import model_to_dict
 
 from accounts.admin_scoping import DISTRICT_PATHS
-from accounts.models import District, Organisation, User
+from accounts.models import City, District, Organisation, Province, User
 from accounts.services import BUREAU_RULES_GROUP, user_create
 from attendance.models import CompletionRules, Teacher
 from credits.models import ConversionRule, RuleSet
@@ -272,8 +272,6 @@ def test_every_district_owned_model_admin_is_scoped():
     from django.contrib import admin
 
     from accounts.admin_scoping import DistrictScopedAdmin, SuperuserChangesAdmin
-
-    from accounts.models import City, Province
 
     shared = {RuleSet, StepDeadline, Province, City}  # the chain above the districts: the superuser's
     for model, model_admin in admin.site._registry.items():

@@ -388,7 +388,7 @@ def test_teacher_and_district_xlsx(world, client_for, participation):
     assert rows[2][0].date() == datetime.date(2024, 9, 20)
 
     bureau = client_for(world.bureau_officer)
-    rows = xlsx_rows(job_result(bureau, bureau.get(reverse("attendance:report_district") + f"?year={YEAR}&format=xlsx")))
+    rows = xlsx_rows(job_result(bureau, bureau.post(reverse("attendance:report_district") + f"?year={YEAR}&format=xlsx")))
     data = {row[0]: row for row in rows[2:4]}
     assert data[world.school.name][1:4] == [2, 14, 12]
     assert data[world.other_school.name][1:4] == [0, 0, 0] and data[world.other_school.name][4] is None

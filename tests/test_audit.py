@@ -18,7 +18,7 @@ from plans.models import DocumentUserObjectPermission
 from schedule.models import ScheduleChange, ScheduledProject
 from tests.factories import PASSWORD, make_annual_plan, make_district, make_school_plan
 from tests.flow_helpers import claim_and_decide, expert_answer, open_task, submit, task_url
-from tests.job_helpers import job_result
+from tests.job_helpers import job_result, post_query
 from workflow.models import TrailEntry
 
 pytestmark = pytest.mark.django_db
@@ -271,7 +271,7 @@ def _object_cell(object_id):
 def test_exports_hold_exactly_the_filtered_rows(world, client_for, march):
     client = client_for(world.bureau_officer)
     query = {"date_from": "2024-03-01", "date_to": "2024-03-31", "action": Action.PERMISSION_GRANT}
-    header, *rows = csv_rows(job_result(client, client.get(reverse("audit:export", args=["csv"]), query)))
+    header, *rows = csv_rows(job_result(client, post_query(client, reverse("audit:export", args=["csv"]), query)))
     assert len(header) == 8
     assert rows == [[
         timezone.localtime(march["mid"].created_at).strftime("%Y-%m-%d %H:%M:%S"), rows[0][1],
@@ -279,19 +279,19 @@ def test_exports_hold_exactly_the_filtered_rows(world, client_for, march):
         "10.9.9.9", "",
     ]]
 
-    (xlsx_header, *xlsx_body), _sheet = xlsx_rows(job_result(client, client.get(reverse("audit:export", args=["xlsx"]), query)))
+    (xlsx_header, *xlsx_body), _sheet = xlsx_rows(job_result(client, post_query(client, reverse("audit:export", args=["xlsx"]), query)))
     assert xlsx_header == header
     assert [[value or "" for value in row] for row in xlsx_body] == rows
 
     # Whole month, newest first, with text a spreadsheet would run as a formula defused.
     month = {"date_from": "2024-03-01", "date_to": "2024-03-31"}
-    _header, *rows = csv_rows(job_result(client, client.get(reverse("audit:export", args=["csv"]), month)))
+    _header, *rows = csv_rows(job_result(client, post_query(client, reverse("audit:export", args=["csv"]), month)))
     assert [row[5] for row in rows] == ["'=1+2", "备案 gamma", "授权 beta", "提交 alpha"]
-    (_header, *body), sheet = xlsx_rows(job_result(client, client.get(reverse("audit:export", args=["xlsx"]), month)))
+    (_header, *body), sheet = xlsx_rows(job_result(client, post_query(client, reverse("audit:export", args=["xlsx"]), month)))
     assert [row[5] for row in body] == ["'=1+2", "备案 gamma", "授权 beta", "提交 alpha"]
     assert sheet.cell(row=2, column=6).data_type == "s"
 
-    assert client.get(reverse("audit:export", args=["pdf"]), month).status_code == 404
+    assert post_query(client, reverse("audit:export", args=["pdf"]), month).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["training_officer", "school_officer", "principal", "expert1", "teacher"])
@@ -299,7 +299,7 @@ def test_others_are_refused(world, client_for, march, role):
     client = client_for(getattr(world, role))
     assert client.get(reverse(LIST)).status_code == 403
     for fmt in ("csv", "xlsx"):
-        assert client.get(reverse("audit:export", args=[fmt])).status_code == 403
+        assert post_query(client, reverse("audit:export", args=[fmt])).status_code == 403
 
 
 def test_another_districts_bureau_sees_none_of_these_events(world, client_for, march):
@@ -311,7 +311,7 @@ def test_another_districts_bureau_sees_none_of_these_events(world, client_for, m
     assert own.pk in ids
     assert set(ids) <= set(AuditEvent.objects.filter(district=elsewhere.district).values_list("pk", flat=True))
     month = {"date_from": "2024-03-01", "date_to": "2024-03-31"}
-    _header, *rows = csv_rows(job_result(client, client.get(reverse("audit:export", args=["csv"]), month)))
+    _header, *rows = csv_rows(job_result(client, post_query(client, reverse("audit:export", args=["csv"]), month)))
     assert [row[5] for row in rows] == ["魏都 delta"]
     # The district's own bureau does see its events.
     assert march["new"].pk in event_ids(client_for(world.bureau_officer).get(reverse(LIST), month))
@@ -338,7 +338,7 @@ def test_page_and_export_queries_do_not_grow_with_events(world, client_for, djan
         assert client.get(url).status_code == 200
     page_baseline = len(few.captured_queries)
     with CaptureQueriesContext(connection) as few:
-        assert job_result(client, client.get(export)).status_code == 200
+        assert job_result(client, post_query(client, export)).status_code == 200
     export_baseline = len(few.captured_queries)
 
     for n in range(120):
@@ -349,5 +349,5 @@ def test_page_and_export_queries_do_not_grow_with_events(world, client_for, djan
     with django_assert_max_num_queries(page_baseline):
         assert len(event_ids(client.get(url, {"page": 2}))) == 50
     with django_assert_max_num_queries(export_baseline):
-        _header, *rows = csv_rows(job_result(client, client.get(export)))
+        _header, *rows = csv_rows(job_result(client, post_query(client, export)))
     assert len(rows) == AuditEvent.objects.filter(district=world.district).count()

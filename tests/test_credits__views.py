@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from accounts.services import user_create
@@ -21,7 +22,7 @@ from credits.ledger_views import mask_name, read_record_code, record_code
 from credits.models import CreditEntry, CycleClosure
 from tests.attendance_helpers import make_teacher
 from tests.factories import make_district
-from tests.job_helpers import job_result
+from tests.job_helpers import job_result, started_job
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -298,7 +299,7 @@ def test_district_completion_rate_per_school(school, client_for):
     assert D(rows[world.school.pk]["data-rate"]) == D("25.0")
     assert D(rows[world.other_school.pk]["data-rate"]) == D("100.0")
     training = client_for(world.training_officer)
-    sheet = {row[0]: row for row in xlsx_rows(job_result(training, training.get(
+    sheet = {row[0]: row for row in xlsx_rows(job_result(training, training.post(
         url("district_credits", year=YEAR, format="xlsx"))))}
     assert sheet[world.school.name][1:4] == [4, 1, 25.0]
     assert sheet[world.other_school.name][1:4] == [1, 1, 100.0]
@@ -417,9 +418,13 @@ def test_school_officer_proposes_and_may_not_confirm(finished, client_for):
 
 
 def _confirm(client, world, year=2025):
+    """The confirm button: a job (credits.tasks.cycle_close) that has run when the page
+    redirects to it (the immediate backend); then the cycle's page again."""
     page = url("cycle_close", organisation=world.school.pk, year=year)
     figures = re.search(r'name="figures" value="(\w+)"', client.get(page).content.decode()).group(1)
-    return client.post(page, {"figures": figures}, follow=True)
+    job = started_job(client.post(page, {"figures": figures}))
+    assert job.kind == "cycle_close" and job.state == "done", (job.state, job.error)
+    return client.get(page)
 
 
 def test_bureau_confirms_once_and_closures_record_the_results(finished, client_for):
@@ -468,11 +473,155 @@ def test_confirmation_refused_when_figures_changed_after_the_page_was_shown(fini
     page = url("cycle_close", organisation=world.school.pk, year=2025)
     figures = re.search(r'name="figures" value="(\w+)"', bureau.get(page).content.decode()).group(1)
     add(finished["li"], "concentrated", 400, datetime.date(2025, 9, 1))
-    response = bureau.post(page, {"figures": figures}, follow=True)
-    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    job = started_job(bureau.post(page, {"figures": figures}))
+    assert job.state == "failed" and job.error == gettext(
+        "The figures changed since the page was shown. Check them and confirm again.")
     assert not CycleClosure.objects.exists()
     _confirm(bureau, world)
     assert CycleClosure.objects.get(teacher=finished["li"]).passed is True
+
+
+# --- issue #14: the confirmation is a job (credits.tasks.cycle_close) ----------------------------
+
+DUMMY_QUEUE = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def _figures(client, page) -> str:
+    return re.search(r'name="figures" value="(\w+)"', client.get(page).content.decode()).group(1)
+
+
+def test_confirm_starts_a_job_whose_result_is_what_the_request_used_to_write(finished, client_for):
+    """The POST only checks and starts the job; the job writes exactly the closures the
+    synchronous confirmation wrote (computed here in a rolled-back transaction), gives a
+    workbook of them, and tells its owner."""
+    from django.db import transaction
+
+    from jobs.models import Job
+    from notices.models import Notice
+
+    world = finished["world"]
+    bureau = client_for(world.bureau_officer)
+    page = url("cycle_close", organisation=world.school.pk, year=2025)
+    figures = _figures(bureau, page)
+    fields = ("teacher_id", "first_year", "total", "required", "passed", "missing", "confirmed_by_id")
+    with transaction.atomic():
+        services.cycle_close(organisation=world.school, year=2025, user=world.bureau_officer, figures=figures)
+        expected = sorted(CycleClosure.objects.values_list(*fields))
+        transaction.set_rollback(True)
+    assert expected and not CycleClosure.objects.exists()
+
+    response = bureau.post(page, {"figures": figures})
+    job = started_job(response)
+    assert (job.kind, job.state, job.owner, job.done, job.total) == ("cycle_close", "done", world.bureau_officer, 3, 3)
+    assert sorted(CycleClosure.objects.values_list(*fields)) == expected
+    rows = xlsx_rows(job_result(bureau, response))
+    assert sorted((row[0], row[3]) for row in rows) == sorted(
+        (c.teacher.name, gettext("Yes") if c.passed else gettext("No")) for c in CycleClosure.objects.all())
+    assert Notice.objects.filter(user=world.bureau_officer, kind=Notice.Kind.JOB_DONE,
+                                 url=reverse("jobs:detail", args=[job.pk])).count() == 1
+    assert Job.objects.count() == 1
+    # The page says the cycle is confirmed; a second POST is refused without a job.
+    response = bureau.post(page, {"figures": figures}, follow=True)
+    assert [m.message for m in response.context["messages"]] == [
+        gettext("This cycle has already been confirmed for this school.")]
+    assert Job.objects.count() == 1
+
+
+def test_who_may_confirm_is_unchanged_and_a_refusal_starts_no_job(finished, client_for):
+    from jobs.models import Job
+
+    world = finished["world"]
+    page = url("cycle_close", organisation=world.school.pk, year=2025)
+    figures = _figures(client_for(world.bureau_officer), page)
+    assert client_for(world.school_officer).post(url("cycle_close", year=2025), {"figures": figures}).status_code == 403
+    assert client_for(world.training_officer).post(page, {"figures": figures}).status_code == 403
+    elsewhere = make_district(name="魏都区", prefix="魏教师备", suffix="_wd")
+    assert client_for(elsewhere.bureau_officer).post(page, {"figures": figures}).status_code == 404
+    assert not Job.objects.exists() and not CycleClosure.objects.exists()
+
+
+def test_a_second_click_or_another_officer_gets_the_waiting_job(finished, client_for, settings):
+    """While the close job waits for a worker: the same officer's second click is the same
+    job; another officer of the bureau is told who is confirming, and no second job starts.
+    A cancelled job frees the cycle for a new confirmation."""
+    from jobs import services as jobs
+    from jobs.models import Job
+
+    settings.TASKS = DUMMY_QUEUE
+    world = finished["world"]
+    other = user_create(username="bureau2", password="x-pass-123", full_name="股员二", role="bureau_officer",
+                        organisation=world.bureau)
+    bureau, colleague = client_for(world.bureau_officer), client_for(other)
+    page = url("cycle_close", organisation=world.school.pk, year=2025)
+    figures = _figures(bureau, page)
+    job = started_job(bureau.post(page, {"figures": figures}))
+    assert job.state == "queued"
+    assert started_job(bureau.post(page, {"figures": figures})) == job
+    response = colleague.post(page, {"figures": figures})
+    assert response.status_code == 302 and response["Location"] == page
+    response = colleague.get(page)
+    assert 'data-testid="cycle-close-waiting"' in response.content.decode()
+    assert 'data-testid="confirm-form"' not in response.content.decode()
+    assert [m.message for m in response.context["messages"]] == [gettext(
+        "%(name)s is confirming this cycle already; the page shows the results when it is done.")
+        % {"name": world.bureau_officer.display_name}]
+    assert Job.objects.count() == 1 and not CycleClosure.objects.exists()
+
+    jobs.job_cancel(job=job, user=world.bureau_officer)
+    assert 'data-testid="confirm-form"' in colleague.get(page).content.decode()
+    second = started_job(colleague.post(page, {"figures": figures}))
+    assert second != job and second.owner == other and Job.objects.count() == 2
+
+
+def test_a_close_job_of_a_lost_worker_confirms_the_cycle_once(finished, client_for, settings):
+    """The worker died while confirming (nothing committed: the closures and the job's end
+    are one transaction); recovery runs it again and the cycle is confirmed once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs import services as jobs
+    from jobs.models import Job
+
+    settings.TASKS = DUMMY_QUEUE
+    world = finished["world"]
+    bureau = client_for(world.bureau_officer)
+    page = url("cycle_close", organisation=world.school.pk, year=2025)
+    job = started_job(bureau.post(page, {"figures": _figures(bureau, page)}))
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, attempts=1,
+                                         heartbeat_at=timezone.now() - timedelta(hours=1))
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert jobs.recover_stale() == [job.pk]
+    job.refresh_from_db()
+    assert job.state == "done" and job.attempts == 2
+    assert CycleClosure.objects.count() == 4
+    assert jobs.recover_stale() == [] and CycleClosure.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_confirm_clicks_start_one_close_job():
+    """Four bureau officers press confirm at the same moment while no worker runs: one job
+    (the school's row is locked while the job is looked for), every answer a redirect."""
+    from jobs.models import Job
+    from tests.race_helpers import logged_in, race
+
+    call_command("loaddata", "credit_rules", verbosity=0)
+    world = make_district()
+    world.district.credit_rule_family = "hunan"
+    world.district.save()
+    add(make_teacher(world.school, "甲"), "concentrated", 300, datetime.date(2024, 5, 10))
+    officers = [world.bureau_officer] + [
+        user_create(username=f"bureau{n}", password="x-pass-123", full_name=f"股员{n}", role="bureau_officer",
+                    organisation=world.bureau) for n in range(1, 4)]
+    page = url("cycle_close", organisation=world.school.pk, year=2025)
+    from django.test import override_settings
+
+    with override_settings(TASKS=DUMMY_QUEUE):
+        figures = _figures(logged_in(officers[0]), page)
+        results = race([(logged_in(officer), page, {"figures": figures}) for officer in officers])
+    assert results == [302] * 4, results
+    assert Job.objects.filter(kind="cycle_close").count() == 1
+    assert not CycleClosure.objects.exists()
 
 
 # --- issue #12: the 优秀 threshold and category minimums on the pages ------------------------------

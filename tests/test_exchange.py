@@ -93,7 +93,7 @@ def ledger(teachers):
 
 
 def export_sheet(client, year=YEAR):
-    response = job_result(client, client.get(reverse("exchange:export"), {"year": year}))
+    response = job_result(client, client.post(reverse("exchange:export"), {"year": year}))
     sheet = load_workbook(io.BytesIO(response.content)).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
@@ -127,11 +127,11 @@ def test_export_of_another_district_has_none_of_ours(small, client_for):
 
 @pytest.mark.parametrize("role", ["teacher", "training_officer", "principal"])
 def test_export_refused_to_others(small, client_for, role):
-    assert client_for(getattr(small, role)).get(reverse("exchange:export"), {"year": YEAR}).status_code == 403
+    assert client_for(getattr(small, role)).post(reverse("exchange:export"), {"year": YEAR}).status_code == 403
 
 
 def test_export_needs_a_year(small, client_for):
-    assert client_for(small.bureau_officer).get(reverse("exchange:export"), {"year": "x"}).status_code == 400
+    assert client_for(small.bureau_officer).post(reverse("exchange:export"), {"year": "x"}).status_code == 400
 
 
 # --- import: preview and confirmation -------------------------------------------------------

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.attendance_helpers import make_project, make_session
-from tests.job_helpers import job_result
+from tests.job_helpers import job_result, post_query
 
 PROJECT_APPS = ["accounts", "plans", "workflow", "printing", "schedule", "attendance", "credits", "notices",
                 "audit", "demo", "core"]
@@ -185,7 +185,7 @@ def test_audit_export_names_objects_not_model_ids(world, client_for):
         AuditEvent.objects.create(action="attendance.session", actor=world.training_officer, summary="x",
                                   district=world.district, object_type=obj_type, object_id=obj_id)
     bureau = client_for(world.bureau_officer)
-    response = job_result(bureau, bureau.get(reverse("audit:export", args=["csv"])))
+    response = job_result(bureau, post_query(bureau, reverse("audit:export", args=["csv"])))
     cells = {row[4] for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
     name = Session._meta.verbose_name
     assert gettext("%(type)s: %(object)s") % {"type": name, "object": session} in cells

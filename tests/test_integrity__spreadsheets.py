@@ -30,7 +30,7 @@ from core import xlsx
 from core.xlsx import FORMULA_START, SpreadsheetError, read_rows, safe_value
 from plans.models import Document
 from tests.attendance_helpers import make_project, make_teacher
-from tests.job_helpers import job_result
+from tests.job_helpers import job_result, post_query
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +193,7 @@ def test_attendance_report_exports_never_yield_a_formula(world, client_for, host
     assert_no_live_formula(school.get(reverse("attendance:report_teacher", args=[teacher.pk]),
                                       {"year": 2024, "format": "xlsx"}), HOSTILE[0], HOSTILE[2], HOSTILE[3])
     bureau = client_for(world.bureau_officer)
-    assert_no_live_formula(job_result(bureau, bureau.get(reverse("attendance:report_district"),
+    assert_no_live_formula(job_result(bureau, post_query(bureau, reverse("attendance:report_district"),
                                                          {"year": 2024, "format": "xlsx"})),
                            HOSTILE[1])
 
@@ -207,7 +207,7 @@ def test_credit_exports_never_yield_a_formula(world, client_for, hostile_school)
     assert_no_live_formula(school.get(reverse("credits:school_credits"), {"year": 2024, "format": "xlsx"}),
                            *HOSTILE[:4])
     bureau = client_for(world.bureau_officer)
-    assert_no_live_formula(job_result(bureau, bureau.get(reverse("credits:district_credits"),
+    assert_no_live_formula(job_result(bureau, post_query(bureau, reverse("credits:district_credits"),
                                                          {"year": 2024, "format": "xlsx"})),
                            HOSTILE[1])
 
@@ -226,9 +226,9 @@ def test_audit_exports_never_yield_a_formula(world, client_for):
         AuditEvent.objects.create(action="login.failed", summary=text, district=world.district,
                                   user_agent=HOSTILE[0], object_type="plans.document", object_id=str(n))
     client = client_for(world.bureau_officer)
-    assert_no_live_formula(job_result(client, client.get(reverse("audit:export", args=["xlsx"]))), *HOSTILE)
+    assert_no_live_formula(job_result(client, post_query(client, reverse("audit:export", args=["xlsx"]))), *HOSTILE)
 
-    response = job_result(client, client.get(reverse("audit:export", args=["csv"])))
+    response = job_result(client, post_query(client, reverse("audit:export", args=["csv"])))
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     cells = [cell for row in rows[1:] for cell in row]

@@ -76,6 +76,11 @@ def url_patterns() -> list[Pattern]:
     return found
 
 
+# An export (a job) by the staff of another district exports that district: theirs to start.
+OWN_DISTRICT_EXPORT = {"other_district_bureau": "exports its own district (a job of its own)",
+                       "other_district_training": "exports its own district (a job of its own)"}
+
+
 def case(key, *args, query="", **kwargs) -> Case:
     """A Case for the named URL with these path arguments."""
     url_kwargs = kwargs.pop("kwargs", {})
@@ -140,8 +145,9 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
     return [
         # the exchange with the provincial platform (exchange app)
         case("exchange:home", get_only="reads", legit="bureau_officer"),
-        case("exchange:export", query="year=2024", get_only="starts an export job on GET (POST: 405)",
-             legit="bureau_officer"),
+        case("exchange:export", {"year": 2024}, legit="bureau_officer",
+             skip={**own_district, "other_school_officer": "exports its own school (a job of its own)"},
+             note="starts the export of district A's ledger, a job (GET: 405)"),
         case("exchange:upload", lambda: {"file": provincial_upload(w)}, legit="bureau_officer", skip=own_district,
              note="a preview of the platform's file (nothing in the ledger changes)"),
         case("exchange:preview", kwargs={"pk": o["import_batch"].pk}, get_only="reads", legit="bureau_officer"),
@@ -213,6 +219,14 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
         case("tracker:index", get_only="reads", legit="bureau_officer"),
         case("tracker:remind", {"school": a.school.pk, "kind": "school_plan", "year": str(today.year + 1)},
              legit="bureau_officer", note="remind school A"),
+        # oversight: the roll-ups (district A's; the city and province pages are a regional officer's)
+        case("oversight:index", get_only="reads", legit="bureau_officer"),
+        case("oversight:province", get_only="reads: a province officer's"),
+        case("oversight:city", kwargs={"pk": a.district.city_id}, get_only="reads: a city officer's"),
+        case("oversight:district", kwargs={"pk": a.district.pk}, get_only="reads", legit="bureau_officer"),
+        case("oversight:school", kwargs={"pk": a.school.pk}, get_only="reads: a regional officer's"),
+        case("oversight:refresh", {"year": str(today.year)}, kwargs={"pk": a.district.pk},
+             legit="bureau_officer", note="recount district A's figures"),
     ]
 
 
@@ -311,6 +325,25 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="cancel the draw"),
         case("schedule:spot_check", {"item": o["spot_item"].pk, "findings": "资料齐全。"},
              kwargs={"pk": o["spot_check"].pk}, legit="bureau_officer", note="record findings"),
+        # bulletins (issue 15): the district bureau's annual bulletin, the city's commendation list
+        case("bulletins:list", get_only="reads", legit="bureau_officer"),
+        case("bulletins:bulletin_new", {"year": str(year - 1)}, legit="bureau_officer",
+             skip={"other_district_bureau": "issues its own district's bulletin; no parameter names district A"},
+             note="issue last year's bulletin (year - 2 is issued)"),
+        case("bulletins:bulletin_preview", query=f"year={year - 1}", get_only="reads (a draft)",
+             legit="bureau_officer"),
+        case("bulletins:bulletin_preview_pdf", query=f"year={year - 1}", get_only="downloads (a draft)",
+             legit="bureau_officer"),
+        case("bulletins:commendation_new", {"cycle": str(o["commendation"].last_year + 1)}, legit="city_officer",
+             note="commend the current cycle (the previous one is issued)"),
+        case("bulletins:commendation_preview", query=f"cycle={o['commendation'].first_year}",
+             get_only="reads (a draft)", legit="city_officer"),
+        case("bulletins:commendation_preview_pdf", query=f"cycle={o['commendation'].first_year}",
+             get_only="downloads (a draft)", legit="city_officer"),
+        case("bulletins:detail", kwargs={"pk": o["bulletin"].pk}, get_only="reads", legit="bureau_officer"),
+        case("bulletins:pdf", kwargs={"pk": o["bulletin"].pk}, get_only="downloads", legit="bureau_officer"),
+        case("bulletins:withdraw", {"reason": "数据有误，重新通报。"}, kwargs={"pk": o["bulletin"].pk},
+             legit="bureau_officer", note="withdraw the issued bulletin, with a reason"),
         # attendance
         case("attendance:project", {"run": "1", "quota": "10", "per_school_quota": "", "self_enrolment": "on",
                                     "min_attendance_percent": "80"},
@@ -363,6 +396,9 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
         case("attendance:report_school", get_only="reads", legit="school_officer"),
         case("attendance:report_teacher", kwargs={"pk": pupil.pk}, get_only="reads", legit="school_officer"),
         case("attendance:report_district", get_only="reads", legit="training_officer"),
+        case("attendance:report_district", {}, query="year=2024&format=xlsx", legit="training_officer",
+             skip=OWN_DISTRICT_EXPORT,
+             note="starts the district's export, a job (GET: 405)"),
         # credits
         case("credits:declaration_list", get_only="reads", legit="declarant"),
         case("credits:declaration_create", declaration, legit="declarant",
@@ -380,6 +416,9 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              legit="school_officer"),
         case("credits:school_credits", get_only="reads", legit="school_officer"),
         case("credits:district_credits", get_only="reads", legit="bureau_officer"),
+        case("credits:district_credits", {}, query="year=2024&format=xlsx", legit="bureau_officer",
+             skip=OWN_DISTRICT_EXPORT,
+             note="starts the district's export, a job (GET: 405)"),
         case("credits:cycle_close", cycle_figures, query=f"organisation={a.school.pk}", legit="bureau_officer",
              note="confirm school A's cycle"),
         case("credits:verify", get_only="public: checks a printed code", legit="anonymous"),
@@ -394,8 +433,8 @@ def project_cases(w: UrlWorld, scraped: dict) -> list[Case]:
              note="催办 school A's queued plan"),
         # audit
         case("audit:list", get_only="reads", legit="bureau_officer"),
-        case("audit:export", kwargs={"fmt": "csv"}, get_only="starts an export job on GET (POST: 405)",
-             legit="bureau_officer"),
+        case("audit:export", {}, kwargs={"fmt": "csv"}, legit="bureau_officer", skip=OWN_DISTRICT_EXPORT,
+             note="starts the export of district A's audit trail, a job (GET: 405)"),
         # background jobs (the bureau officer's own)
         case("jobs:list", get_only="reads (own jobs only)", legit="bureau_officer"),
         case("jobs:detail", kwargs={"pk": o["job_running"].pk}, get_only="reads", legit="bureau_officer"),
@@ -556,6 +595,7 @@ def admin_objects(w: UrlWorld) -> dict:
         "axes.accessfailurelog": o["access_failure"],
         "viewflow.process": doc_task(d["queued"], "initial_review").process, "viewflow.task": doc_task(d["queued"], "initial_review"),
         "accounts.district": w.a.district, "accounts.organisation": w.a.school, "accounts.user": w.a.school_officer,
+        # Issue 15's chain above the districts (registered in the admin by ff43b67).
         "accounts.province": w.a.district.city.province, "accounts.city": w.a.district.city,
         # The database queue's admin (read-only, django_tasks_db's), for the superuser.
         "django_tasks_database.dbtaskresult": o["task_result"],

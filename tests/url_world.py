@@ -401,6 +401,16 @@ def build_url_world() -> UrlWorld:
     o["import_batch"] = ImportBatch.objects.create(  # an empty preview: its confirmation only marks it applied
         district=a.district, filename="省平台.xlsx", checksum="0" * 64, rows=[], fingerprint=fingerprint(set()),
         uploaded_by=bo)
+    # Issue 15: the city officer above district A; an issued bulletin (year - 2) and the city's
+    # commendation list of the previous credit cycle (so the current one can still be issued).
+    from bulletins import content as bulletin_content
+    from bulletins import services as bulletins
+    from tests.factories import make_region
+
+    u["city_officer"] = make_region().city_officer
+    o["bulletin"] = bulletins.bulletin_issue(user=bo, year=year - 2)
+    o["commendation"] = bulletins.commendation_issue(
+        user=u["city_officer"], cycle=bulletin_content.city_cycles(a.district.city)[-1])
     _city_project(w, year)
     _check(w)
     return w
@@ -408,18 +418,19 @@ def build_url_world() -> UrlWorld:
 
 def _city_project(w: UrlWorld, year: int) -> None:
     """A filed project of 许昌市's training centre giving district A places (issue #15: attendance.quotas)."""
+    from accounts.models import Organisation
     from plans.models import Document
     from schedule.models import DistrictQuota, ScheduledProject
-    from tests.factories import make_region
 
-    region = make_region()
+    # The region is made above (make_region, with the city officer): its centre is 许昌市's.
+    centre = Organisation.objects.get(kind=Organisation.Kind.TRAINING_CENTRE, city=w.a.district.city)
     w.users["city_centre"] = user_create(username="city_centre", password=PASSWORD, full_name="范思源",
-                                         role="city_officer", organisation=region.city_centre)
-    source = Document.objects.create(kind=Document.Kind.PROJECT_PROPOSAL, organisation=region.city_centre, year=year,
+                                         role="city_officer", organisation=centre)
+    source = Document.objects.create(kind=Document.Kind.PROJECT_PROPOSAL, organisation=centre, year=year,
                                      title="许昌市骨干教师培训", created_by=w.users["city_centre"],
                                      status=Document.Status.APPROVED)
     w.objects["city_project"] = project = ScheduledProject.objects.create(
-        district=None, source=source, sequence=1, year=year, name="许昌市骨干教师培训", organiser=region.city_centre,
+        district=None, source=source, sequence=1, year=year, name="许昌市骨干教师培训", organiser=centre,
         headcount=20, modes=["concentrated"], start_month=3, end_month=3)
     DistrictQuota.objects.create(project=project, district=w.a.district, places=5)
 

@@ -1,8 +1,9 @@
 """A user's tasks in every flow built on the review kit (documents, declarations, …):
 the one inbox's tabs, counts and filters, and the reminders' and lists' queries."""
 import functools
+import operator
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from guardian.core import ObjectPermissionChecker
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -30,12 +31,16 @@ def task_related() -> list[str]:
     return related
 
 
-def _human_tasks() -> QuerySet[Task]:
-    """The human tasks of every flow on the kit."""
+def _of_a_kit_flow() -> Q:
     of_a_kit_flow = Q(pk__in=[])
     for model in kit.process_models():
         of_a_kit_flow |= Q(**{f"{_prefix(model)}__isnull": False})
-    return Task.objects.filter(of_a_kit_flow, flow_task_type="HUMAN").select_related(*task_related())
+    return of_a_kit_flow
+
+
+def _human_tasks() -> QuerySet[Task]:
+    """The human tasks of every flow on the kit."""
+    return Task.objects.filter(_of_a_kit_flow(), flow_task_type="HUMAN").select_related(*task_related())
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
@@ -45,8 +50,14 @@ def task_queue(*, user: User) -> QuerySet[Task]:
     permission the user holds), and steps whose nodes claim by a rule of their
     own (a school's verification of its teachers' declarations).
     """
+    condition = _queue_condition(user)
+    return Task.objects.none() if condition is None else _human_tasks().filter(condition)
+
+
+def _queue_condition(user: User) -> Q | None:
+    """task_queue's filter on human tasks of the kit's flows (None: nothing to claim)."""
     if not user.is_authenticated or not user.organisation_id:
-        return Task.objects.none()
+        return None
     claimable = Q(pk__in=[])
     owner_perms = _organisation_perms(user)
     if owner_perms:
@@ -55,7 +66,7 @@ def task_queue(*, user: User) -> QuerySet[Task]:
         condition = node.queue_filter(user)
         if condition is not None:
             claimable |= Q(flow_task=node) & condition
-    return _human_tasks().filter(claimable, status=STATUS.NEW)
+    return claimable & Q(status=STATUS.NEW)
 
 
 def _organisation_perms(user: User) -> list[str]:
@@ -108,13 +119,31 @@ INBOX_TABS = {
 }
 
 
+def _tab_conditions(user: User) -> dict[str, Q | None]:
+    """Each tab's filter on human tasks of the kit's flows, as INBOX_TABS' selectors filter."""
+    return {
+        "mine": Q(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]),
+        "queue": _queue_condition(user),
+        "done": Q(owner=user, status=STATUS.DONE),
+    }
+
+
 def task_count(*, user: User, tab: str) -> int:
     """Tasks in one inbox tab, counted at most once per request (menu badge and inbox share it)."""
+    return task_counts(user=user, tabs=(tab,))[tab]
+
+
+def task_counts(*, user: User, tabs=tuple(INBOX_TABS)) -> dict[str, int]:
+    """Tasks in the given inbox tabs, counted at most once per request, all in one query
+    (the menu's badge on every page counts two tabs, the inbox three)."""
     counts = user.__dict__.setdefault("_task_counts", {})
-    if tab not in counts:
-        counts[tab] = INBOX_TABS[tab](user=user).count()
-    return counts[tab]
-
-
-def task_counts(*, user: User) -> dict[str, int]:
-    return {tab: task_count(user=user, tab=tab) for tab in INBOX_TABS}
+    wanted = [tab for tab in tabs if tab not in counts]
+    if wanted:
+        conditions = {tab: condition for tab, condition in _tab_conditions(user).items()
+                      if tab in wanted and condition is not None}
+        counts.update({tab: 0 for tab in wanted})
+        if conditions:
+            any_tab = functools.reduce(operator.or_, conditions.values())
+            counts.update(Task.objects.filter(_of_a_kit_flow(), any_tab, flow_task_type="HUMAN").aggregate(
+                **{tab: Count("pk", filter=condition) for tab, condition in conditions.items()}))
+    return {tab: counts[tab] for tab in tabs}

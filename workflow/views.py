@@ -284,7 +284,8 @@ def inbox(request):
     # Optional filters: a malformed year is ignored (core.params); the search fields
     # (organisation among those offered, words, filing number) answer a bad value with a 400.
     user = request.user
-    schools = list(document_organisations(user=user))
+    # The filter's choices as (pk, name) records: a district's hundred schools, no model objects.
+    schools = list(document_organisations(user=user).values_list("pk", "name", named=True))
     organisation_id = parse_organisation(request.GET.get("organisation"), schools)
     year = parse_year(request.GET.get("year"))
     query = parse_text(request.GET.get("q"))

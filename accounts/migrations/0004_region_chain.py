@@ -112,4 +112,8 @@ class Migration(migrations.Migration):
             model_name='city',
             constraint=models.UniqueConstraint(fields=('province', 'name'), name='unique_city_name_in_province'),
         ),
+        migrations.AlterModelOptions(
+            name='organisation',
+            options={'ordering': ['district_id', 'kind', 'name'], 'permissions': [('review_initial', 'Can do initial review of documents received by this organisation'), ('file_document', 'Can file approved documents for this organisation')], 'verbose_name': 'organisation', 'verbose_name_plural': 'organisations'},
+        ),
     ]

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "exchange",
     "notices",
     "tracker",
+    "oversight",
+    "bulletins",
     "audit",
     "demo",
     # The Tasks API (django.tasks from Django 6) and its database queue. After "jobs", whose
@@ -231,6 +233,11 @@ if TASKS_BACKEND == "rq":
 # worker enqueues it again, at its start and every JOBS_RECOVER_EVERY seconds.
 JOBS_STALE_AFTER = float(os.environ.get("JOBS_STALE_AFTER", "300"))
 JOBS_RECOVER_EVERY = float(os.environ.get("JOBS_RECOVER_EVERY", "30"))
+# Finished jobs (their rows, result files in storage, and the database queue's finished task
+# rows) are deleted after this many days: `manage.py prune_jobs`, which every db_worker also
+# runs at its start and every JOBS_PRUNE_EVERY seconds.
+JOBS_KEEP_DAYS = float(os.environ.get("JOBS_KEEP_DAYS", "30"))
+JOBS_PRUNE_EVERY = float(os.environ.get("JOBS_PRUNE_EVERY", "3600"))
 # /healthz says "degraded" when a job (or task) has waited longer than this for a worker.
 JOBS_HEALTH_MAX_WAIT = float(os.environ.get("JOBS_HEALTH_MAX_WAIT", "600"))
 # /healthz trusts a storage probe that worked for this long (seconds): no object written per probe.

@@ -91,3 +91,34 @@ def test_batch_print_job_progress_and_download(page):
     page.goto("/jobs/")
     expect(page.locator("[data-testid=job-row]")).to_have_count(1)
     expect(page.locator("[data-testid=notice-count]")).to_have_text("1")
+
+
+def test_export_buttons_post_their_page_filters_and_land_on_the_job(page):
+    """The exports that start a job are buttons of POST forms (a GET starts nothing): the
+    district credit page's Excel button (outside its form, by form="export-job") and the audit
+    trail's CSV button (formaction) keep the page's filters and open the job's page."""
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    call_command("loaddata", "credit_rules", verbosity=0)
+    world = make_district()
+    world.district.credit_rule_family = "hunan"
+    world.district.save()
+    login(page, "bureau_officer", PASSWORD)
+
+    page.goto(reverse("credits:district_credits") + "?year=2023")
+    page.screenshot(path=str(ARTIFACTS / "jobs-export-button.png"), full_page=True)
+    page.click("[data-testid=export-xlsx]")
+    expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
+    expect(page.locator("[data-testid=job-state]")).to_have_attribute("data-state", "done")
+    job = Job.objects.get()
+    assert (job.kind, job.params["year"]) == ("district_credits_export", 2023)
+
+    page.goto(reverse("audit:list") + "?date_from=2024-03-01")
+    page.screenshot(path=str(ARTIFACTS / "jobs-export-audit.png"), full_page=True)
+    page.click("[data-testid=export-csv]")
+    expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
+    job = Job.objects.get(kind="audit_export")
+    assert job.params["format"] == "csv" and "2024-03-01" in str(job.params["filters"])
+    page.screenshot(path=str(ARTIFACTS / "jobs-export-done.png"), full_page=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow import views as flow_views
 
+from accounts import regions
 from core.params import parse_id, parse_ids, parse_text, parse_year
 from plans.models import Document
 from plans.selectors import document_organisations, parse_organisation
@@ -315,10 +316,10 @@ def inbox(request):
 def _batch_experts(user):
     from accounts.models import User
 
-    if not user.is_district_reviewer:
+    if not (user.is_district_reviewer or user.is_regional_officer):
         return User.objects.none()
-    return User.objects.filter(role=User.Role.EXPERT, is_active=True,
-                               organisation__district_id=user.organisation.district_id).order_by("full_name")
+    # The pools of the reviewer's own place (and its city's shared pool): as for one document.
+    return services.experts_of_pools(regions.expert_pool_organisations(user.organisation))
 
 
 def _inbox_post(request):

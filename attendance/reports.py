@@ -353,12 +353,18 @@ def _exempt(year: int, rules: CompletionRules, prefix: str = "") -> Q:
             | (~female & Q(**{born: attendance_rules.exempt_born_by(year, rules.exempt_age_men)})))
 
 
+# What _year_rows reads of a teacher (services.is_exempt: gender, birth date), for light rows.
+LIGHT_TEACHER_FIELDS = ("pk", "organisation_id", "name", "gender", "birth_date")
+
+
 def _year_rows(teachers, year: int, rules: CompletionRules,
-               organisations: dict | None = None, *, school_hours: dict | None = None) -> list[TeacherYearRow]:
+               organisations: dict | None = None, *, light: bool = False,
+               school_hours: dict | None = None) -> list[TeacherYearRow]:
     """The school year's figures for a queryset of teachers, in four queries (five without
     ``organisations``, {pk: Organisation} of every school the teachers belong to), or for a list
     of Teacher objects (three queries; two with ``school_hours``, _school_hours' answer).
-    """
+    light: each row's teacher is a record of LIGHT_TEACHER_FIELDS, not a Teacher (a long
+    list's totals need no model objects; its page's rows get them, SchoolReportPage)."""
     terms = semesters(year)
     start, end = school_year_range(year)
     if isinstance(teachers, list):  # Teacher objects already (school_report_page's page)
@@ -366,8 +372,11 @@ def _year_rows(teachers, year: int, rules: CompletionRules,
     else:
         teacher_pks = teachers.order_by().values("pk")
         # Not a join: a school's 500 rows share one Organisation object.
-        teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
-    if organisations:
+        if light:
+            teachers = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
+        else:
+            teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
+    if organisations and not light:
         for teacher in teachers:
             Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
     if not teachers:
@@ -468,13 +477,13 @@ class SchoolReport(YearTotals):
         return attendance_rules.at_risk_from(self.limit)
 
 
-def school_report(organisation: Organisation, year: int) -> SchoolReport:
+def school_report(organisation: Organisation, year: int, *, light: bool = False) -> SchoolReport:
     """Each teacher in post at the school, for the school year starting in autumn `year`:
     school-based absence per semester, forfeited, at risk, exempt, hours attended
-    (its page: school_report_page)."""
+    (light: rows without Teacher objects, _year_rows)."""
     rules = CompletionRules.for_district(organisation.district_id)
     teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
-    rows = _year_rows(teachers, year, rules, {organisation.pk: organisation})
+    rows = _year_rows(teachers, year, rules, {organisation.pk: organisation}, light=light)
     return SchoolReport(rows=rows, target=rules.participation_target_percent, organisation=organisation,
                         year=year, rules=rules, semesters=semesters(year))
 

@@ -22,15 +22,13 @@ judged by the same rules (attendance.rules):
   every scheduled session counts as expected, including those not held yet.
 """
 import datetime
-import functools
-import operator
 from functools import cached_property
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Sum, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -311,21 +309,40 @@ class TeacherYearRow:
         return percent(self.attended_hours, self.expected_hours)
 
 
-def _teacher_sums(teacher_pks, year: int):
-    """Each teacher's marks in the school year, summed (one row a teacher with marks): school-based
-    hours absent per semester (absent_0, absent_1), attended at their own school (school_based),
-    attended on projects they are on the roster of (project)."""
+# What _year_rows reads of a teacher (services.is_exempt: gender, birth date), for light rows.
+LIGHT_TEACHER_FIELDS = ("pk", "organisation_id", "name", "gender", "birth_date")
+
+
+def _year_rows(teachers, year: int, rules: CompletionRules,
+               organisations: dict | None = None, *, light: bool = False) -> list[TeacherYearRow]:
+    """The school year's figures for a queryset of teachers, in four queries (five without
+    ``organisations``, {pk: Organisation} of every school the teachers belong to).
+    light: each row's teacher is a record of LIGHT_TEACHER_FIELDS, not a Teacher (a long
+    list's totals need no model objects; its page's rows get them, SchoolReportPage)."""
+    terms = semesters(year)
     start, end = school_year_range(year)
+    teacher_pks = teachers.order_by().values("pk")
+    # Not a join: a school's 500 rows share one Organisation object.
+    if light:
+        teachers = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
+    else:
+        teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
+    if organisations and not light:
+        for teacher in teachers:
+            Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
+    if not teachers:
+        return []
     in_year = Q(session__date__range=(start, end))
     school_based = Q(session__school_plan__isnull=False)
     own_school_based = school_based & Q(session__organisation_id=F("teacher__organisation_id"))
     attended = Q(status__in=Attendance.ATTENDED)
     sums = {f"absent_{n}": Sum("session__hours", filter=school_based & Q(status=Attendance.Status.ABSENT,
                                                                           session__date__range=term))
-            for n, term in enumerate(semesters(year))}
+            for n, term in enumerate(terms)}
     sums["school_based"] = Sum("session__hours", filter=own_school_based & attended)
     sums["project"] = Sum("session__hours", filter=Q(session__project__isnull=False, on_roster=True) & attended)
-    return (
+    marks = {
+        row["teacher_id"]: row for row in
         Attendance.objects.filter(in_year, teacher__in=teacher_pks)
         # The teacher filter inside the subquery keeps PostgreSQL from scanning
         # every enrolment in the province (bench/bench_scale.py).
@@ -334,58 +351,13 @@ def _teacher_sums(teacher_pks, year: int):
             project_id=OuterRef("session__project_id"), teacher_id=OuterRef("teacher_id"),
             status=Enrolment.Status.CONFIRMED)))
         .order_by().values("teacher_id").annotate(**sums)
-    )
-
-
-def _school_hours(organisation_ids, year: int) -> dict:
-    """{organisation id: hours of its school-based sessions in the school year}."""
-    start, end = school_year_range(year)
-    return dict(
-        Session.objects.filter(school_plan__isnull=False, date__range=(start, end), organisation_id__in=organisation_ids)
-        .order_by().values("organisation_id").annotate(hours=Sum("hours")).values_list("organisation_id", "hours"))
-
-
-def _exempt(year: int, rules: CompletionRules, prefix: str = "") -> Q:
-    """services.is_exempt as a filter on teachers (attendance.rules.exempt_born_by)."""
-    female = Q(**{f"{prefix}gender": Teacher.Gender.FEMALE})
-    born = f"{prefix}birth_date__lte"
-    return ((female & Q(**{born: attendance_rules.exempt_born_by(year, rules.exempt_age_women)}))
-            | (~female & Q(**{born: attendance_rules.exempt_born_by(year, rules.exempt_age_men)})))
-
-
-# What _year_rows reads of a teacher (services.is_exempt: gender, birth date), for light rows.
-LIGHT_TEACHER_FIELDS = ("pk", "organisation_id", "name", "gender", "birth_date")
-
-
-def _year_rows(teachers, year: int, rules: CompletionRules,
-               organisations: dict | None = None, *, light: bool = False,
-               school_hours: dict | None = None) -> list[TeacherYearRow]:
-    """The school year's figures for a queryset of teachers, in four queries (five without
-    ``organisations``, {pk: Organisation} of every school the teachers belong to), or for a list
-    of Teacher objects (three queries; two with ``school_hours``, _school_hours' answer).
-    light: each row's teacher is a record of LIGHT_TEACHER_FIELDS, not a Teacher (a long
-    list's totals need no model objects; its page's rows get them, SchoolReportPage)."""
-    terms = semesters(year)
-    start, end = school_year_range(year)
-    if isinstance(teachers, list):  # Teacher objects already (school_report_page's page)
-        teacher_pks = [teacher.pk for teacher in teachers]
-    else:
-        teacher_pks = teachers.order_by().values("pk")
-        # Not a join: a school's 500 rows share one Organisation object.
-        if light:
-            teachers = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
-        else:
-            teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
-    if organisations and not light:
-        for teacher in teachers:
-            Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
-    if not teachers:
-        return []
-    marks = {row["teacher_id"]: row for row in _teacher_sums(teacher_pks, year)}
+    }
     # Expected: every school-based session of the teacher's school, and every session
     # of the projects they are on the roster of, within the school year.
-    if school_hours is None:
-        school_hours = _school_hours({teacher.organisation_id for teacher in teachers}, year)
+    school_hours = dict(
+        Session.objects.filter(school_plan__isnull=False, date__range=(start, end),
+                               organisation_id__in={teacher.organisation_id for teacher in teachers})
+        .order_by().values("organisation_id").annotate(hours=Sum("hours")).values_list("organisation_id", "hours"))
     project_hours = dict(
         Enrolment.objects.filter(teacher__in=teacher_pks, status=Enrolment.Status.CONFIRMED)
         .filter(project__sessions__date__range=(start, end))
@@ -488,71 +460,18 @@ def school_report(organisation: Organisation, year: int, *, light: bool = False)
                         year=year, rules=rules, semesters=semesters(year))
 
 
-@dataclass
-class CountedSchoolReport(SchoolReport):
-    """school_report's totals, counted by the database (school_report_page): no rows."""
-    counted: dict = field(default_factory=dict)
-
-    @cached_property
-    def _sums(self) -> tuple:
-        counted = self.counted
-        return (counted["expected"], counted["attended"], counted["forfeited"], counted["at_risk"],
-                counted["exempt"])
-
-    @property
-    def teachers(self) -> int:
-        return self.counted["teachers"]
-
-
-def _school_totals(organisation: Organisation, year: int, rules: CompletionRules, school_hours) -> dict:
-    """school_report's totals over every teacher in post, counted in SQL (three queries, one row
-    each): no row per teacher reaches Python. The rules are attendance.rules' (a semester's absence
-    from the limit forfeits, from at_risk_from puts at risk, the exempt are neither; _exempt);
-    tests/test_attendance__report_page.py holds these totals to the full report's."""
-    teachers = Teacher.objects.filter(organisation=organisation, active=True)
-    teacher_pks = teachers.order_by().values("pk")
-    counted = teachers.aggregate(teachers=Count("pk"), exempt=Count("pk", filter=_exempt(year, rules)))
-    limit = Decimal(rules.school_absence_limit_hours)
-    risk = attendance_rules.at_risk_from(limit)
-    absent = [f"absent_{n}" for n in range(len(semesters(year)))]
-    reaches = lambda hours: functools.reduce(operator.or_, (Q(**{f"{key}__gte": hours}) for key in absent))  # noqa: E731
-    assessed = Q(exempt=0)
-    sums = _teacher_sums(teacher_pks, year).annotate(
-        exempt=Max(Case(When(_exempt(year, rules, "teacher__"), then=Value(1)), default=Value(0))))
-    counted.update(sums.aggregate(
-        attended_school_based=Sum("school_based"), attended_project=Sum("project"),
-        forfeited=Count("teacher_id", filter=assessed & reaches(limit)),
-        # At risk: from at_risk_from (below the limit) without forfeiting; no NOT over the
-        # semesters' sums, which are NULL for a semester without absence.
-        reaching_risk=Count("teacher_id", filter=assessed & reaches(risk)),
-    ))
-    counted["at_risk"] = counted.pop("reaching_risk") - counted["forfeited"]
-    start, end = school_year_range(year)
-    project_hours = (Enrolment.objects.filter(teacher__in=teacher_pks, status=Enrolment.Status.CONFIRMED)
-                     .filter(project__sessions__date__range=(start, end))
-                     .aggregate(hours=Sum("project__sessions__hours"))["hours"] or ZERO)
-    counted["attended"] = (counted.pop("attended_school_based") or ZERO) + (counted.pop("attended_project") or ZERO)
-    counted["expected"] = (school_hours.get(organisation.pk) or ZERO) * counted["teachers"] + project_hours
-    return counted
-
-
 def school_report_page(organisation: Organisation, year: int, number: int, per_page: int) -> tuple[SchoolReport, Page]:
-    """The school report's page: its totals over every teacher in post counted in SQL
-    (_school_totals), and page ``number`` of the rows (a number beyond the end: the last page),
-    computed for the page's teachers only. The query count does not grow with the school."""
-    rules = CompletionRules.for_district(organisation.district_id)
-    school_hours = _school_hours({organisation.pk}, year)
-    counted = _school_totals(organisation, year, rules, school_hours)
-    report = CountedSchoolReport(rows=[], target=rules.participation_target_percent, organisation=organisation,
-                                 year=year, rules=rules, semesters=semesters(year), counted=counted)
-    paginator = Paginator(Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk"),
-                          per_page)
-    paginator.count = counted["teachers"]  # counted already
+    """The school report's page: its totals over every teacher in post, from light rows, and
+    page ``number`` of the rows (a number beyond the end: the last page) with their Teacher
+    objects. One query more than school_report, and no model object for the other rows."""
+    report = school_report(organisation, year, light=True)
+    paginator = Paginator(report.rows, per_page)
     page = paginator.page(min(number, paginator.num_pages))
-    teachers = list(page.object_list)
-    for teacher in teachers:
+    teachers = Teacher.objects.in_bulk([row.teacher.pk for row in page.object_list])
+    for teacher in teachers.values():
         Teacher.organisation.field.set_cached_value(teacher, organisation)
-    page.object_list = _year_rows(teachers, year, rules, {organisation.pk: organisation}, school_hours=school_hours)
+    page.object_list = [replace(row, teacher=teachers[row.teacher.pk]) for row in page.object_list
+                        if row.teacher.pk in teachers]
     return report, page
 
 

@@ -53,12 +53,6 @@ def is_exempt(*, female: bool, birth_date: datetime.date, year: int, women_from:
     return age_on(birth_date, datetime.date(year, 12, 31)) >= (women_from if female else men_from)
 
 
-def exempt_born_by(year: int, age: int) -> datetime.date:
-    """is_exempt as a date, for counting in SQL: `age` by 31 December of `year` is being born
-    on or before 31 December of `year - age`."""
-    return datetime.date(year - age, 12, 31)
-
-
 # --- school-based forfeiture -----------------------------------------------------------------
 
 @dataclass(frozen=True)

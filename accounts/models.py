@@ -125,10 +125,15 @@ class Organisation(models.Model):
 
     @property
     def level(self) -> str:
-        X
+        """Where the organisation sits in the chain: district, city or province."""
         if self.district_id:
             return "district"
         return "city" if self.city_id else "province"
+
+    @property
+    def place(self):
+        """The district, city or province the organisation sits in (accounts.regions.place_of)."""
+        return self.district or self.city or self.province
 
 
 class User(AbstractUser):
@@ -236,6 +241,17 @@ class User(AbstractUser):
     def is_regional_officer(self) -> bool:
         """A city's or province's officer: oversees the districts below (accounts.regions)."""
         return self.is_city_officer or self.is_province_officer
+
+    @property
+    def is_regional_author(self) -> bool:
+        """An officer of a city's or province's training centre: writes and runs the plan and
+        projects of that level (never a district's: is_author stays the district's authors)."""
+        return self.is_regional_officer and self.organisation.kind == Organisation.Kind.TRAINING_CENTRE
+
+    @property
+    def writes_documents(self) -> bool:
+        """Writes and organises for their own organisation: is_author or is_regional_author."""
+        return self.is_author or self.is_regional_author
 
     def is_district_reviewer_of(self, district_id) -> bool:
         """District staff of exactly this district."""

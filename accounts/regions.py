@@ -83,3 +83,33 @@ def chain_label(district: District) -> str:
     city = district.city
     parts = [city.province.name, city.name] if city else []
     return " ".join(parts + [district.name])
+
+
+# --- the level an organisation sits at: its own documents, routes and expert pools ------------
+
+def place_filter(organisation: Organisation, prefix: str = "") -> dict:
+    """Lookups for "at the same place as this organisation": its district, city or province
+    (for Organisation, or any model with district/city/province keys, e.g. workflow.ReviewRoute)."""
+    if organisation.district_id:
+        return {f"{prefix}district_id": organisation.district_id}
+    if organisation.city_id:
+        return {f"{prefix}city_id": organisation.city_id}
+    return {f"{prefix}province_id": organisation.province_id}
+
+
+def filing_prefix_of(organisation: Organisation) -> str:
+    """First part of a filing number: the district's own, or one derived from the city's or
+    province's name (许昌市教师备〔2026〕1号) for the documents of a regional organisation."""
+    if organisation.district_id:
+        return organisation.district.filing_prefix
+    return f"{organisation.place.name}教师备"
+
+
+def expert_pool_organisations(organisation: Organisation) -> QuerySet[Organisation]:
+    """The expert pools whose experts may review this organisation's documents: the pool of its
+    own place, and for a district's documents also its city's shared pool (never another city's)."""
+    pools = Organisation.objects.filter(kind=Organisation.Kind.EXPERT_POOL)
+    own = pools.filter(**place_filter(organisation))
+    if organisation.district_id and organisation.district.city_id:
+        return own | pools.filter(city_id=organisation.district.city_id)
+    return own

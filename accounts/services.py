@@ -16,6 +16,17 @@ ROLE_ORGANISATION_PERMS = {
     User.Role.BUREAU_OFFICER: ["accounts.review_initial", "accounts.file_document"],
 }
 ALL_ORGANISATION_PERMS = {p for perms in ROLE_ORGANISATION_PERMS.values() for p in perms}
+# A city's or province's bureau reviews and files the documents of its own level (its training
+# centre's plans and projects); its officers are reviewers of nothing below it.
+REGIONAL_BUREAU_PERMS = ["accounts.review_initial", "accounts.file_document"]
+
+
+def _role_perms(user: User) -> set[str]:
+    if not user.organisation_id:
+        return set()
+    if user.is_regional_officer:
+        return set(REGIONAL_BUREAU_PERMS) if user.organisation.kind == Organisation.Kind.BUREAU else set()
+    return set(ROLE_ORGANISATION_PERMS.get(user.role, []))
 
 # The district rules the bureau keeps in the admin ("admin is enough"): its attendance
 # rules and review routes (scoped to its district by accounts.admin_scoping). Credit rule
@@ -35,7 +46,7 @@ def user_sync_organisation_perms(*, user: User) -> None:
 
     Review queues are keyed on these grants (viewflow's .Permission(obj=...)).
     """
-    wanted = set(ROLE_ORGANISATION_PERMS.get(user.role, [])) if user.organisation_id else set()
+    wanted = _role_perms(user)
     for org in Organisation.objects.filter(pk__in=_orgs_with_grants(user)):
         for perm in ALL_ORGANISATION_PERMS:
             if org.pk != user.organisation_id or perm not in wanted:

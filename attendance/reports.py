@@ -285,7 +285,8 @@ class TeacherYearRow:
 
     @cached_property  # read by forfeited, at_risk and max_absence, for every row
     def forfeiture(self) -> attendance_rules.Forfeiture:
-        return attendance_rules.school_based_forfeiture(self.absence, self.limit, self.exempt)
+        # The figures are Decimals already (_year_rows): no conversion per row and semester.
+        return attendance_rules.Forfeiture(absence=tuple(self.absence), limit=self.limit, exempt=self.exempt)
 
     @property
     def max_absence(self) -> Decimal:
@@ -363,12 +364,14 @@ def _year_rows(teachers, year: int, rules: CompletionRules,
         .order_by().values("teacher_id").annotate(hours=Sum("project__sessions__hours"))
         .values_list("teacher_id", "hours"))
     rows = []
+    limit = Decimal(rules.school_absence_limit_hours)
+    absent_keys = [f"absent_{n}" for n in range(len(terms))]
     for teacher in teachers:
         figures = marks.get(teacher.pk, {})
         rows.append(TeacherYearRow(
             teacher=teacher,
-            absence=[figures.get(f"absent_{n}") or ZERO for n in range(len(terms))],
-            limit=Decimal(rules.school_absence_limit_hours),
+            absence=[figures.get(key) or ZERO for key in absent_keys],
+            limit=limit,
             exempt=is_exempt(teacher, year, rules),
             school_based_hours=figures.get("school_based") or ZERO,
             project_hours=figures.get("project") or ZERO,
@@ -383,17 +386,31 @@ class YearTotals:
     rows: list[TeacherYearRow]
     target: int
 
+    @cached_property
+    def _sums(self) -> tuple:
+        """The totals in one pass over the rows, once (a page reads the participation three times)."""
+        expected = attended = ZERO
+        forfeited = at_risk = exempt = 0
+        for row in self.rows:
+            expected += row.expected_hours
+            attended += row.school_based_hours + row.project_hours
+            judged = row.forfeiture
+            forfeited += judged.forfeited
+            at_risk += judged.at_risk
+            exempt += row.exempt
+        return expected, attended, forfeited, at_risk, exempt
+
     @property
     def teachers(self) -> int:
         return len(self.rows)
 
     @property
     def expected_hours(self) -> Decimal:
-        return sum((row.expected_hours for row in self.rows), ZERO)
+        return self._sums[0]
 
     @property
     def attended_hours(self) -> Decimal:
-        return sum((row.attended_hours for row in self.rows), ZERO)
+        return self._sums[1]
 
     @property
     def participation(self) -> Decimal | None:
@@ -405,15 +422,15 @@ class YearTotals:
 
     @property
     def forfeited(self) -> int:
-        return sum(row.forfeited for row in self.rows)
+        return self._sums[2]
 
     @property
     def at_risk(self) -> int:
-        return sum(row.at_risk for row in self.rows)
+        return self._sums[3]
 
     @property
     def exempt(self) -> int:
-        return sum(row.exempt for row in self.rows)
+        return self._sums[4]
 
 
 @dataclass

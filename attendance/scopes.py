@@ -49,7 +49,7 @@ def session_list_visible(*, user: User) -> QuerySet[Session]:
     if user.is_superuser:
         return sessions
     scope = Q(pk__in=[])
-    if user.is_author:  # as is_session_organiser
+    if user.writes_documents:  # as is_session_organiser
         scope |= Q(organisation_id=user.organisation_id)
     if user.is_district_reviewer:
         scope |= Q(organisation__district_id=user.district_id)
@@ -65,7 +65,7 @@ def project_report_list_visible(*, user: User) -> QuerySet[ScheduledProject]:
     if user.is_superuser:
         return projects
     scope = Q(pk__in=[])
-    if user.is_author:  # as is_organiser
+    if user.writes_documents:  # as is_organiser
         scope |= Q(organiser_id=user.organisation_id)
     if user.is_district_reviewer:
         scope |= Q(district_id=user.district_id)

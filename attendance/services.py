@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from plans.models import Document
-from schedule.models import ScheduledProject
+from schedule.models import ScheduledProject, SchoolQuota
 from schedule.scopes import is_organiser
 
-from . import nomination_signals
+from . import nomination_signals, quotas
 from . import rules as attendance_rules
 from . import signals
 from .models import (
@@ -89,7 +89,7 @@ CODE_PERIOD_SECONDS = 60  # the code on the screen changes every minute
 # --- who may do what -----------------------------------------------------------
 
 def is_session_organiser(user: User, session: Session) -> bool:
-    return user.is_author and user.organisation_id == session.organisation_id
+    return user.writes_documents and user.organisation_id == session.organisation_id
 
 
 def is_school_officer_of(user: User, teacher: Teacher) -> bool:
@@ -108,6 +108,9 @@ def project_run(project: ScheduledProject) -> ProjectRun:
 # --- enrolment (招生审核与确认, 选课报名) ----------------------------------------
 
 def _check_school_quota(project, teacher, run):
+    if project.is_regional:  # a city's or province's project: the school's and district's places
+        quotas.check_places(project, teacher.organisation)
+        return
     if run.per_school_quota is None:
         return
     taken = project.enrolments.filter(
@@ -121,6 +124,11 @@ def _check_school_quota(project, teacher, run):
 def _check_open_to(project, teacher):
     if project.status == ScheduledProject.Status.CANCELLED:
         raise ValidationError(ERROR_PROJECT_CANCELLED)
+    if project.is_regional:
+        # Open to the schools its quota gives places (attendance.quotas); counted by _check_school_quota.
+        if not SchoolQuota.objects.filter(project=project, school_id=teacher.organisation_id).exists():
+            raise ValidationError(ERROR_NOT_OPEN_TO_SCHOOL)
+        return
     if project.open_to_id not in (None, teacher.organisation_id) or \
             project.district_id != teacher.organisation.district_id:
         raise ValidationError(ERROR_NOT_OPEN_TO_SCHOOL)
@@ -166,6 +174,9 @@ def enrolment_nominate(*, project: ScheduledProject, teacher: Teacher, user: Use
 def _school_places_left(project, organisation_id, run) -> int | None:
     """The school's places not yet taken by a nomination, confirmation or waiting-list
     place (None: no per-school limit). Read under the project's lock."""
+    if project.is_regional:
+        places = quotas.places_left(project, Organisation.objects.get(pk=organisation_id))
+        return min(places["school_left"], places["district_left"])
     if run.per_school_quota is None:
         return None
     taken = project.enrolments.filter(
@@ -209,6 +220,9 @@ def enrolment_nominate_many(*, project: ScheduledProject, teachers, user: User) 
         if not is_school_officer_of(user, teacher):
             raise PermissionDenied
     project = _lock_project(project.pk)
+    if project.is_regional:  # the school's places and its district's, both numbers in the refusal
+        quotas.check_places(project, user.organisation, len(teachers))
+        return [enrolment_nominate(project=project, teacher=teacher, user=user) for teacher in teachers]
     left = _school_places_left(project, user.organisation_id, project_run(project))
     if left is not None and len(teachers) > left:
         if left == 0:

@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from . import views
+from . import quota_views, views
 
 app_name = "attendance"
 urlpatterns = [
     path("projects/<int:pk>/", views.project_page, name="project"),
     path("projects/<int:pk>/make-up/", views.make_ups, name="make_ups"),
+    path("projects/<int:pk>/places/", quota_views.project_quotas, name="quotas"),
     path("sessions/<int:pk>/", views.session_page, name="session"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/code/", views.session_code, name="session_code"),

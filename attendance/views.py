@@ -52,7 +52,10 @@ def project_page(request, pk):
             return response
 
     enrolments = project.enrolments.select_related("teacher__organisation", "decided_by")
-    if not (organiser or user.is_district_reviewer):
+    if user.is_district_reviewer and project.is_regional and not organiser:
+        # A city's or province's project: a district's staff see their own district's teachers only.
+        enrolments = enrolments.filter(teacher__organisation__district_id=user.district_id)
+    elif not (organiser or user.is_district_reviewer or user.is_regional_officer):
         enrolments = enrolments.filter(teacher__organisation_id=user.organisation_id)
     return render(request, "attendance/project.html", {
         "project": project, "run": run, "organiser": organiser, "run_form": run_form,

@@ -50,6 +50,7 @@ from workflow.selectors import task_inbox, task_queue
 from workflow.submission import document_submit
 
 from . import seed
+from .city_project import create_city_project
 from .recognition import create_recognition
 from .seed import load
 
@@ -474,6 +475,7 @@ def _build() -> None:
     add_exemptions(training["exemptions"], teachers)
     create_region_rosters(_data("region"))
     issue_bulletin(users)
+    create_city_project(_data("city_project"), users, teachers, year=seed.DATA_YEAR + _years)
 
 
 def count_figures(today: datetime.date) -> None:

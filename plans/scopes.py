@@ -59,11 +59,11 @@ def document_list_visible(*, user: User) -> QuerySet[Document]:
 
 def _editable_kinds(user: User) -> list[str]:
     # Change requests are started from the schedule, not the new-document menu.
-    return authorable_kinds(user) + ([Document.Kind.CHANGE_REQUEST] if user.is_author else [])
+    return authorable_kinds(user) + ([Document.Kind.CHANGE_REQUEST] if user.writes_documents else [])
 
 
 def document_may_edit(user: User, document: Document) -> bool:
-    return (user.is_author and user.organisation_id == document.organisation_id
+    return (user.writes_documents and user.organisation_id == document.organisation_id
             and document.kind in _editable_kinds(user))
 
 
@@ -72,7 +72,7 @@ def document_list_editable(*, user: User) -> QuerySet[Document]:
     if user.is_superuser:
         return documents
     scope = _granted(user, "change_document")
-    if user.is_author:
+    if user.writes_documents:
         scope |= Q(organisation_id=user.organisation_id, kind__in=_editable_kinds(user))
     return documents.filter(scope)
 

@@ -168,4 +168,4 @@ def approved_documents_for_batch(documents: QuerySet[Document], *, year: int, ki
         documents = documents.filter(kind=kind)
     if organisation_id:
         documents = documents.filter(organisation_id=organisation_id)
-    return documents.select_related("organisation__district", "created_by").order_by("kind", "organisation__name", "pk")
+    return documents.select_related("organisation__district", "organisation__city", "organisation__province", "created_by").order_by("kind", "organisation__name", "pk")

@@ -29,7 +29,7 @@ def _batch_print(run: jobs.JobRun) -> None:
     ids = run.params["documents"]
     fmt = run.params["format"]
     found = Document.objects.filter(pk__in=ids, status=Document.Status.APPROVED).select_related(
-        "organisation__district", "created_by").in_bulk()
+        "organisation__district", "organisation__city", "organisation__province", "created_by").in_bulk()
     ordered = [pk for pk in ids if pk in found]
     if not ordered:
         raise jobs.JobError(ERROR_NOTHING_LEFT)

@@ -13,14 +13,18 @@ from plans.models import MONTH_VALIDATORS, Document, TrainingMode, choice_labels
 
 
 class ScheduledProject(models.Model):
-    """A project of a filed annual plan or proposal, as the district runs it (月工作安排)."""
+    """A project of a filed annual plan or proposal, as the district runs it (月工作安排).
+
+    A city's or province's project (its training centre's filed plan or proposal) has no
+    district: it is open to the schools its quotas give places (DistrictQuota, SchoolQuota)."""
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", pgettext_lazy("project status", "Scheduled")
         FINISHED = "finished", pgettext_lazy("project status", "Finished")
         CANCELLED = "cancelled", pgettext_lazy("project status", "Cancelled")
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="scheduled_projects")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="scheduled_projects",
+                                 null=True, blank=True, verbose_name=_("district"))
     source = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="scheduled_projects",
                                verbose_name=_("source document"))
     sequence = models.PositiveSmallIntegerField(_("No."))
@@ -78,6 +82,49 @@ class ScheduledProject(models.Model):
 
     def runs_in(self, month: int) -> bool:
         return self.start_month <= month <= self.end_month
+
+    @property
+    def is_regional(self) -> bool:
+        """A city's or province's project: places by quota, not the district's own."""
+        return self.district_id is None
+
+
+class DistrictQuota(models.Model):
+    """名额: the places a city's or province's project gives one district (set by its organiser)."""
+
+    project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, related_name="district_quotas")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="project_quotas",
+                                 verbose_name=_("district"))
+    places = models.PositiveIntegerField(_("places"), validators=[
+        Between(1, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT)])
+
+    class Meta:
+        verbose_name = _("district quota")
+        verbose_name_plural = _("district quotas")
+        ordering = ["district__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "district"], name="one_quota_per_district"),
+            check_between("places", 1, limits.MAX_HEADCOUNT, name="district_quota_places_range"),
+        ]
+
+
+class SchoolQuota(models.Model):
+    """The district bureau's split of its district's places among its schools."""
+
+    project = models.ForeignKey(ScheduledProject, on_delete=models.CASCADE, related_name="school_quotas")
+    school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="project_quotas",
+                               verbose_name=_("school"))
+    places = models.PositiveIntegerField(_("places"), validators=[
+        Between(1, limits.MAX_HEADCOUNT, limits.ERROR_HEADCOUNT)])
+
+    class Meta:
+        verbose_name = _("school quota")
+        verbose_name_plural = _("school quotas")
+        ordering = ["school__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "school"], name="one_quota_per_school"),
+            check_between("places", 1, limits.MAX_HEADCOUNT, name="school_quota_places_range"),
+        ]
 
 
 class ScheduleChange(models.Model):

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District, User
+from accounts.models import District, Organisation, User
+from accounts.regions import place_filter
 from plans.models import ChangeRequest, Document
 from workflow.submission import document_submit
 
@@ -138,7 +139,11 @@ def change_request_apply(*, document: Document) -> list[ScheduleChange]:
 
 def may_cancel(user: User, project: ScheduledProject) -> bool:
     """The bureau that filed the plan cancels one of its projects (a change of the organiser's
-    goes through a change request instead)."""
+    goes through a change request instead). A city's or province's project: the bureau of that
+    city or province, which filed it."""
+    if project.is_regional:
+        return (user.is_regional_officer and user.organisation.kind == Organisation.Kind.BUREAU
+                and place_filter(user.organisation) == place_filter(project.organiser))
     return user.is_bureau_officer and user.organisation.district_id == project.district_id
 
 

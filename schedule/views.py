@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from accounts.regions import place_filter
 from core.params import parse_id
 from plans.forms import ChangeRequestForm, add_validation_error
 
@@ -24,8 +25,12 @@ def _filters(request):
     user = request.user
     organisers = Organisation.objects.none()
     if user.organisation_id:
-        organisers = Organisation.objects.filter(district_id=user.organisation.district_id).exclude(
-            kind=Organisation.Kind.EXPERT_POOL)
+        # The organisations of the user's own district (or city, province), and the city's or
+        # province's organisers of the projects open to them: never another city's names.
+        own = Organisation.objects.filter(**place_filter(user.organisation))
+        regional = Organisation.objects.filter(pk__in=project_list_visible(user=user).filter(
+            district__isnull=True).values("organiser_id"))
+        organisers = (own | regional).exclude(kind=Organisation.Kind.EXPERT_POOL)
     data = request.GET.copy()
     data.setdefault("year", str(timezone.localdate().year))
     form = ScheduleFilterForm(data, organisers=organisers)

@@ -69,3 +69,31 @@ def test_the_menu_badge_costs_one_query_on_other_pages(world, client_for, busy):
     user = world.training_officer
     open_ = sum(INBOX_TABS[tab](user=user).count() for tab in ("mine", "queue"))
     assert open_ and int(re.search(r'data-testid="inbox-count">(\d+)<', page).group(1)) == open_
+
+
+def test_the_queue_reads_the_users_and_their_groups_grants_in_one_query(world, busy):
+    """workflow.selectors._organisation_perms: guardian's get_perms asks twice (the user's grants,
+    then their groups'); one UNION answers both, and a grant through a group still counts."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm, get_perms, remove_perm
+
+    from workflow.selectors import _organisation_perms
+
+    user = world.training_officer
+    organisation = user.organisation
+    codenames = get_perms(user, organisation)
+    assert codenames  # the officer's own grants on their organisation
+    with CaptureQueriesContext(connection) as ctx:
+        perms = _organisation_perms(user)
+    assert sorted(perms) == sorted(f"accounts.{codename}" for codename in codenames)
+    assert len([q for q in ctx.captured_queries if "auth_permission" in q["sql"]]) == 1, ctx.captured_queries
+    # The same grant held through a group instead: the queue is the same.
+    queue = INBOX_TABS["queue"](user=user).count()
+    group = Group.objects.create(name="h38-officers")
+    user.groups.add(group)
+    codename = codenames[0]
+    assign_perm(codename, group, organisation)
+    remove_perm(codename, user, organisation)
+    del user._organisation_perms
+    assert f"accounts.{codename}" in _organisation_perms(user)
+    assert INBOX_TABS["queue"](user=user).count() == queue

@@ -172,6 +172,11 @@ def newer_project_cases(w: UrlWorld, scrape) -> list[Case]:
         case("attendance:make_ups", {"teacher": roster_row.pk, "session": o["session_past"].pk, "kind": "assignment",
                                      "note": "已补交作业。"},
              kwargs={"pk": project.pk}, legit="training_officer", note="accept a make-up"),
+        # 名额 of a city project (issue #15): the city centre gives districts places, the bureau its schools
+        case("attendance:quotas", {"districts": "1", f"district_{w.a.district.pk}": 6},
+             kwargs={"pk": o["city_project"].pk}, legit="city_centre", note="the organiser gives a district places"),
+        case("attendance:quotas", {"schools": "1", f"school_{w.a.school.pk}": 2},
+             kwargs={"pk": o["city_project"].pk}, legit="bureau_officer", note="the bureau shares its places"),
         case("schedule:close", {"close": "1", "happened_on": str(today), "text": "培训结束。",
                                 f"result-{o['pupil_teacher'].pk}": "pass"},
              kwargs={"pk": project.pk}, legit="training_officer", control=False,

@@ -417,6 +417,7 @@ def build_url_world() -> UrlWorld:
     o["bulletin"] = bulletins.bulletin_issue(user=bo, year=year - 2)
     o["commendation"] = bulletins.commendation_issue(
         user=u["city_officer"], cycle=bulletin_content.city_cycles(a.district.city)[-1])
+    _city_project(w, year)
     _recognition_batches(w, year)
     _check(w)
     return w
@@ -465,6 +466,25 @@ def _recognition_batches(w: UrlWorld, year: int) -> None:
     o["batch_refused"] = batch("不予认定", 0)
     recognition.recognition_decide_as(task=rec_task(o["batch_refused"], "county_confirm"), user=a.bureau_officer,
                                       decision="reject", comment="无考勤记录。")
+
+
+def _city_project(w: UrlWorld, year: int) -> None:
+    """A filed project of 许昌市's training centre giving district A places (issue #15: attendance.quotas)."""
+    from accounts.models import Organisation
+    from plans.models import Document
+    from schedule.models import DistrictQuota, ScheduledProject
+
+    # The region is made above (make_region, with the city officer): its centre is 许昌市's.
+    centre = Organisation.objects.get(kind=Organisation.Kind.TRAINING_CENTRE, city=w.a.district.city)
+    w.users["city_centre"] = user_create(username="city_centre", password=PASSWORD, full_name="范思源",
+                                         role="city_officer", organisation=centre)
+    source = Document.objects.create(kind=Document.Kind.PROJECT_PROPOSAL, organisation=centre, year=year,
+                                     title="许昌市骨干教师培训", created_by=w.users["city_centre"],
+                                     status=Document.Status.APPROVED)
+    w.objects["city_project"] = project = ScheduledProject.objects.create(
+        district=None, source=source, sequence=1, year=year, name="许昌市骨干教师培训", organiser=centre,
+        headcount=20, modes=["concentrated"], start_month=3, end_month=3)
+    DistrictQuota.objects.create(project=project, district=w.a.district, places=5)
 
 
 def _check(w: UrlWorld):

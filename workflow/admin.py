@@ -18,9 +18,21 @@ class ReviewRouteAdmin(DistrictScopedAdmin, admin.ModelAdmin):
     principal's sign-off (学校审核) before a school's document leaves the school."""
 
     district_path = "district"
-    list_display = ["district", "kind", "school_review", "expert_review"]
+    list_display = ["district", "city", "province", "kind", "school_review", "expert_review"]
     list_filter = ["district", "kind"]
-    list_select_related = ["district"]
+    list_select_related = ["district", "city", "province"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "district" in form.base_fields:
+            form.base_fields["district"].required = True  # their own district's route, never none
+        return form
+
+    def get_exclude(self, request, obj=None):
+        # A city's or province's routes are the superuser's: a district's bureau keeps its own only.
+        if request.user.is_superuser:
+            return super().get_exclude(request, obj)
+        return ["city", "province"]
 
 
 @admin.register(TrailEntry)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from accounts.models import Organisation
+from accounts.regions import place_filter
 from core import limits
 from core.limits import check_between
 from plans.models import Document
@@ -146,20 +147,30 @@ class ReviewProcess(ReviewProcessBase):
 
 
 def initial_reviewer_organisation(document: Document) -> Organisation:
-    """Schools' documents go to the training school; the training school's own to the bureau."""
-    kind = Organisation.Kind.TRAINING_SCHOOL if document.organisation.is_school else Organisation.Kind.BUREAU
-    return Organisation.objects.get(district_id=document.organisation.district_id, kind=kind)
+    """Schools' documents go to the training school; the training school's own to the bureau;
+    a city's or province's training centre's to the bureau of its city or province."""
+    organisation = document.organisation
+    if organisation.is_school:
+        return Organisation.objects.get(district_id=organisation.district_id, kind=Organisation.Kind.TRAINING_SCHOOL)
+    return Organisation.objects.get(**place_filter(organisation), kind=Organisation.Kind.BUREAU)
 
 
 class ReviewRoute(models.Model):
-    """A district's choice of steps for one kind of document.
+    """A district's (or a city's or province's, for the documents of its own level) choice of
+    steps for one kind of document.
 
     Every kind goes through 初审 and 备案; expert review (专家会审) can be
     switched off per kind, e.g. for routine change requests; the principal's
     sign-off (学校审核) before a school's document leaves the school switched on.
     """
 
-    district = models.ForeignKey("accounts.District", on_delete=models.CASCADE, related_name="review_routes")
+    # Exactly one of district, city, province (as Organisation): whose documents the route is for.
+    district = models.ForeignKey("accounts.District", on_delete=models.CASCADE, related_name="review_routes",
+                                 null=True, blank=True, verbose_name=_("district"))
+    city = models.ForeignKey("accounts.City", on_delete=models.CASCADE, related_name="review_routes",
+                             null=True, blank=True, verbose_name=_("city"))
+    province = models.ForeignKey("accounts.Province", on_delete=models.CASCADE, related_name="review_routes",
+                                 null=True, blank=True, verbose_name=_("province"))
     kind = models.CharField(_("document kind"), max_length=20, choices=Document.Kind.choices)
     expert_review = models.BooleanField(_("expert review required"))
     school_review = models.BooleanField(
@@ -170,10 +181,20 @@ class ReviewRoute(models.Model):
     class Meta:
         verbose_name = _("review route")
         verbose_name_plural = _("review routes")
-        constraints = [models.UniqueConstraint(fields=["district", "kind"], name="one_route_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "kind"], name="one_route_per_kind"),
+            models.UniqueConstraint(fields=["city", "kind"], name="one_city_route_per_kind"),
+            models.UniqueConstraint(fields=["province", "kind"], name="one_province_route_per_kind"),
+            models.CheckConstraint(
+                name="review_route_in_one_place",
+                violation_error_message=_("Choose exactly one of district, city or province."),
+                condition=(Q(district__isnull=False, city__isnull=True, province__isnull=True)
+                           | Q(district__isnull=True, city__isnull=False, province__isnull=True)
+                           | Q(district__isnull=True, city__isnull=True, province__isnull=False))),
+        ]
 
     def __str__(self):
-        return f"{self.district} · {self.get_kind_display()}"
+        return f"{self.district or self.city or self.province} · {self.get_kind_display()}"
 
     # Without a route of its own, every kind but change requests has experts.
     DEFAULT_EXPERT_REVIEW = {Document.Kind.CHANGE_REQUEST: False}
@@ -181,7 +202,7 @@ class ReviewRoute(models.Model):
 
 def expert_review_required(document: Document) -> bool:
     configured = ReviewRoute.objects.filter(
-        district_id=document.organisation.district_id, kind=document.kind,
+        **place_filter(document.organisation), kind=document.kind,
     ).values_list("expert_review", flat=True).first()
     if configured is not None:
         return configured
@@ -198,9 +219,8 @@ def school_review_required(document: Document) -> bool:
 
 
 def filing_organisation(document: Document) -> Organisation:
-    return Organisation.objects.get(
-        district_id=document.organisation.district_id, kind=Organisation.Kind.BUREAU,
-    )
+    """The bureau of the document's district, city or province."""
+    return Organisation.objects.get(**place_filter(document.organisation), kind=Organisation.Kind.BUREAU)
 
 
 class ExpertAssignment(models.Model):

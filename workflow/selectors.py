@@ -72,7 +72,14 @@ def _queue_condition(user: User) -> Q | None:
 def _organisation_perms(user: User) -> list[str]:
     """The user's guardian permissions on their organisation, looked up once per request."""
     if not hasattr(user, "_organisation_perms"):
-        perms = ObjectPermissionChecker(user).get_perms(user.organisation)
+        checker = ObjectPermissionChecker(user)
+        if not user.is_active or user.is_superuser:
+            perms = checker.get_perms(user.organisation)
+        else:
+            # guardian's get_perms asks twice (the user's grants, then their groups'): one UNION here,
+            # on every page (the menu's badge counts the queue).
+            perms = set(checker.get_user_perms(user.organisation).order_by()
+                        .union(checker.get_group_perms(user.organisation).order_by()))
         user._organisation_perms = [f"accounts.{codename}" for codename in perms]
     return user._organisation_perms
 

@@ -13,7 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
-from accounts.models import Organisation, User
+from accounts import regions
+from accounts.models import User
 from core.text import normalise_identifier
 from plans.models import Document
 from plans.services import document_assert_editable, document_check_complete, document_freeze_version
@@ -26,7 +27,7 @@ from .models import Decision, ExpertAssignment, ReviewProcess, StepDeadline, Tas
 ERROR_COMMENT_REQUIRED = _("Please give a comment explaining the return or rejection.")
 ERROR_DECISION = _("Choose a decision.")
 ERROR_EXPERTS_REQUIRED = _("Choose at least one expert for the expert review.")
-ERROR_EXPERT_NOT_IN_POOL = _("Experts must come from this district's expert pool.")
+ERROR_EXPERT_NOT_IN_POOL = _("Experts must come from this district's expert pool or its city's shared pool.")
 ERROR_FILING_NUMBER_REQUIRED = _("Enter the filing number.")
 ERROR_FILING_NUMBER_TAKEN = _("This filing number is already used by another document.")
 ERROR_SCORE_RANGE = _("The score must be between 0 and 100.")
@@ -107,10 +108,14 @@ def _review_outcome(decision: str, allowed=REVIEW_DECISIONS):
 
 
 def expert_pool(*, document: Document):
+    """Experts who may be assigned: the pool of the document's district (or city or province)
+    and, for a district's documents, its city's shared pool (accounts.regions)."""
+    return experts_of_pools(regions.expert_pool_organisations(document.organisation))
+
+
+def experts_of_pools(pools):
     return User.objects.filter(
-        role=User.Role.EXPERT, is_active=True,
-        organisation__district_id=document.organisation.district_id,
-        organisation__kind=Organisation.Kind.EXPERT_POOL,
+        role=User.Role.EXPERT, is_active=True, organisation__in=pools.values("pk"),
     ).order_by("full_name", "username")
 
 
@@ -231,8 +236,7 @@ def expert_tasks_open(*, process: ReviewProcess, besides=None) -> bool:
 def filing_number_suggest(*, document: Document) -> str:
     """The next free number of the year of filing (not the plan's year): a 2025 plan
     filed in 2026 is 〔2026〕, and numbering restarts each filing year."""
-    district = document.organisation.district
-    prefix = f"{district.filing_prefix}〔{timezone.localdate().year}〕"
+    prefix = f"{regions.filing_prefix_of(document.organisation)}〔{timezone.localdate().year}〕"
     taken = Document.objects.filter(filing_number__startswith=prefix).values_list("filing_number", flat=True)
     numbers = [int(n[len(prefix):-1]) for n in taken if n.endswith("号") and n[len(prefix):-1].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1}号"

@@ -6,13 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow import views as flow_views
 
+from accounts import regions
 from core.params import parse_id, parse_ids, parse_text, parse_year
 from plans.models import Document
 from plans.selectors import document_organisations, parse_organisation
@@ -298,7 +300,8 @@ def inbox(request):
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
     candidates = {}  # one look-up per group of tasks with the same candidates on the page, not per row
-    rows = [_task_row(task, today, candidates) for task in page]
+    dates = {}  # each day formatted once (the rows share them), not by a filter per row and column
+    rows = [_task_row(task, today, candidates, dates) for task in page]
     filters = {name: value for name, value in (("kind", kind), ("organisation", organisation_id), ("year", year),
                                                ("q", query), ("filing_number", filing_number)) if value}
     return render(request, "workflow/inbox.html", {
@@ -307,7 +310,11 @@ def inbox(request):
         "batch_experts": _batch_experts(request.user),
         "tab": tab, "counts": counts, "rows": rows, "page": page,
         "kinds": kinds, "kind": kind, "organisation_id": organisation_id,
-        "year": year, "schools": schools if len(schools) > 1 else [], "q": query, "filing_number": filing_number,
+        "year": year, "q": query, "filing_number": filing_number,
+        # A district's hundred schools: the options built here, not by a loop of the template.
+        "school_options": format_html_join("", '<option value="{}"{}>{}</option>', [
+            (school.pk, " selected" if school.pk == organisation_id else "", school.name) for school in schools
+        ]) if len(schools) > 1 else "",
         "years": range(today.year + 1, today.year - 5, -1),
     })
 
@@ -315,10 +322,10 @@ def inbox(request):
 def _batch_experts(user):
     from accounts.models import User
 
-    if not user.is_district_reviewer:
+    if not (user.is_district_reviewer or user.is_regional_officer):
         return User.objects.none()
-    return User.objects.filter(role=User.Role.EXPERT, is_active=True,
-                               organisation__district_id=user.organisation.district_id).order_by("full_name")
+    # The pools of the reviewer's own place (and its city's shared pool): as for one document.
+    return services.experts_of_pools(regions.expert_pool_organisations(user.organisation))
 
 
 def _inbox_post(request):
@@ -403,7 +410,17 @@ def _safe_back(request) -> str:
     return inbox_url
 
 
-def _task_row(task, today: datetime.date, candidates: dict) -> dict:
+def _short_date(value, dates: dict) -> str:
+    """value (a date, or a datetime shown in local time) as the template's |date:"SHORT_DATE_FORMAT"."""
+    if value is None:
+        return ""
+    day = timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
+    if day not in dates:
+        dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
+    return dates[day]
+
+
+def _task_row(task, today: datetime.date, candidates: dict, dates: dict) -> dict:
     process = kit.task_process(task)
     node = task.flow_task
     due = getattr(task, "due", None)
@@ -429,6 +446,9 @@ def _task_row(task, today: datetime.date, candidates: dict) -> dict:
         "step": node.task_title,
         "batch": open_ and node.batch_approve is not None,
         "due_date": due_date,
+        "due_date_shown": _short_date(due_date, dates),
+        "created_shown": _short_date(task.created, dates),
+        "finished_shown": _short_date(task.finished, dates),
         "overdue": bool(due_date and open_ and due_date < today),
         "action_url": action_url,
         "release_url": node.reverse("unassign", args=[task.process_id, task.pk]) if changes_hands else None,

@@ -293,6 +293,14 @@ def stored_results(project) -> dict:
         "enrolment__teacher_id", "result"))
 
 
+def project_level(organiser) -> str:
+    """The level a project's credits count at: its organiser's place in the chain (a school's
+    own training, the county's, a city's or the province's)."""
+    if organiser.is_school:
+        return Level.SCHOOL
+    return {"city": Level.CITY, "province": Level.PROVINCE}.get(organiser.level, Level.COUNTY)
+
+
 @transaction.atomic
 def credit_finished_project(project, results: dict | None = None) -> list[CreditEntry]:
     """Every confirmed attendee of a finished project: credits if they completed,
@@ -305,7 +313,7 @@ def credit_finished_project(project, results: dict | None = None) -> list[Credit
     if results is None:
         results = stored_results(project)
     created = []
-    level = Level.SCHOOL if project.organiser.is_school else Level.COUNTY
+    level = project_level(project.organiser)
     last_day = project.sessions.order_by("-date").values_list("date", flat=True).first() or \
         datetime.date(project.year, project.end_month, 28)
     enrolments = list(Enrolment.objects.filter(project=project, status=Enrolment.Status.CONFIRMED).select_related(

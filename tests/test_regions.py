@@ -68,3 +68,16 @@ def test_an_organisation_sits_in_exactly_one_place(chain):
         Organisation.objects.create(name="无处", kind="bureau")
     with pytest.raises(IntegrityError), transaction.atomic():   # schools belong to districts
         Organisation.objects.create(name="市直学校", kind="school", city=region.city)
+
+
+def test_a_projects_credits_count_at_its_organisers_level(chain):
+    """A city project's credits are city credits (Shaanxi: recognised by the city after the
+    province, not by the county), a province project's provincial ones."""
+    from credits.models import Level
+    from credits.services import project_level
+
+    region, jianan, _jinshui = chain
+    assert project_level(jianan.school) == Level.SCHOOL
+    assert project_level(jianan.training_school) == Level.COUNTY
+    assert project_level(region.city_centre) == Level.CITY
+    assert project_level(region.province_centre) == Level.PROVINCE

@@ -1,0 +1,40 @@
+"""Bulletins and commendation lists as a city officer and a district bureau use them (issue #15,
+review h40): what they would trip on."""
+import pytest
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from bulletins import content as contents
+from bulletins.models import Issued
+from bulletins.services import ERROR_CYCLE_NOT_OVER
+from tests.race_helpers import logged_in
+from tests.test_bulletins import CYCLE, chain, issue_commendation, teachers  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_cycle_in_progress_cannot_be_commended(chain, teachers):  # noqa: F811
+    """一周期一表彰: the list of a cycle that has not ended would commend only the teachers who
+    finished early (in the demo: "0 teachers commended" in the cycle's first year)."""
+    region, *_ = chain
+    current = contents.city_cycles(region.city)[0]
+    assert not contents.cycle_over(region.city, current)
+    response = issue_commendation(region.city_officer, current)
+    assert response.status_code == 200
+    assert str(ERROR_CYCLE_NOT_OVER % {"first": current[0], "last": current[1]}) in response.content.decode()
+    assert gettext("The %(first)s–%(last)s cycle is not over yet: its commendation list is issued once the "
+                   "cycle has ended.") % {"first": current[0], "last": current[1]} in response.content.decode()
+    assert not Issued.objects.exists()
+
+
+def test_the_form_offers_the_last_ended_cycle_first(chain, teachers):  # noqa: F811
+    region, *_ = chain
+    client = logged_in(region.city_officer)
+    response = client.get(reverse("bulletins:commendation_new"))
+    ended = [cycle for cycle in contents.city_cycles(region.city) if contents.cycle_over(region.city, cycle)]
+    assert ended and ended[0] == CYCLE
+    assert response.context["form"]["cycle"].value() == CYCLE[0]
+    body = response.content.decode()
+    assert f'<option value="{CYCLE[0]}" selected>' in body  # the draft's cycle too
+    assert issue_commendation(region.city_officer, CYCLE).status_code == 302
+    assert Issued.objects.get().cycle == CYCLE

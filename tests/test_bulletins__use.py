@@ -38,3 +38,42 @@ def test_the_form_offers_the_last_ended_cycle_first(chain, teachers):  # noqa: F
     assert f'<option value="{CYCLE[0]}" selected>' in body  # the draft's cycle too
     assert issue_commendation(region.city_officer, CYCLE).status_code == 302
     assert Issued.objects.get().cycle == CYCLE
+
+
+def _tables_past_the_page(context) -> list[float]:
+    """How far (px) each table of the rendered document reaches past the page's content box."""
+    from django.utils import translation
+    from weasyprint import HTML
+
+    from bulletins.services import TEMPLATE
+    from core.pdf import print_html, stylesheet_path
+
+    with translation.override("zh-hans"):
+        html = print_html(TEMPLATE, context)
+    document = HTML(string=html, base_url=str(stylesheet_path().parent)).render()
+
+    def boxes(box):
+        yield box
+        for child in getattr(box, "children", []):
+            yield from boxes(child)
+
+    overflows = []
+    for page in document.pages:
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width  # the right margin's edge
+        for box in boxes(page_box):
+            if type(box).__name__ == "TableBox":
+                overflows.append(box.position_x + box.margin_width() - right)
+    return overflows
+
+
+def test_the_bulletin_and_the_list_fit_the_page_width(chain, teachers):  # noqa: F811
+    """The appendix's headers did not wrap (white-space: nowrap): the table ran past the page's
+    right edge and its last column (participation) was cut off in the PDF."""
+    from bulletins import services
+
+    region, jianan, *_ = chain
+    for context in (services.bulletin_draft(user=jianan.bureau_officer, year=2024),
+                    services.commendation_draft(user=region.city_officer, cycle=CYCLE)):
+        overflows = _tables_past_the_page(context)
+        assert overflows and max(overflows) <= 0.5, (context["kind"], overflows)

@@ -1,5 +1,7 @@
 """Bulletins and commendation lists as a city officer and a district bureau use them (issue #15,
 review h40): what they would trip on."""
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -77,3 +79,29 @@ def test_the_bulletin_and_the_list_fit_the_page_width(chain, teachers):  # noqa:
                     services.commendation_draft(user=region.city_officer, cycle=CYCLE)):
         overflows = _tables_past_the_page(context)
         assert overflows and max(overflows) <= 0.5, (context["kind"], overflows)
+
+
+def test_a_list_with_nobody_to_commend_says_so(chain, teachers):  # noqa: F811
+    """The demo's list read "0 teachers ... completed ... They are hereby commended; their names
+    follow." with no names after it."""
+    from django.utils import translation
+
+    from bulletins import services
+    from core.pdf import print_html
+
+    region, *_ = chain
+    current = contents.city_cycles(region.city)[0]  # in progress: nobody has completed it yet
+    context = services.commendation_draft(user=region.city_officer, cycle=current)
+    assert context["c"]["commended"] == 0
+    with translation.override("zh-hans"):
+        html = print_html(services.TEMPLATE, context)
+        nobody = gettext("In the %(first)s–%(last)s continuing-education cycle, no teacher of %(city)s completed "
+                         "the credits the cycle requires: there is no one to commend.") % {
+            "first": current[0], "last": current[1], "city": region.city.name}
+    assert re.search(r'<p data-testid="commended">(.*?)</p>', html).group(1) == nobody
+    with translation.override("zh-hans"):
+        html = print_html(services.TEMPLATE, services.commendation_draft(user=region.city_officer, cycle=CYCLE))
+        some = gettext("In the %(first)s–%(last)s continuing-education cycle, %(count)s teachers of %(city)s "
+                       "completed the credits the cycle requires. They are hereby commended; their names "
+                       "follow.") % {"first": CYCLE[0], "last": CYCLE[1], "count": 2, "city": region.city.name}
+    assert re.search(r'<p data-testid="commended">(.*?)</p>', html).group(1) == some

@@ -49,3 +49,6 @@ def test_the_figures_stay_whole_on_a_phone(chain, client_for):  # noqa: F811
         body = client_for(region.city_officer).get(url, {"year": YEAR}).content.decode()
         cells = re.findall(r"<td([^>]*)data-col=", body)
         assert cells and all("white-space:nowrap" in attrs for attrs in cells), url
+        # ... and the names are not squeezed to one character a line beside them.
+        names = re.findall(r'<tr data-row="[^"]*" data-name="[^"]*">\s*<td([^>]*)>', body)
+        assert names and all("min-width" in attrs for attrs in names), url

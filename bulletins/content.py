@@ -100,6 +100,19 @@ def city_cycles(city: City, today=None) -> list[tuple[int, int]]:
     return sorted(cycles, reverse=True)
 
 
+def cycle_over(city: City, cycle: tuple[int, int], today=None) -> bool:
+    """Whether the cycle has ended for the city: the current credit year of each of its districts
+    with rules in force is past the cycle's last year (一周期一表彰: a cycle is commended once it
+    is over; before then its list would commend only those who finished early)."""
+    years = []
+    for district in District.objects.filter(city=city):
+        try:
+            years.append(current_credit_year(district, today))
+        except ValidationError:  # a district without rules in force has no cycle
+            continue
+    return bool(years) and min(years) > cycle[1]
+
+
 def commendation_content(city: City, cycle: tuple[int, int]) -> dict:
     """Every teacher in post in the city's districts who completed the cycle (准予结业: the
     cycle's total and every category minimum), by district and school; schools and

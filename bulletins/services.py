@@ -40,6 +40,8 @@ ERROR_NO_CITY_BUREAU = gettext_lazy("%(city)s has no education bureau to issue t
 ERROR_YEAR_NOT_BEGUN = gettext_lazy("There is no bulletin for a year that has not begun.")
 ERROR_NO_SCHOOLS = gettext_lazy("No school of the district has teachers in %(year)s: there is nothing to report.")
 ERROR_NO_DISTRICTS = gettext_lazy("No district of %(city)s counts credits by this cycle.")
+ERROR_CYCLE_NOT_OVER = gettext_lazy(
+    "The %(first)s–%(last)s cycle is not over yet: its commendation list is issued once the cycle has ended.")
 
 
 def official_language(func):
@@ -300,6 +302,8 @@ def commendation_issue(*, user: User, cycle: tuple[int, int]) -> Issued:
     current = _standing(Issued.Kind.COMMENDATION, city=city, first_year=cycle[0])
     if current is not None:
         raise _already_issued(current)
+    if not contents.cycle_over(city, cycle):
+        raise ValidationError(ERROR_CYCLE_NOT_OVER % {"first": cycle[0], "last": cycle[1]})
     return _issue(kind=Issued.Kind.COMMENDATION, place={"city": city}, first_year=cycle[0], last_year=cycle[1],
                   issuer=city_bureau(city), prefix=number_prefix(city=city),
                   title=contents.commendation_title(city.name, cycle),

@@ -139,8 +139,10 @@ def commendation_new(request):
     user = request.user
     _commendation_only(user)
     cycles = _cycles(user)
-    form = CommendationForm(request.POST or None, cycles=cycles,
-                            initial={"cycle": cycles[0][0] if cycles else None})
+    # The most recent cycle that is over (the one to commend), else the first offered.
+    ended = [cycle for cycle in cycles if contents.cycle_over(user.organisation.city, cycle)]
+    default = (ended or cycles or [(None, None)])[0][0]
+    form = CommendationForm(request.POST or None, cycles=cycles, initial={"cycle": default})
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.commendation_issue(user=user, cycle=form.cleaned_data["cycle"])
@@ -152,7 +154,7 @@ def commendation_new(request):
     return render(request, "bulletins/issue.html", {
         "form": form, "kind": Issued.Kind.COMMENDATION, "title": _("Issue the commendation list"),
         "preview_url": "bulletins:commendation_preview", "preview_pdf_url": "bulletins:commendation_preview_pdf",
-        "param": "cycle", "cycles": cycles,
+        "param": "cycle", "cycles": cycles, "default": default,
     })
 
 

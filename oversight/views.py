@@ -202,12 +202,17 @@ def refresh(request, pk):
 def _xlsx(title, year, rows, rollup, child_label):
     columns = [child_label, _("Plans filed on time"), _("Plans due"), _("Projects run"), _("Projects planned"),
                _("Participation rate (%)"), _("Registration rate (%)"), _("Completion rate (%)"),
-               _("Spot-check coverage (%)"), pgettext("roll-up column", "Teachers")]
+               _("Spot-check coverage (%)"), pgettext("roll-up column", "Teachers"),
+               # The counts behind the rates, so that a reader can add the rows up and check a total.
+               _("Participants"), _("Teachers registered"), _("Teachers completed"), _("Projects held"),
+               _("Projects spot-checked")]
 
     def line(name, figures):
         return [name, figures.plans_on_time, figures.plans_due, figures.projects_run, figures.projects_planned,
                 percent_cell(figures.participation_rate), percent_cell(figures.registration_rate),
-                percent_cell(figures.completion_rate), percent_cell(figures.spot_check_coverage), figures.teachers]
+                percent_cell(figures.completion_rate), percent_cell(figures.spot_check_coverage), figures.teachers,
+                figures.participants, figures.registered, figures.completed, figures.projects_held,
+                figures.spot_checked]
 
     lines = [line(row.name, row.figures) for row in rows] + [line(_("Total"), rollup.total)]
     as_of = formats.date_format(timezone.localtime(rollup.computed_at), "SHORT_DATETIME_FORMAT") \

@@ -294,7 +294,9 @@ def test_xlsx_has_the_columns_and_a_totals_row(chain, client_for):
     assert list(rows[1]) == [gettext("District"), gettext("Plans filed on time"), gettext("Plans due"),
                              gettext("Projects run"), gettext("Projects planned"),
                              gettext("Participation rate (%)"), gettext("Registration rate (%)"),
-                             gettext("Completion rate (%)"), gettext("Spot-check coverage (%)"), pgettext("roll-up column", "Teachers")]
+                             gettext("Completion rate (%)"), gettext("Spot-check coverage (%)"), pgettext("roll-up column", "Teachers"),
+                             gettext("Participants"), gettext("Teachers registered"), gettext("Teachers completed"),
+                             gettext("Projects held"), gettext("Projects spot-checked")]
     assert rows[2][0] == "建安区" and rows[2][5] == pytest.approx(66.7) and rows[2][9] == 6
     assert rows[3][0] == "魏都区" and rows[3][5] == pytest.approx(100.0)
     assert rows[4][0] == gettext("Total") and rows[4][9] == 8

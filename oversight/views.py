@@ -101,7 +101,7 @@ def province(request):
     for row in rollup.rows:
         row.url = reverse("oversight:city", args=[row.pk]) + f"?year={rollup.year}"
     return _page(request, title=the_province.name, level="province", rollup=rollup, sort=sort,
-                 crumbs=_crumbs(user, province=the_province), child_label=_("City"))
+                 crumbs=_crumbs(user, province=the_province), child_label=pgettext("roll-up column", "City"))
 
 
 @login_required

@@ -1,0 +1,114 @@
+"""Hostile review of issue #15's merged parts (helper h39): the chain above the districts
+(accounts.regions, plans.scopes), the roll-ups (oversight) and the bulletins (bulletins), attacked
+by strangers along the chain, by tampered URLs and parameters, racing tabs and odd data."""
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import District, Organisation
+from accounts.regions import region_create
+from accounts.services import user_create
+from bulletins import services as bulletin_services
+from bulletins.models import Issued
+from credits import services as credit_services
+from credits.models import CreditEntry
+from oversight import services as oversight_services
+from tests.attendance_helpers import make_teacher
+from tests.factories import PASSWORD, make_district, make_region
+from tests.race_helpers import logged_in
+
+pytestmark = pytest.mark.django_db
+YEAR = 2024
+CYCLE = (2021, 2025)
+
+
+def add(teacher, hours, day):
+    return credit_services.ledger_add(teacher=teacher, activity="concentrated", level="county", hours=hours,
+                                      occurred_on=day, description="测试培训",
+                                      source=CreditEntry.Source.DECLARATION)
+
+
+@pytest.fixture
+def chain(db):
+    call_command("loaddata", "credit_rules", verbosity=0)
+    region = make_region()
+    jianan = make_district()
+    weidu = make_district("魏都区", "魏教师备", suffix="_wd")
+    jinshui = make_district("金水区", "金教师备", suffix="_js", city="郑州市")
+    for world in (jianan, weidu, jinshui):
+        world.district.credit_rule_family = "hunan"
+        world.district.save()
+    for world in (jianan, weidu, jinshui):
+        teacher = make_teacher(world.school, name="甲")
+        add(teacher, 40, datetime.date(YEAR, 4, 1))
+        oversight_services.figures_refresh(year=YEAR, district=world.district)
+    # Another province with its own officer, and a city with no districts.
+    hunan, changsha = region_create(province="湖南省", city="长沙市")
+    hunan_centre = Organisation.objects.create(name="湖南省中小学教师继续教育指导中心", kind="training_centre",
+                                               province=hunan)
+    changsha_bureau = Organisation.objects.create(name="长沙市教育局", kind="bureau", city=changsha)
+    other_province_officer = user_create(username="hunan_officer", password=PASSWORD, full_name="湖南官",
+                                         role="province_officer", organisation=hunan_centre)
+    empty_city_officer = user_create(username="changsha_officer", password=PASSWORD, full_name="长沙官",
+                                     role="city_officer", organisation=changsha_bureau)
+    return {"region": region, "jianan": jianan, "weidu": weidu, "jinshui": jinshui,
+            "other_province_officer": other_province_officer, "empty_city_officer": empty_city_officer,
+            "changsha": changsha, "hunan": hunan}
+
+
+# --- the regional officers POST every state-changing URL of the district below them ----------
+
+# What a regional officer may do by design (accounts.regions: overseeing is reading, plus these).
+REGIONAL_ACTIONS = {
+    "oversight:refresh": "asks for a recount of a district below (oversight.access.may_refresh)",
+    "bulletins:commendation_new": "the city officer's own commendation list",
+}
+
+
+@pytest.fixture(scope="module")
+def url_env(django_db_setup, django_db_blocker, tmp_path_factory):
+    from tests.url_env import url_environment
+
+    with url_environment(django_db_blocker, tmp_path_factory) as env:
+        yield env
+
+
+def _own_rows(user):
+    def allowed(change):
+        label, pk, _what, row = change
+        return row.get("user_id") == user.pk or (label == "accounts.User" and pk == user.pk)
+    return allowed
+
+
+def test_regional_officers_change_nothing_of_the_districts_below(url_env):
+    """Every state-changing URL of the project (tests/url_cases.py), on district A's objects,
+    POSTed by the city officer above district A and by the province officer above it, with the
+    legitimate user's payload: refused, nothing written (the POST matrix of
+    test_permissions__post has no regional officer among its outsiders)."""
+    from tests.url_probe import Prober, refusal_problem
+
+    region = make_region(suffix="_h39")
+    officers = {"city_officer": url_env.world.users["city_officer"], "province_officer": region.province_officer}
+    assert url_env.world.a.district.city_id == region.city.pk
+    prober = Prober(officers)
+    failures, tried = [], 0
+    for case in url_env.cases:
+        if case.key in REGIONAL_ACTIONS or case.key.startswith("admin:"):
+            continue
+        for actor in officers:
+            outcome = prober.send(actor, "post", case.url, case.data or {})
+            tried += 1
+            if case.get_only:
+                # Reading a document's PDF may keep its rendering (printing's cache, not data).
+                changes = [c for c in outcome.changes if c[0] != "printing.StoredRendering"]
+                problem = "server error" if outcome.status >= 500 else (
+                    "changed the database" if changes or outcome.broken else None)
+            else:
+                allowed = _own_rows(officers[actor]) if case.own_rows_ok else None
+                problem = refusal_problem(outcome, allowed, noop_ok=case.noop_ok)
+            if problem:
+                failures.append(f"{case.label} | POST {case.url} as {actor}: {problem}: {outcome.describe()}")
+    assert tried > 100
+    assert not failures, "\n".join(failures)

@@ -112,3 +112,43 @@ def test_regional_officers_change_nothing_of_the_districts_below(url_env):
                 failures.append(f"{case.label} | POST {case.url} as {actor}: {problem}: {outcome.describe()}")
     assert tried > 100
     assert not failures, "\n".join(failures)
+
+
+# --- "refresh now" for a year that cannot be counted ------------------------------------------
+
+@pytest.mark.parametrize("officer", ["bureau", "city", "province"])
+def test_refresh_now_refuses_a_year_that_has_not_begun(chain, officer):
+    """?year= of the refresh POST: a year after the current one wrote a district's figures rows
+    for it (every school, up to 2100: rows of years that have not begun) and said "being
+    recounted". Refused with a Chinese 400; nothing written, nothing asked."""
+    from oversight.models import FiguresRefresh, SchoolYearFigures
+    from oversight.services import ERROR_RECOUNT_NOT_BEGUN
+
+    user = {"bureau": chain["jianan"].bureau_officer, "city": chain["region"].city_officer,
+            "province": chain["region"].province_officer}[officer]
+    district = chain["jianan"].district
+    rows = SchoolYearFigures.objects.count()
+    for year in (datetime.date.today().year + 1, 2099):
+        response = logged_in(user).post(reverse("oversight:refresh", args=[district.pk]), {"year": str(year)})
+        assert response.status_code == 400
+        assert str(ERROR_RECOUNT_NOT_BEGUN) in response.content.decode()
+    assert SchoolYearFigures.objects.count() == rows
+    assert not SchoolYearFigures.objects.filter(year__gt=datetime.date.today().year).exists()
+    assert not FiguresRefresh.objects.exists()
+
+
+def test_refresh_now_of_a_year_without_credit_rules_says_so(chain):
+    """A year the district has no credit rules for (2000, before the rules' start): the recount
+    could count nothing (the task failed in the worker) yet the page said "being recounted"."""
+    from django.contrib.messages import get_messages
+
+    from oversight.models import FiguresRefresh
+
+    client = logged_in(chain["jianan"].bureau_officer)
+    response = client.post(reverse("oversight:refresh", args=[chain["jianan"].district.pk]), {"year": "2000"})
+    assert response.status_code == 400
+    assert not FiguresRefresh.objects.exists()
+    # the current year still works
+    response = client.post(reverse("oversight:refresh", args=[chain["jianan"].district.pk]), {"year": str(YEAR)})
+    assert response.status_code == 302
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]

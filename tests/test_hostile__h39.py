@@ -152,3 +152,58 @@ def test_refresh_now_of_a_year_without_credit_rules_says_so(chain):
     response = client.post(reverse("oversight:refresh", args=[chain["jianan"].district.pk]), {"year": str(YEAR)})
     assert response.status_code == 302
     assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
+
+
+# --- racing tabs -----------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_issue_and_withdraw_leave_at_most_one_standing_bulletin(chain):
+    """One tab withdraws the standing bulletin while others issue the same year again (two
+    bureau officers of the district): the withdrawal wins, at most one issue follows it, every
+    number is distinct, and never two standing bulletins of the year."""
+    from tests.race_helpers import race
+
+    jianan = chain["jianan"]
+    colleague = user_create(username="bureau_officer_2", password=PASSWORD, full_name="王二", role="bureau_officer",
+                            organisation=jianan.bureau)
+    first = bulletin_services.bulletin_issue(user=jianan.bureau_officer, year=YEAR)
+    results = race([
+        (logged_in(jianan.bureau_officer), reverse("bulletins:withdraw", args=[first.pk]), {"reason": "数据有误"}),
+        (logged_in(colleague), reverse("bulletins:bulletin_new"), {"year": YEAR}),
+        (logged_in(jianan.bureau_officer), reverse("bulletins:bulletin_new"), {"year": YEAR}),
+    ])
+    assert results[0] == 302, results
+    assert sorted(results[1:]) in ([200, 200], [200, 302]), results
+    standing = Issued.objects.filter(district=jianan.district, first_year=YEAR, withdrawn_at__isnull=True)
+    assert standing.count() == (1 if 302 in results[1:] else 0)
+    numbers = list(Issued.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_commendations_by_the_city_bureau_and_centre_make_one(chain):
+    """Two city officers of different organisations of the city (bureau, training centre)."""
+    from tests.race_helpers import race
+
+    region = chain["region"]
+    centre_officer = user_create(username="city_centre_officer", password=PASSWORD, full_name="中心官",
+                                 role="city_officer", organisation=region.city_centre)
+    url = reverse("bulletins:commendation_new")
+    results = race([(logged_in(user), url, {"cycle": CYCLE[0]}) for user in (region.city_officer, centre_officer)])
+    assert sorted(results) == [200, 302], results
+    assert Issued.objects.filter(kind=Issued.Kind.COMMENDATION).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_refresh_now_from_the_bureau_and_the_officers_above(chain):
+    """Three tabs press "refresh now" on the same district and year: no error, one row per school."""
+    from oversight.models import SchoolYearFigures
+    from tests.race_helpers import race
+
+    jianan, region = chain["jianan"], chain["region"]
+    url = reverse("oversight:refresh", args=[jianan.district.pk])
+    users = (jianan.bureau_officer, region.city_officer, region.province_officer)
+    results = race([(logged_in(user), url, {"year": YEAR}) for user in users])
+    assert results == [302, 302, 302], results
+    rows = SchoolYearFigures.objects.filter(district=jianan.district, year=YEAR)
+    assert rows.count() == len(set(rows.values_list("organisation_id", flat=True))) >= 2

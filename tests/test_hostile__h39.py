@@ -207,3 +207,34 @@ def test_racing_refresh_now_from_the_bureau_and_the_officers_above(chain):
     assert results == [302, 302, 302], results
     rows = SchoolYearFigures.objects.filter(district=jianan.district, year=YEAR)
     assert rows.count() == len(set(rows.values_list("organisation_id", flat=True))) >= 2
+
+
+# --- plans.view_document along the chain ---------------------------------------------------------
+
+def test_document_scope_stops_at_each_officers_level_and_region(chain):
+    """A city officer reads the documents below and of their own city's organisations, never the
+    province's own, another city's or a stand-alone district's; a province officer of another
+    province reads none of them; nobody above edits."""
+    from accounts import permissions
+    from tests.factories import make_proposal
+
+    region, jianan, jinshui = chain["region"], chain["jianan"], chain["jinshui"]
+    lone = make_district("独立区", "独教师备", suffix="_lone")
+    District.objects.filter(pk=lone.district.pk).update(city=None)
+    docs = {name: make_proposal(jianan, organisation=org, author=jianan.school_officer) for name, org in {
+        "jianan_school": jianan.school, "city_centre": region.city_centre, "province_centre": region.province_centre,
+        "other_city_bureau": region.other_city_bureau, "jinshui_school": jinshui.school, "lone_school": lone.school,
+    }.items()}
+    expected = {
+        region.city_officer: {"jianan_school", "city_centre"},
+        region.other_city_officer: {"jinshui_school", "other_city_bureau"},
+        region.province_officer: {"jianan_school", "city_centre", "province_centre", "other_city_bureau",
+                                  "jinshui_school"},
+        chain["other_province_officer"]: set(),
+        chain["empty_city_officer"]: set(),
+    }
+    for user, names in expected.items():
+        seen = set(permissions.visible(user, "plans.view_document").values_list("pk", flat=True))
+        assert {name for name, doc in docs.items() if doc.pk in seen} == names, user.username
+        assert {name for name, doc in docs.items() if permissions.user_may(user, "plans.view_document", doc)} == names
+        assert not any(permissions.user_may(user, "plans.change_document", doc) for doc in docs.values())

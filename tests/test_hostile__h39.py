@@ -238,3 +238,28 @@ def test_document_scope_stops_at_each_officers_level_and_region(chain):
         assert {name for name, doc in docs.items() if doc.pk in seen} == names, user.username
         assert {name for name, doc in docs.items() if permissions.user_may(user, "plans.view_document", doc)} == names
         assert not any(permissions.user_may(user, "plans.change_document", doc) for doc in docs.values())
+
+
+# --- the bulletins' ?district= filter --------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "99999999999999999999", "1.5", "1 OR 1=1"])
+def test_a_junk_district_filter_on_the_bulletins_is_a_400_not_the_whole_list(chain, value):
+    """?district=abc was read as "no filter": the page answered 200 with every district's
+    documents under a filter the officer thought they had set."""
+    response = logged_in(chain["region"].city_officer).get(reverse("bulletins:list"), {"district": value})
+    assert response.status_code == 400
+
+
+def test_the_district_filter_on_the_bulletins_holds(chain):
+    region, jianan, weidu, jinshui = chain["region"], chain["jianan"], chain["weidu"], chain["jinshui"]
+    ours = bulletin_services.bulletin_issue(user=jianan.bureau_officer, year=YEAR)
+    weidus = bulletin_services.bulletin_issue(user=weidu.bureau_officer, year=YEAR)
+    client = logged_in(region.city_officer)
+    assert client.get(reverse("bulletins:list"), {"district": ""}).status_code == 200
+    page = client.get(reverse("bulletins:list"), {"district": jianan.district.pk})
+    assert list(page.context["issued"]) == [ours]
+    assert client.get(reverse("bulletins:list"), {"district": jinshui.district.pk}).status_code == 404
+    # A district's bureau names another district of its city: not theirs to list.
+    assert logged_in(jianan.bureau_officer).get(reverse("bulletins:list"),
+                                                {"district": weidu.district.pk}).status_code == 404
+    assert weidus not in logged_in(jianan.bureau_officer).get(reverse("bulletins:list")).context["issued"]

@@ -263,3 +263,36 @@ def test_the_district_filter_on_the_bulletins_holds(chain):
     assert logged_in(jianan.bureau_officer).get(reverse("bulletins:list"),
                                                 {"district": weidu.district.pk}).status_code == 404
     assert weidus not in logged_in(jianan.bureau_officer).get(reverse("bulletins:list")).context["issued"]
+
+
+# --- data oddities -----------------------------------------------------------------------------
+
+def test_a_stand_alone_district_issues_and_reads_its_bulletin_and_nobody_above_sees_it(chain):
+    """A district with no city: its bureau issues, lists and downloads its bulletin and reads its
+    roll-up; no city or province officer reaches either."""
+    lone = make_district("独立区", "独教师备", suffix="_lone")
+    District.objects.filter(pk=lone.district.pk).update(city=None, credit_rule_family="hunan")
+    add(make_teacher(lone.school, name="独"), 40, datetime.date(YEAR, 4, 1))
+    make_teacher(lone.other_school, name="零")
+    Organisation.objects.create(district_id=lone.district.pk, name="独立区空小学", kind="school", stage="primary")
+    oversight_services.figures_refresh(year=YEAR, district=District.objects.get(pk=lone.district.pk))
+    bureau = logged_in(lone.bureau_officer)
+    response = bureau.post(reverse("bulletins:bulletin_new"), {"year": YEAR})
+    assert response.status_code == 302, response.content.decode()[-500:]
+    issued = Issued.objects.get(district=lone.district)
+    assert issued.content["chain"] == "独立区"
+    assert [row["school"] for row in issued.content["rows"]] == ["独立区实验小学", "独立区第一初级中学"]
+    assert bureau.get(reverse("bulletins:list")).status_code == 200
+    assert bureau.get(reverse("bulletins:pdf", args=[issued.pk])).status_code == 200
+    page = bureau.get(reverse("oversight:district", args=[lone.district.pk]), {"year": YEAR})
+    assert page.status_code == 200 and [name for name, _url in page.context["crumbs"]] == ["独立区"]
+    assert bureau.get(reverse("oversight:district", args=[lone.district.pk]), {"year": YEAR, "format": "xlsx"}
+                      ).status_code == 200
+    region = chain["region"]
+    for officer in (region.city_officer, region.province_officer, chain["other_province_officer"]):
+        client = logged_in(officer)
+        assert client.get(reverse("bulletins:detail", args=[issued.pk])).status_code == 404
+        assert client.get(reverse("bulletins:list"), {"district": lone.district.pk}).status_code == 404
+        assert client.get(reverse("oversight:district", args=[lone.district.pk])).status_code == 403
+        assert client.get(reverse("oversight:school", args=[lone.school.pk])).status_code == 403
+        assert client.post(reverse("oversight:refresh", args=[lone.district.pk]), {"year": YEAR}).status_code == 403

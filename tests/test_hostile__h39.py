@@ -296,3 +296,38 @@ def test_a_stand_alone_district_issues_and_reads_its_bulletin_and_nobody_above_s
         assert client.get(reverse("oversight:district", args=[lone.district.pk])).status_code == 403
         assert client.get(reverse("oversight:school", args=[lone.school.pk])).status_code == 403
         assert client.post(reverse("oversight:refresh", args=[lone.district.pk]), {"year": YEAR}).status_code == 403
+
+
+def test_strangers_along_the_chain_read_nothing_of_xuchang(chain, client):
+    """The officer of another province, of a city with no districts, of the other city, a
+    district bureau of the same city, school staff, a teacher, an expert and anonymous: every
+    roll-up, bulletin page, PDF and draft of 许昌市 and 建安区 is refused (403/404, login for anonymous)."""
+    region, jianan, weidu = chain["region"], chain["jianan"], chain["weidu"]
+    bulletin = bulletin_services.bulletin_issue(user=jianan.bureau_officer, year=YEAR)
+    commendation = bulletin_services.commendation_issue(user=region.city_officer, cycle=CYCLE)
+    city_urls = [reverse("oversight:city", args=[region.city.pk]),
+                 reverse("oversight:district", args=[jianan.district.pk]),
+                 reverse("oversight:school", args=[jianan.school.pk]),
+                 reverse("bulletins:detail", args=[bulletin.pk]), reverse("bulletins:pdf", args=[bulletin.pk]),
+                 reverse("bulletins:detail", args=[commendation.pk]),
+                 reverse("bulletins:pdf", args=[commendation.pk]),
+                 reverse("bulletins:list") + f"?district={jianan.district.pk}"]
+    strangers = [chain["other_province_officer"], chain["empty_city_officer"], region.other_city_officer,
+                 jianan.school_officer, jianan.principal, jianan.teacher, jianan.expert1]
+    for user in strangers:
+        for url in city_urls:
+            assert logged_in(user).get(url).status_code in (403, 404), (user.username, url)
+    # 魏都区's bureau: the city's list, yes; 建安区's bulletin and roll-up, no.
+    weidu_client = logged_in(weidu.bureau_officer)
+    assert weidu_client.get(reverse("bulletins:detail", args=[commendation.pk])).status_code == 200
+    for url in city_urls[:5] + city_urls[7:]:
+        assert weidu_client.get(url).status_code in (403, 404), url
+    for url in city_urls + [reverse("oversight:province"), reverse("bulletins:list")]:
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response["Location"], url
+    # Nobody above a district withdraws its bulletin; the other city's officer not the list.
+    for user, issued in ((region.city_officer, bulletin), (region.province_officer, bulletin),
+                         (region.province_officer, commendation), (region.other_city_officer, commendation)):
+        response = logged_in(user).post(reverse("bulletins:withdraw", args=[issued.pk]), {"reason": "越级"})
+        assert response.status_code in (403, 404)
+    assert not Issued.objects.filter(withdrawn_at__isnull=False).exists()

@@ -36,7 +36,8 @@ def issued_list(request):
     if not (districts.exists() or services.may_issue_commendation(user) or user.is_province_officer):
         raise PermissionDenied
     issued = services.issued_visible(user)
-    district_id = parse_id(request.GET.get("district"), required=False) if request.GET.get("district") else None
+    # Empty: every district; anything else must be a district id (junk is a 400, not "no filter").
+    district_id = parse_id(request.GET["district"]) if request.GET.get("district") else None
     if district_id is not None:
         if not districts.filter(pk=district_id).exists():
             raise Http404

@@ -2,12 +2,29 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import District, Organisation
 from credits.selectors import current_credit_year
 
 from . import metrics
 from .models import FiguresRefresh, SchoolYearFigures
+
+ERROR_RECOUNT_NOT_BEGUN = gettext_lazy("A year that has not begun has no figures to recount.")
+
+
+def recount_check(district: District, year: int, today=None) -> None:
+    """A "refresh now" of the district's year is refused (ValidationError) when the year has not
+    begun (its rows would be written for a future year) or the district has no credit rules for
+    it (the recount could count nothing)."""
+    from credits.services import year_rule_set
+
+    today = today or timezone.localdate()
+    if year > today.year:
+        raise ValidationError(ERROR_RECOUNT_NOT_BEGUN)
+    first, _last = metrics.credit_year_dates(year_rule_set(district, year), year)
+    if first > today:
+        raise ValidationError(ERROR_RECOUNT_NOT_BEGUN)
 
 
 @transaction.atomic

@@ -14,11 +14,11 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import City, District, Organisation
-from core.params import parse_choice, parse_year
+from core.params import BadParameter, parse_choice, parse_year
 from core.xlsx import percent_cell, report_response, wants_xlsx
 from credits.selectors import current_credit_year
 
-from . import access, selectors, tasks
+from . import access, selectors, services, tasks
 from .metrics import TARGET_PARTICIPATION, TARGET_REGISTRATION, TARGET_SPOT_CHECK
 
 
@@ -190,6 +190,10 @@ def refresh(request, pk):
     if not access.may_refresh(user, the_district.pk):
         raise PermissionDenied
     year = _year(request, the_district)
+    try:
+        services.recount_check(the_district, year)
+    except ValidationError as error:
+        raise BadParameter(" ".join(error.messages)) from None
     if tasks.figures_request(the_district.pk, year):
         messages.success(request, _("The figures of %(district)s for %(year)s are being recounted.") % {
             "district": the_district.name, "year": year})

@@ -408,15 +408,18 @@ def build_url_world() -> UrlWorld:
         district=a.district, filename="省平台.xlsx", checksum="0" * 64, rows=[], fingerprint=fingerprint(set()),
         uploaded_by=bo)
     # Issue 15: the city officer above district A; an issued bulletin (year - 2) and the city's
-    # commendation list of the previous credit cycle (so the current one can still be issued).
+    # commendation list of the previous credit cycle, withdrawn.
     from bulletins import content as bulletin_content
     from bulletins import services as bulletins
     from tests.factories import make_region
 
     u["city_officer"] = make_region().city_officer
     o["bulletin"] = bulletins.bulletin_issue(user=bo, year=year - 2)
+    # Only an ended cycle may be commended: the previous one, issued and withdrawn, so the rightful
+    # user's POST commends it again.
     o["commendation"] = bulletins.commendation_issue(
         user=u["city_officer"], cycle=bulletin_content.city_cycles(a.district.city)[-1])
+    bulletins.issued_withdraw(issued=o["commendation"], user=u["city_officer"], reason="名单有误，重新表彰。")
     _city_project(w, year)
     _recognition_batches(w, year)
     _check(w)

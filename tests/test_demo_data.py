@@ -111,7 +111,9 @@ def test_demo_district_shows_teachers_attendance_and_credits():
                                              school_plan__year=LAST_YEAR)
     assert school_sessions.count() == 3
     assert {s.hours for s in school_sessions} == {2.5}
-    school_entries = CreditEntry.objects.filter(source=CreditEntry.Source.SCHOOL_BASED)
+    # 建安区's (金水区 has school-based years of its own, waiting for the city: recognition.toml).
+    school_entries = CreditEntry.objects.filter(source=CreditEntry.Source.SCHOOL_BASED,
+                                                teacher__organisation__district__name="建安区")
     forfeited = school_entries.get(credits=0)
     assert forfeited.note and forfeited.teacher.name == "杨帆"
     assert school_entries.filter(credits__gt=0).count() == 7

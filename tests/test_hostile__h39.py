@@ -158,7 +158,7 @@ def test_racing_refresh_now_from_the_bureau_and_the_officers_above(chain):
 def test_document_scope_stops_at_each_officers_level_and_region(chain):
     """A city officer reads the documents below and of their own city's organisations, never the
     province's own, another city's or a stand-alone district's; a province officer of another
-    province reads none of them; nobody above edits."""
+    province reads none of them; nobody above edits what is below."""
     from accounts import permissions
     from tests.factories import make_proposal
 
@@ -181,7 +181,11 @@ def test_document_scope_stops_at_each_officers_level_and_region(chain):
         seen = set(permissions.visible(user, "plans.view_document").values_list("pk", flat=True))
         assert {name for name, doc in docs.items() if doc.pk in seen} == names, user.username
         assert {name for name, doc in docs.items() if permissions.user_may(user, "plans.view_document", doc)} == names
-        assert not any(permissions.user_may(user, "plans.change_document", doc) for doc in docs.values())
+        # Nobody above edits what is below; a training centre's officer writes their centre's own.
+        assert not any(permissions.user_may(user, "plans.change_document", doc) for doc in docs.values()
+                       if doc.organisation_id != user.organisation_id)
+    assert permissions.user_may(region.province_officer, "plans.change_document", docs["province_centre"])
+    assert not permissions.user_may(region.city_officer, "plans.change_document", docs["city_centre"])  # a bureau
 
 
 # --- the bulletins' ?district= filter --------------------------------------------------------------

@@ -15,6 +15,13 @@ REGIONAL_ACTIONS = {
     "oversight:refresh": "asks for a recount of a district below (oversight.access.may_refresh)",
     "bulletins:commendation_new": "the city officer's own commendation list",
 }
+# Steps a recognition route gives the level itself (issue 15: credits confirmed up the chain);
+# the other level's officer is still tried on them (tests/test_credits__recognition.py too).
+ROUTE_STEPS = {"recognition:city_confirm": "city_officer", "recognition:province_confirm": "province_officer"}
+
+
+def _route_step_of(case_key: str, actor: str) -> bool:
+    return any(case_key.startswith(step) and actor == level for step, level in ROUTE_STEPS.items())
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +55,8 @@ def test_regional_officers_change_nothing_of_the_districts_below(url_env):
         if case.key in REGIONAL_ACTIONS or case.key.startswith("admin:"):
             continue
         for actor in officers:
+            if _route_step_of(case.key, actor):
+                continue
             outcome = prober.send(actor, "post", case.url, case.data or {})
             tried += 1
             if case.get_only:

@@ -18,6 +18,7 @@ bureau see their district):
 * confirming a cycle (POST to cycle_close): a bureau officer of the school's
   district, once per school and cycle.
 """
+import re
 from decimal import Decimal
 from functools import wraps
 
@@ -374,6 +375,9 @@ def _district_xlsx(report):
 
 # --- closing a cycle: 准予结业 --------------------------------------------------------
 
+FINGERPRINT = re.compile(r"[0-9a-f]{16}")  # services.cycle_fingerprint
+
+
 def may_confirm_cycle(user: User, organisation: Organisation) -> bool:
     return services.may_confirm_cycle(user, organisation)
 
@@ -402,8 +406,11 @@ def cycle_close(request):
         if CycleClosure.objects.filter(teacher__organisation=organisation, first_year=first).exists():
             messages.error(request, services.ERROR_CYCLE_CLOSED)
             return redirect(here)
-        job = tasks.cycle_close_start(user=user, organisation=organisation, year=last,
-                                      figures=request.POST.get("figures", ""))
+        figures = request.POST.get("figures", "")
+        if not FINGERPRINT.fullmatch(figures):  # the page's own fingerprint is 16 hex digits
+            messages.error(request, _("The figures changed since the page was shown. Check them and confirm again."))
+            return redirect(here)
+        job = tasks.cycle_close_start(user=user, organisation=organisation, year=last, figures=figures)
         if job.owner_id != user.pk:
             messages.info(request, _("%(name)s is confirming this cycle already; the page shows the results "
                                      "when it is done.") % {"name": job.owner.display_name})

@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import signal
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_scale import (  # noqa: E402
-    ROOT, Cluster, Server, ensure_wrk, explain, free_port, log, machine_info, run_wrk, table, use_database,
+    Cluster, Server, ensure_wrk, explain, free_port, log, machine_info, run_wrk, table, teardown, use_database,
 )
 
 TARGET_MS = 1000
@@ -323,20 +322,7 @@ def main():
             args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             log(f"Figures written to {args.json}")
     finally:
-        if server is not None:
-            server.stop()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:
-            pass
-        cluster.stop()
-        if args.keep:
-            log(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-            log(f"Stopped PostgreSQL; removed {workdir}")
+        teardown(server, cluster, workdir, keep=args.keep)
 
 
 def report(results: dict):

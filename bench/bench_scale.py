@@ -467,6 +467,24 @@ def table(headers: list[str], rows: list[list], align: str) -> str:
 
 # --- main ------------------------------------------------------------------------------------------
 
+def teardown(server, cluster, workdir, *, keep: bool) -> None:
+    """Stop gunicorn (if started) and the throwaway cluster; remove its directory unless kept."""
+    if server is not None:
+        server.stop()
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:
+        pass
+    cluster.stop()
+    if keep:
+        log(f"Kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+        log(f"Stopped PostgreSQL{' and gunicorn' if server is not None else ''}; removed {workdir}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -752,20 +770,7 @@ def main():
             args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             log(f"Figures written to {args.json}")
     finally:
-        if server is not None:
-            server.stop()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:
-            pass
-        cluster.stop()
-        if args.keep:
-            log(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-            log(f"Stopped PostgreSQL{' and gunicorn' if server is not None else ''}; removed {workdir}")
+        teardown(server, cluster, workdir, keep=args.keep)
 
 
 if __name__ == "__main__":

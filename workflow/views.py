@@ -296,12 +296,11 @@ def inbox(request):
         selectors.INBOX_TABS[tab](user=user), kind=kind, organisation_id=organisation_id, year=year,
         query=query, filing_number=filing_number,
     )
-    tasks = tasks.order_by("-finished" if tab == "done" else "due__due_date", "-pk")
+    tasks = selectors.inbox_page_tasks(tasks).order_by("-finished" if tab == "done" else "due__due_date", "-pk")
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    candidates = {}  # one look-up per group of tasks with the same candidates on the page, not per row
-    dates = {}  # each day formatted once (the rows share them), not by a filter per row and column
-    rows = [_task_row(task, today, candidates, dates) for task in page]
+    page_memo = _PageMemo()
+    rows = [_task_row(task, today, page_memo) for task in page]
     filters = {name: value for name, value in (("kind", kind), ("organisation", organisation_id), ("year", year),
                                                ("q", query), ("filing_number", filing_number)) if value}
     return render(request, "workflow/inbox.html", {
@@ -410,31 +409,50 @@ def _safe_back(request) -> str:
     return inbox_url
 
 
-def _short_date(value, dates: dict) -> str:
-    """value (a date, or a datetime shown in local time) as the template's |date:"SHORT_DATE_FORMAT"."""
-    if value is None:
-        return ""
-    day = timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
-    if day not in dates:
-        dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
-    return dates[day]
+class _PageMemo:
+    """What the inbox's rows share, worked out once per request."""
+
+    def __init__(self):
+        self.candidates = {}  # one look-up per group of tasks with the same candidates on the page, not per row
+        self.dates = {}  # each day formatted once (the rows share them), not by a filter per row and column
+        self.urls = {}  # each step's URL of each name reversed once, with stand-ins for the ids
+
+    def short_date(self, value) -> str:
+        """value (a date, or a datetime shown in local time) as the template's |date:"SHORT_DATE_FORMAT"."""
+        if value is None:
+            return ""
+        day = timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
+        if day not in self.dates:
+            self.dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
+        return self.dates[day]
+
+    # Stand-ins for the ids in a reversed URL (the same <int:…> converters accept them),
+    # replaced by each row's own: one reverse() per step and URL name on the page, not two a row.
+    _PROCESS_ID, _TASK_ID = 918273645, 918273646
+
+    def task_url(self, node, url_name: str, task) -> str:
+        key = (node, url_name)
+        if key not in self.urls:
+            url = node.reverse(url_name, args=[self._PROCESS_ID, self._TASK_ID])
+            self.urls[key] = url.replace(str(self._PROCESS_ID), "{process}").replace(str(self._TASK_ID), "{task}")
+        return self.urls[key].format(process=task.process_id, task=task.pk)
 
 
-def _task_row(task, today: datetime.date, candidates: dict, dates: dict) -> dict:
+def _task_row(task, today: datetime.date, memo: _PageMemo) -> dict:
     process = kit.task_process(task)
     node = task.flow_task
     due = getattr(task, "due", None)
     due_date = due.due_date if due else None
     open_ = not task.finished
     url_name = "execute" if task.owner_id and open_ else "assign"
-    action_url = node.reverse(url_name, args=[task.process_id, task.pk]) if open_ else None
+    action_url = memo.task_url(node, url_name, task) if open_ else None
     changes_hands = bool(task.owner_id and open_ and node.may_hand_over())
     hand_over_to = []
     if changes_hands:
         key = node.candidates_key(task)
-        if key not in candidates:
-            candidates[key] = node.candidates(task)
-        hand_over_to = [u for u in candidates[key] if u.pk != task.owner_id]
+        if key not in memo.candidates:
+            memo.candidates[key] = node.candidates(task)
+        hand_over_to = [u for u in memo.candidates[key] if u.pk != task.owner_id]
     return {
         "task": task,
         "title": process.subject_title,
@@ -446,10 +464,10 @@ def _task_row(task, today: datetime.date, candidates: dict, dates: dict) -> dict
         "step": node.task_title,
         "batch": open_ and node.batch_approve is not None,
         "due_date": due_date,
-        "due_date_shown": _short_date(due_date, dates),
-        "created_shown": _short_date(task.created, dates),
-        "finished_shown": _short_date(task.finished, dates),
+        "due_date_shown": memo.short_date(due_date),
+        "created_shown": memo.short_date(task.created),
+        "finished_shown": memo.short_date(task.finished),
         "overdue": bool(due_date and open_ and due_date < today),
         "action_url": action_url,
-        "release_url": node.reverse("unassign", args=[task.process_id, task.pk]) if changes_hands else None,
+        "release_url": memo.task_url(node, "unassign", task) if changes_hands else None,
     }

@@ -110,6 +110,8 @@ def expert_pool_organisations(organisation: Organisation) -> QuerySet[Organisati
     own place, and for a district's documents also its city's shared pool (never another city's)."""
     pools = Organisation.objects.filter(kind=Organisation.Kind.EXPERT_POOL)
     own = pools.filter(**place_filter(organisation))
-    if organisation.district_id and organisation.district.city_id:
-        return own | pools.filter(city_id=organisation.district.city_id)
+    if organisation.district_id:
+        # The district's city (if any) in the same query, not looked up first (the inbox, on every load).
+        city = District.objects.filter(pk=organisation.district_id).values("city_id")
+        return own | pools.filter(city_id__in=city)
     return own

@@ -430,16 +430,26 @@ class _PageMemo:
             self.dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
         return self.dates[day]
 
-    # Stand-ins for the ids in a reversed URL (the same <int:…> converters accept them),
-    # replaced by each row's own: one reverse() per step and URL name on the page, not two a row.
-    _PROCESS_ID, _TASK_ID = 918273645, 918273646
+    # Stand-ins for the ids in a reversed URL (the same <int:…> converters accept them), replaced
+    # by each row's own: one reverse() per URL name (and step) on the page, not two or three a row.
+    _STAND_INS = (918273645, 918273646)
+
+    def _url(self, key, reversing, *ids) -> str:
+        if key not in self.urls:
+            url = reversing(*self._STAND_INS[:len(ids)])
+            for number, stand_in in enumerate(self._STAND_INS[:len(ids)]):
+                url = url.replace(str(stand_in), "{%d}" % number)
+            self.urls[key] = url
+        return self.urls[key].format(*ids)
 
     def task_url(self, node, url_name: str, task) -> str:
-        key = (node, url_name)
-        if key not in self.urls:
-            url = node.reverse(url_name, args=[self._PROCESS_ID, self._TASK_ID])
-            self.urls[key] = url.replace(str(self._PROCESS_ID), "{process}").replace(str(self._TASK_ID), "{task}")
-        return self.urls[key].format(process=task.process_id, task=task.pk)
+        return self._url((node, url_name), lambda *ids: node.reverse(url_name, args=ids), task.process_id, task.pk)
+
+    def subject_url(self, process) -> str:
+        name = process.subject_url_name
+        if not name:  # a flow whose subject_url is its own
+            return process.subject_url
+        return self._url(name, lambda *ids: reverse(name, args=ids), process.subject_pk)
 
 
 def _row_cells(row: dict, tab: str, labels: dict) -> str:
@@ -481,7 +491,7 @@ def _task_row(task, today: datetime.date, memo: _PageMemo) -> dict:
     return {
         "task": task,
         "title": process.subject_title,
-        "subject_url": process.subject_url,
+        "subject_url": memo.subject_url(process),
         "kind": process.subject_kind_label,
         "organisation": process.subject_organisation,
         "year": process.subject_year,

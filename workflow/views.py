@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -315,9 +315,11 @@ def inbox(request):
         "kinds": kinds, "kind": kind, "organisation_id": organisation_id,
         "year": year, "q": query, "filing_number": filing_number,
         # A district's hundred schools: the options built here, not by a loop of the template.
-        "school_options": format_html_join("", '<option value="{}"{}>{}</option>', [
-            (school.pk, " selected" if school.pk == organisation_id else "", school.name) for school in schools
-        ]) if len(schools) > 1 else "",
+        # (A plain join with the names escaped: format_html costs three times as much an option.)
+        "school_options": mark_safe("".join(
+            f'<option value="{school.pk}"{" selected" if school.pk == organisation_id else ""}>{escape(school.name)}</option>'
+            for school in schools
+        )) if len(schools) > 1 else "",
         "years": range(today.year + 1, today.year - 5, -1),
     })
 

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -302,9 +303,12 @@ def inbox(request):
     today = timezone.localdate()
     page_memo = _PageMemo()
     rows = [_task_row(task, today, page_memo) for task in page]
-    labels = {"select": _("Select"), "overdue": _("Overdue")}
+    labels = {"select": _("Select"), "overdue": _("Overdue"), "claim": _("Claim"), "handle": _("Handle"),
+              "release": _("Release"), "hand_over_to": _("Hand over to"), "hand_over": _("Hand over"),
+              "csrf_input": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+                                        get_token(request))}
     for row in rows:
-        row["cells"] = _row_cells(row, tab, labels)
+        row["html"] = _row_html(row, tab, labels)
     filters = {name: value for name, value in (("kind", kind), ("organisation", organisation_id), ("year", year),
                                                ("q", query), ("filing_number", filing_number)) if value}
     return render(request, "workflow/inbox.html", {
@@ -454,9 +458,9 @@ class _PageMemo:
         return self._url(name, lambda *ids: reverse(name, args=ids), process.subject_pk)
 
 
-def _row_cells(row: dict, tab: str, labels: dict) -> str:
-    """A row's cells but the actions (inbox.html), built here: the page's rows would
-    otherwise cost a dozen template variables and conditions each."""
+def _row_html(row: dict, tab: str, labels: dict) -> str:
+    """A row of inbox.html's table, built here: in the template, the page's rows cost
+    a dozen variables, conditions and translations each."""
     cells = []
     if tab != "done":
         cells.append(format_html('<td><input type="checkbox" name="tasks" value="{}" form="batch" aria-label="{}"></td>',
@@ -472,7 +476,25 @@ def _row_cells(row: dict, tab: str, labels: dict) -> str:
         cells.append(format_html('<td><span class="">{}</span></td>', row["due_date_shown"]))
     else:
         cells.append(mark_safe("<td></td>"))
-    return mark_safe("".join(cells))
+    # The actions: claim (queue), or handle, release and hand over (my tasks).
+    actions = []
+    if row["action_url"] and tab == "queue":
+        actions.append(format_html('<form method="post" action="{}">{}<button type="submit" data-testid="claim">{}</button></form>',
+                                   row["action_url"], labels["csrf_input"], labels["claim"]))
+    elif row["action_url"]:
+        actions.append(format_html('<a class="btn" data-testid="handle" href="{}">{}</a>', row["action_url"], labels["handle"]))
+    if row["release_url"] and tab == "mine":
+        actions.append(format_html('<form method="post" action="{}">{}<button class="secondary" type="submit">{}</button></form>',
+                                   row["release_url"], labels["csrf_input"], labels["release"]))
+    if row["hand_over_to"] and tab == "mine":
+        options = format_html_join("", '<option value="{}">{}</option>',
+                                   ((colleague.pk, colleague.display_name) for colleague in row["hand_over_to"]))
+        actions.append(format_html(
+            '<form method="post">{}<input type="hidden" name="action" value="hand_over"><input type="hidden" name="task" value="{}">'
+            '<select name="to" aria-label="{}">{}</select><button class="secondary">{}</button></form>',
+            labels["csrf_input"], row["task"].pk, labels["hand_over_to"], options, labels["hand_over"]))
+    cells.append(format_html('<td class="actions">{}</td>', mark_safe(" ".join(actions))))
+    return format_html("<tr>{}</tr>", mark_safe("".join(cells)))
 
 
 def _task_row(task, today: datetime.date, memo: _PageMemo) -> dict:

@@ -458,24 +458,23 @@ class _PageMemo:
         return self._url(name, lambda *ids: reverse(name, args=ids), process.subject_pk)
 
 
+_EMPTY_CELL = mark_safe("<td></td>")
+
+
 def _row_html(row: dict, tab: str, labels: dict) -> str:
     """A row of inbox.html's table, built here: in the template, the page's rows cost
     a dozen variables, conditions and translations each."""
-    cells = []
+    check = ""
     if tab != "done":
-        cells.append(format_html('<td><input type="checkbox" name="tasks" value="{}" form="batch" aria-label="{}"></td>',
-                                 row["task"].pk, labels["select"]) if row["batch"] else mark_safe("<td></td>"))
-    cells.append(format_html('<td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>',
-                             row["subject_url"], row["title"], row["kind"], row["organisation"],
-                             "" if row["year"] is None else row["year"], row["step"], row["created_shown"]))
+        check = format_html('<td><input type="checkbox" name="tasks" value="{}" form="batch" aria-label="{}"></td>',
+                            row["task"].pk, labels["select"]) if row["batch"] else _EMPTY_CELL
     if tab == "done":
-        cells.append(format_html("<td>{}</td>", row["finished_shown"]))
-    elif row["due_date"] and row["overdue"]:
-        cells.append(format_html('<td><span class="overdue">{} {}</span></td>', row["due_date_shown"], labels["overdue"]))
+        last = format_html("<td>{}</td>", row["finished_shown"])
     elif row["due_date"]:
-        cells.append(format_html('<td><span class="">{}</span></td>', row["due_date_shown"]))
+        last = format_html('<td><span class="{}">{}{}</span></td>', "overdue" if row["overdue"] else "",
+                           row["due_date_shown"], " " + labels["overdue"] if row["overdue"] else "")
     else:
-        cells.append(mark_safe("<td></td>"))
+        last = _EMPTY_CELL
     # The actions: claim (queue), or handle, release and hand over (my tasks).
     actions = []
     if row["action_url"] and tab == "queue":
@@ -493,8 +492,10 @@ def _row_html(row: dict, tab: str, labels: dict) -> str:
             '<form method="post">{}<input type="hidden" name="action" value="hand_over"><input type="hidden" name="task" value="{}">'
             '<select name="to" aria-label="{}">{}</select><button class="secondary">{}</button></form>',
             labels["csrf_input"], row["task"].pk, labels["hand_over_to"], options, labels["hand_over"]))
-    cells.append(format_html('<td class="actions">{}</td>', mark_safe(" ".join(actions))))
-    return format_html("<tr>{}</tr>", mark_safe("".join(cells)))
+    return format_html(
+        '<tr>{}<td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td class="actions">{}</td></tr>',
+        check, row["subject_url"], row["title"], row["kind"], row["organisation"], "" if row["year"] is None else row["year"],
+        row["step"], row["created_shown"], last, mark_safe(" ".join(actions)))
 
 
 def _task_row(task, today: datetime.date, memo: _PageMemo) -> dict:

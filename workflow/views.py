@@ -299,7 +299,11 @@ def inbox(request):
         query=query, filing_number=filing_number,
     )
     tasks = selectors.inbox_page_tasks(tasks).order_by("-finished" if tab == "done" else "due__due_date", "-pk")
-    page = Paginator(tasks, 25).get_page(request.GET.get("page"))
+    paginator = Paginator(tasks, 25)
+    if not (kind or organisation_id or year or query or filing_number):
+        # Unfiltered, the tab's list is what its count counted (task_counts): no second COUNT.
+        paginator.count = counts[tab]
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     page_memo = _PageMemo()
     rows = [_task_row(task, today, page_memo) for task in page]

@@ -325,8 +325,8 @@ def inbox(request):
         # A district's hundred schools: the options built here, not by a loop of the template.
         # (A plain join with the names escaped: format_html costs three times as much an option.)
         "school_options": mark_safe("".join(
-            f'<option value="{school.pk}"{" selected" if school.pk == organisation_id else ""}>{escape(school.name)}</option>'
-            for school in schools
+            f'<option value="{school.pk}"{" selected" if school.pk == organisation_id else ""}>'
+            f'{escape(school.name)}</option>' for school in schools
         )) if len(schools) > 1 else "",
         "years": range(today.year + 1, today.year - 5, -1),
     })
@@ -467,39 +467,48 @@ _EMPTY_CELL = mark_safe("<td></td>")
 
 def _row_html(row: dict, tab: str, labels: dict) -> str:
     """A row of inbox.html's table, built here: in the template, the page's rows cost
-    a dozen variables, conditions and translations each."""
+    a dozen variables, conditions and translations each. labels: the page's translated
+    labels and its CSRF field, made once."""
     check = ""
     if tab != "done":
-        check = format_html('<td><input type="checkbox" name="tasks" value="{}" form="batch" aria-label="{}"></td>',
-                            row["task"].pk, labels["select"]) if row["batch"] else _EMPTY_CELL
+        check = format_html(
+            '<td><input type="checkbox" name="tasks" value="{}" form="batch" aria-label="{}"></td>',
+            row["task"].pk, labels["select"]) if row["batch"] else _EMPTY_CELL
     if tab == "done":
         last = format_html("<td>{}</td>", row["finished_shown"])
     elif row["due_date"]:
-        last = format_html('<td><span class="{}">{}{}</span></td>', "overdue" if row["overdue"] else "",
-                           row["due_date_shown"], " " + labels["overdue"] if row["overdue"] else "")
+        overdue = row["overdue"]
+        last = format_html('<td><span class="{}">{}{}</span></td>', "overdue" if overdue else "",
+                           row["due_date_shown"], " " + labels["overdue"] if overdue else "")
     else:
         last = _EMPTY_CELL
     # The actions: claim (queue), or handle, release and hand over (my tasks).
     actions = []
     if row["action_url"] and tab == "queue":
-        actions.append(format_html('<form method="post" action="{}">{}<button type="submit" data-testid="claim">{}</button></form>',
-                                   row["action_url"], labels["csrf_input"], labels["claim"]))
+        actions.append(format_html(
+            '<form method="post" action="{}">{}<button type="submit" data-testid="claim">{}</button></form>',
+            row["action_url"], labels["csrf_input"], labels["claim"]))
     elif row["action_url"]:
-        actions.append(format_html('<a class="btn" data-testid="handle" href="{}">{}</a>', row["action_url"], labels["handle"]))
+        actions.append(format_html('<a class="btn" data-testid="handle" href="{}">{}</a>',
+                                   row["action_url"], labels["handle"]))
     if row["release_url"] and tab == "mine":
-        actions.append(format_html('<form method="post" action="{}">{}<button class="secondary" type="submit">{}</button></form>',
-                                   row["release_url"], labels["csrf_input"], labels["release"]))
+        actions.append(format_html(
+            '<form method="post" action="{}">{}<button class="secondary" type="submit">{}</button></form>',
+            row["release_url"], labels["csrf_input"], labels["release"]))
     if row["hand_over_to"] and tab == "mine":
         options = format_html_join("", '<option value="{}">{}</option>',
                                    ((colleague.pk, colleague.display_name) for colleague in row["hand_over_to"]))
         actions.append(format_html(
-            '<form method="post">{}<input type="hidden" name="action" value="hand_over"><input type="hidden" name="task" value="{}">'
+            '<form method="post">{}<input type="hidden" name="action" value="hand_over">'
+            '<input type="hidden" name="task" value="{}">'
             '<select name="to" aria-label="{}">{}</select><button class="secondary">{}</button></form>',
             labels["csrf_input"], row["task"].pk, labels["hand_over_to"], options, labels["hand_over"]))
     return format_html(
-        '<tr>{}<td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td class="actions">{}</td></tr>',
-        check, row["subject_url"], row["title"], row["kind"], row["organisation"], "" if row["year"] is None else row["year"],
-        row["step"], row["created_shown"], last, mark_safe(" ".join(actions)))
+        '<tr>{}<td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}'
+        '<td class="actions">{}</td></tr>',
+        check, row["subject_url"], row["title"], row["kind"], row["organisation"],
+        "" if row["year"] is None else row["year"], row["step"], row["created_shown"], last,
+        mark_safe(" ".join(actions)))
 
 
 def _task_row(task, today: datetime.date, memo: _PageMemo) -> dict:

@@ -7,7 +7,7 @@ route gives the regional organisation a step of its own. Every page that shows
 a district's data to someone outside it asks these functions, so the chain's
 rule lives here once.
 """
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import City, District, Organisation, Province, User
 
@@ -108,8 +108,8 @@ def filing_prefix_of(organisation: Organisation) -> str:
 def expert_pool_organisations(organisation: Organisation) -> QuerySet[Organisation]:
     """The expert pools whose experts may review this organisation's documents: the pool of its
     own place, and for a district's documents also its city's shared pool (never another city's)."""
-    pools = Organisation.objects.filter(kind=Organisation.Kind.EXPERT_POOL)
-    own = pools.filter(**place_filter(organisation))
-    if organisation.district_id and organisation.district.city_id:
-        return own | pools.filter(city_id=organisation.district.city_id)
-    return own
+    own = Q(**place_filter(organisation))
+    if organisation.district_id:
+        # The district's city (if any) in the same query, not looked up first (the inbox, on every load).
+        own |= Q(city_id__in=District.objects.filter(pk=organisation.district_id).values("city_id"))
+    return Organisation.objects.filter(own, kind=Organisation.Kind.EXPERT_POOL)

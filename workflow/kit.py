@@ -16,7 +16,8 @@ The subject protocol (a process answers for its subject):
     subject, subject_title, subject_organisation, subject_url, subject_year,
     subject_kind_label, subject_template (a partial for the task page) and
     subject_context(user) (its context, as that reader may see it); class-level: subject_related (select_related
-    paths for lists), inbox_kinds() and subject_filter() for the inbox filters.
+    paths for lists), subject_url_name (the subject's page, if subject_url is not the flow's own),
+    inbox_kinds() and subject_filter() for the inbox filters.
 """
 import functools
 
@@ -24,6 +25,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
@@ -55,6 +57,9 @@ class ReviewProcessBase(Process):
     subject_field = ""  # the foreign key to what is reviewed
     subject_template = ""  # the task page's partial showing the subject and its trail
     subject_related: list[str] = []  # select_related paths from the process, for the inbox
+    # The subject's page: a URL name taking the subject's pk. subject_url reverses it; the inbox
+    # reverses it once a page. Empty: the flow's own subject_url.
+    subject_url_name = ""
     records_claims = True  # claims and releases go in the trail (declarations keep decisions only)
 
     class Meta:
@@ -73,8 +78,14 @@ class ReviewProcessBase(Process):
         raise NotImplementedError
 
     @property
+    def subject_pk(self):
+        return getattr(self, f"{self.subject_field}_id")
+
+    @property
     def subject_url(self) -> str:
-        raise NotImplementedError
+        if not self.subject_url_name:
+            raise NotImplementedError
+        return reverse(self.subject_url_name, args=[self.subject_pk])
 
     @property
     def subject_year(self) -> int | None:

@@ -3,7 +3,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
-from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from accounts.models import Organisation
@@ -26,6 +25,7 @@ class Step(models.TextChoices):
 
 
 EXPERT_OPINIONS = (Decision.AGREE, Decision.AGREE_WITH_CHANGES, Decision.DISAGREE)
+_KIND_LABELS = dict(Document.Kind.choices)  # lazy: translated when shown
 
 
 class ReviewProcess(ReviewProcessBase):
@@ -44,6 +44,7 @@ class ReviewProcess(ReviewProcessBase):
     subject_field = "document"
     subject_template = "workflow/_document_subject.html"
     subject_related = ["document__organisation"]
+    subject_url_name = "plans:detail"
 
     class Meta:
         verbose_name = _("review process")
@@ -55,16 +56,13 @@ class ReviewProcess(ReviewProcessBase):
         return self.document.organisation
 
     @property
-    def subject_url(self) -> str:
-        return reverse("plans:detail", args=[self.document_id])
-
-    @property
     def subject_year(self) -> int:
         return self.document.year
 
     @property
     def subject_kind_label(self) -> str:
-        return self.document.get_kind_display()
+        # As get_kind_display(), which builds a dict of the choices at each call (a row of the inbox).
+        return str(_KIND_LABELS.get(self.document.kind, self.document.kind))
 
     def subject_context(self, user=None) -> dict:
         from plans.views import document_page_context

@@ -107,6 +107,29 @@ def task_filter(tasks: QuerySet[Task], *, kind="", organisation_id=None, year=No
     return tasks.filter(matching)
 
 
+# Columns no inbox row reads: viewflow's bookkeeping on the task and its process (the row
+# reads the task's step, status, dates, owner and permission; the process's flow and subject).
+_UNREAD_TASK_FIELDS = ("data", "token", "external_task_id", "seed_content_type", "seed_object_id",
+                       "artifact_content_type", "artifact_object_id", "scheduled", "assigned", "started")
+_UNREAD_PROCESS_FIELDS = ("data", "seed_content_type", "seed_object_id", "artifact_content_type",
+                          "artifact_object_id", "parent_task", "status", "created", "finished")
+
+
+@functools.cache
+def _inbox_deferred() -> list[str]:
+    deferred = list(_UNREAD_TASK_FIELDS) + [f"process__{name}" for name in _UNREAD_PROCESS_FIELDS]
+    for model in kit.process_models():
+        deferred += [f"{_prefix(model)}__{name}" for name in _UNREAD_PROCESS_FIELDS]
+    return deferred
+
+
+def inbox_page_tasks(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """An inbox tab's tasks as its rows read them: the processes and subjects joined
+    (task_related) but not the owner (a row compares owner_id), without the unread columns."""
+    related = [path for path in task_related() if path != "owner"]
+    return tasks.select_related(None).select_related(*related).defer(*_inbox_deferred())
+
+
 def inbox_kinds() -> list[tuple[str, str]]:
     """The inbox's kind filter: document kinds, declared training, …"""
     return [kind for model in kit.process_models() for kind in model.inbox_kinds()]

@@ -41,7 +41,7 @@ from core.params import parse_id, parse_page
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_job_by_get, export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
-from . import selectors, services, tasks
+from . import presenters, selectors, services, tasks
 from .models import CycleClosure
 from .rules import format_number
 
@@ -300,8 +300,8 @@ def school_credits(request):
     report, page = selectors.school_credit_page(organisation, year, parse_page(request.GET.get("page")),
                                                 SCHOOL_PAGE_SIZE)
     return render(request, "credits/school.html", {
-        "report": report, "page": page, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": export_url(request),
+        "report": report, "page": page, "rows": presenters.school_rows(page, year), "year": year,
+        "year_label": year_label(year), "cycle_label": cycle_label(report.cycle), "export_url": export_url(request),
         "organisation_param": organisation.pk if request.user.is_district_reviewer else "",
         "cycle_url": reverse("credits:cycle_close") + _query(
             organisation=organisation.pk if request.user.is_district_reviewer else "", year=year),

@@ -343,25 +343,35 @@ class _YearFigures:
         return (self.school_hours.get(teacher.organisation_id) or ZERO) + (self.project_hours.get(teacher.pk) or ZERO)
 
     def sums(self, teachers) -> "YearSums":
-        """YearTotals' sums over ``teachers`` (light records will do) without a row object each:
-        the figures judged as TeacherYearRow judges them."""
+        """YearTotals' sums over ``teachers`` (light records will do) without a row object nor
+        a function call a teacher: the figures judged as TeacherYearRow judges them, each
+        different absence once (rules.Forfeiture), the exemption by birth-date cut-offs
+        (rules.exempt_if_born_by: rules.is_exempt for many)."""
         sums = YearSums(teachers=len(teachers))
-        no_absence = tuple(ZERO for _ in self.absent_keys)
-        judged_without_absence = {exempt: attendance_rules.Forfeiture(absence=no_absence, limit=self.limit,
-                                                                      exempt=exempt) for exempt in (False, True)}
+        born_by = attendance_rules.exempt_if_born_by(year=self.year, women_from=self.rules.exempt_age_women,
+                                                     men_from=self.rules.exempt_age_men)
+        female, keys, marks = Teacher.Gender.FEMALE, self.absent_keys, self.marks
+        school_hours, project_hours = self.school_hours, self.project_hours
+        no_absence = tuple(ZERO for _ in keys)
+        judged = {}  # (absence a semester, exempt) → (forfeited, at risk)
+        expected = attended = ZERO
         for teacher in teachers:
-            exempt = is_exempt(teacher, self.year, self.rules)
-            figures = self.marks.get(teacher.pk)
+            exempt = teacher.birth_date <= born_by[teacher.gender == female]
+            figures = marks.get(teacher.pk)
             if figures is None:
-                judged = judged_without_absence[exempt]
+                absence = no_absence
             else:
-                sums.attended_hours += (figures["school_based"] or ZERO) + (figures["project"] or ZERO)
-                judged = attendance_rules.Forfeiture(
-                    absence=tuple(figures[key] or ZERO for key in self.absent_keys), limit=self.limit, exempt=exempt)
-            sums.expected_hours += self.expected_hours(teacher)
-            sums.forfeited += judged.forfeited
-            sums.at_risk += judged.at_risk
+                attended += (figures["school_based"] or ZERO) + (figures["project"] or ZERO)
+                absence = tuple([figures[key] or ZERO for key in keys])
+            if (absence, exempt) not in judged:
+                forfeiture = attendance_rules.Forfeiture(absence=absence, limit=self.limit, exempt=exempt)
+                judged[absence, exempt] = forfeiture.forfeited, forfeiture.at_risk
+            forfeited, at_risk = judged[absence, exempt]
+            expected += (school_hours.get(teacher.organisation_id) or ZERO) + (project_hours.get(teacher.pk) or ZERO)
+            sums.forfeited += forfeited
+            sums.at_risk += at_risk
             sums.exempt += exempt
+        sums.expected_hours, sums.attended_hours = expected, attended
         return sums
 
 

@@ -27,8 +27,8 @@ def floatformat(value, places: int) -> str:
 
 
 def unlocalize(value) -> str:
-    """The template's ``value|unlocalize`` for a Decimal or an int."""
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
+    """The template's ``value|unlocalize`` for a Decimal or an int (its str())."""
+    return str(value)
 
 
 def url_maker(viewname: str):

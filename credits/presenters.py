@@ -40,6 +40,7 @@ class _Labels:
         self.short_category = escape(_("Short of a category minimum"))
         self.below_excellent = escape(_("Cannot be rated excellent"))
         self.on_track = format_html('<span class="status status-approved">{}</span>', _("On track"))
+        self.below_excellent_flag = {}  # the rule set's minimum → the flag
 
 
 def _blocktranslate(message: str, **values) -> str:
@@ -47,27 +48,31 @@ def _blocktranslate(message: str, **values) -> str:
     return mark_safe(_(message) % {name: escape(value) for name, value in values.items()})
 
 
-def _flags(row, labels: _Labels) -> str:
+def _flags(row, short_year, short_cycle, capped, short_category, below_excellent, labels: _Labels) -> str:
     flags = []
-    if row.short_year:
+    if short_year:
         flags.append(labels.short_year)
-    if row.short_cycle:
+    if short_cycle:
         flags.append(labels.short_cycle)
-    if row.capped:
+    if capped:
         flags.append(labels.capped)
-    if row.short_category:
+    if short_category:
         missing = "；".join(f"{category.name} {floatformat(category.missing, -2)}"
                            for category in row.categories_missing)
         flags.append(format_html('<span class="status status-returned" data-flag="short-category" title="{}">'
                                  '{}</span> ', missing, labels.short_category))
-    if row.below_excellent:
-        title = _blocktranslate("Fewer than %(minimum)s credits this year: cannot be rated excellent this year",
-                                minimum=floatformat(row.excellent_minimum, -1))
-        flags.append(format_html('<span class="status status-rejected" data-flag="below-excellent" title="{}">'
-                                 '{}</span> ', title, labels.below_excellent))
-    if not (row.short_year or row.short_cycle or row.capped or row.short_category):
+    if below_excellent:
+        minimum = row.excellent_minimum
+        if minimum not in labels.below_excellent_flag:  # one minimum for every row, as a rule
+            title = _blocktranslate("Fewer than %(minimum)s credits this year: cannot be rated excellent this year",
+                                    minimum=floatformat(minimum, -1))
+            labels.below_excellent_flag[minimum] = format_html(
+                '<span class="status status-rejected" data-flag="below-excellent" title="{}">{}</span> ',
+                title, labels.below_excellent)
+        flags.append(labels.below_excellent_flag[minimum])
+    if not (short_year or short_cycle or capped or short_category):
         flags.append(labels.on_track)
-    return mark_safe("".join(flags))
+    return "".join(flags)
 
 
 def school_rows(rows, year: int) -> list[str]:
@@ -76,21 +81,24 @@ def school_rows(rows, year: int) -> list[str]:
     html = []
     for row in rows:
         teacher = row.teacher
+        short_year, short_cycle, capped = row.short_year, row.short_cycle, row.capped
+        short_category, below_excellent = row.short_category, row.below_excellent
         provisional = ""
         if row.provisional_year:
             provisional = format_html(' <span class="muted">{}</span>', _blocktranslate(
                 "+%(credits)s awaiting recognition", credits=floatformat(row.provisional_year, -2)))
-        html.append(format_html(
-            ROW, pk=teacher.pk, year_total_raw=unlocalize(row.year_total), cycle_total_raw=unlocalize(row.cycle_total),
-            short_year=_yes_no(row.short_year), short_cycle=_yes_no(row.short_cycle), capped=_yes_no(row.capped),
-            below_excellent=_yes_no(row.below_excellent), short_category=_yes_no(row.short_category),
+        # Only the name and the link are escaped: the rest are numbers, true/false and our own markup.
+        html.append(mark_safe(ROW.format(
+            pk=teacher.pk, year_total_raw=unlocalize(row.year_total), cycle_total_raw=unlocalize(row.cycle_total),
+            short_year=_yes_no(short_year), short_cycle=_yes_no(short_cycle), capped=_yes_no(capped),
+            below_excellent=_yes_no(below_excellent), short_category=_yes_no(short_category),
             provisional_year_raw=unlocalize(row.provisional_year),
             provisional_cycle_raw=unlocalize(row.provisional_cycle),
-            url=teacher_url(teacher.pk), year=year, name=teacher.name,
+            url=escape(teacher_url(teacher.pk)), year=year, name=escape(teacher.name),
             new_teacher=labels.new_teacher if teacher.is_new_teacher else "",
             year_total=floatformat(row.year_total, -2), provisional=provisional,
             year_missing=floatformat(row.year_missing, -2), cycle_total=floatformat(row.cycle_total, -2),
             cycle_required=floatformat(row.cycle_required, -1), cycle_missing=floatformat(row.cycle_missing, -2),
-            flags=_flags(row, labels),
-        ))
+            flags=_flags(row, short_year, short_cycle, capped, short_category, below_excellent, labels),
+        )))
     return html

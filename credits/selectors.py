@@ -101,9 +101,9 @@ class _CycleFigures:
         )
 
 
-def _cycle_figures(teacher_pks: QuerySet, rule_set: RuleSet, year: int, categories=None) -> _CycleFigures:
+def _cycle_figures(teacher_pks, rule_set: RuleSet, year: int, categories=None) -> _CycleFigures:
     """Two queries (three with the rule set's category minimums); ``teacher_pks``: a
-    values("pk") queryset of the teachers."""
+    values("pk") queryset of the teachers, or a short list of their pks."""
     first, last = rule_set.cycle_of(year)
     in_cycle = CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last)).order_by()
     # Only confirmed credits count; provisional ones (credits.recognition) are summed apart, in the same query.
@@ -320,8 +320,7 @@ def school_credit_page(organisation: Organisation, year: int, number: int,
     on_page = list(page.object_list)
     for teacher in on_page:
         Teacher.organisation.field.set_cached_value(teacher, organisation)
-    figures = _cycle_figures(Teacher.objects.filter(pk__in=[t.pk for t in on_page]).values("pk"), rule_set, year,
-                             categories=categories)
+    figures = _cycle_figures([teacher.pk for teacher in on_page], rule_set, year, categories=categories)
     page.object_list = [figures.row(teacher) for teacher in on_page]
     return totals, page
 

@@ -38,9 +38,9 @@ ZERO = Decimal(0)
 SCHOOL_KINDS = [Organisation.Kind.SCHOOL, Organisation.Kind.KINDERGARTEN]
 
 
-def current_credit_year(district: District, today: datetime.date | None = None) -> int:
+def current_credit_year(district: District, today: datetime.date | None = None, rule_sets=None) -> int:
     today = today or timezone.localdate()
-    return rule_set_for(district, today).credit_year(today)
+    return rule_set_for(district, today, rule_sets).credit_year(today)
 
 
 def percent(part, whole) -> Decimal | None:
@@ -214,9 +214,10 @@ class SchoolCredits(CreditSummary):
         return any(row.categories for row in self.rows)
 
 
-def school_credits(organisation: Organisation, year: int) -> SchoolCredits:
-    """Each teacher in post at the school: year and cycle totals, short, capped. Three queries."""
-    rule_set = year_rule_set(organisation.district, year)
+def school_credits(organisation: Organisation, year: int, rule_sets: list[RuleSet] | None = None) -> SchoolCredits:
+    """Each teacher in post at the school: year and cycle totals, short, capped. Three queries
+    (two with ``rule_sets``: services.rule_set_for)."""
+    rule_set = year_rule_set(organisation.district, year, rule_sets)
     teachers = Teacher.objects.filter(organisation=organisation, active=True)
     return SchoolCredits(rows=teacher_credit_rows(teachers, rule_set, year, {organisation.pk: organisation}),
                          organisation=organisation,
@@ -284,15 +285,15 @@ def _school_totals_of_sums(totals: "SchoolCreditTotals", teachers: QuerySet, fig
     totals.short_cycle = totals.teachers - totals.meeting_cycle
 
 
-def school_credit_page(organisation: Organisation, year: int, number: int,
-                       per_page: int) -> tuple[SchoolCreditTotals, Page]:
+def school_credit_page(organisation: Organisation, year: int, number: int, per_page: int,
+                       rule_sets: list[RuleSet] | None = None) -> tuple[SchoolCreditTotals, Page]:
     """The school page: the totals over every teacher in post (judged by the same rules as
     school_credits' rows), and the full rows (TeacherCredits) of page ``number`` only, in
     name order; a number beyond the end gives the last page. A fixed number of queries, and
     no model object beyond the page's: the totals are counted from each teacher's sums (one
     row a teacher; where the rule set has category minimums, whose surplus rules are Python's
     only, through rules.Standing)."""
-    rule_set = year_rule_set(organisation.district, year)
+    rule_set = year_rule_set(organisation.district, year, rule_sets)
     teachers = Teacher.objects.filter(organisation=organisation, active=True)
     totals = SchoolCreditTotals(organisation=organisation, rule_set=rule_set, year=year)
     categories = categories_of(rule_set)

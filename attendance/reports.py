@@ -343,10 +343,10 @@ class _YearFigures:
         return (self.school_hours.get(teacher.organisation_id) or ZERO) + (self.project_hours.get(teacher.pk) or ZERO)
 
     def sums(self, teachers) -> "YearSums":
-        """YearTotals' sums over ``teachers`` (light records will do) without a row object nor
-        a function call a teacher: the figures judged as TeacherYearRow judges them, each
-        different absence once (rules.Forfeiture), the exemption by birth-date cut-offs
-        (rules.exempt_if_born_by: rules.is_exempt for many)."""
+        """YearTotals' sums over ``teachers`` (light records will do) without a row object a
+        teacher: the figures judged as TeacherYearRow judges them, each different absence once
+        (rules.Forfeiture), the exemption by birth-date cut-offs (rules.exempt_if_born_by:
+        rules.is_exempt for many). A school's 500 teachers cost no function call each."""
         sums = YearSums(teachers=len(teachers))
         born_by = attendance_rules.exempt_if_born_by(year=self.year, women_from=self.rules.exempt_age_women,
                                                      men_from=self.rules.exempt_age_men)

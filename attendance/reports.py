@@ -346,7 +346,7 @@ class _YearFigures:
         """YearTotals' sums over ``teachers`` (light records will do) without a row object a
         teacher: the figures judged as TeacherYearRow judges them, each different absence once
         (rules.Forfeiture), the exemption by birth-date cut-offs (rules.exempt_if_born_by:
-        rules.is_exempt for many). A school's 500 teachers cost no function call each."""
+        rules.is_exempt for many)."""
         sums = YearSums(teachers=len(teachers))
         born_by = attendance_rules.exempt_if_born_by(year=self.year, women_from=self.rules.exempt_age_women,
                                                      men_from=self.rules.exempt_age_men)

@@ -25,7 +25,7 @@ from core.params import parse_id, parse_page
 from core.xlsx import export_job_by_get, export_url, percent_cell, report_response, wants_xlsx, yes_cell
 from schedule.models import ScheduledProject
 
-from . import reports, tasks
+from . import presenters, reports, tasks
 from .models import Teacher
 from .scopes import teacher_may_view
 
@@ -129,8 +129,8 @@ def school_report(request):
     report, page = reports.school_report_page(organisation, year, parse_page(request.GET.get("page")),
                                               SCHOOL_PAGE_SIZE)
     return render(request, "attendance/reports/school.html", {
-        "report": report, "page": page, "year": year, "year_label": _school_year_label(year),
-        "export_url": export_url(request),
+        "report": report, "page": page, "rows": presenters.school_rows(page, year), "year": year,
+        "year_label": _school_year_label(year), "export_url": export_url(request),
         "organisation_param": wanted if user.is_district_reviewer else "",
     })
 

@@ -24,11 +24,12 @@ judged by the same rules (attendance.rules):
 import datetime
 from functools import cached_property
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -313,25 +314,72 @@ class TeacherYearRow:
 LIGHT_TEACHER_FIELDS = ("pk", "organisation_id", "name", "gender", "birth_date")
 
 
-def _year_rows(teachers, year: int, rules: CompletionRules,
-               organisations: dict | None = None, *, light: bool = False) -> list[TeacherYearRow]:
-    """The school year's figures for a queryset of teachers, in four queries (five without
-    ``organisations``, {pk: Organisation} of every school the teachers belong to).
-    light: each row's teacher is a record of LIGHT_TEACHER_FIELDS, not a Teacher (a long
-    list's totals need no model objects; its page's rows get them, SchoolReportPage)."""
+@dataclass
+class _YearFigures:
+    """The database's sums of a school year for a set of teachers, by teacher (marks: absence
+    per semester and hours attended) and by school (school-based hours expected)."""
+
+    year: int
+    rules: CompletionRules
+    limit: Decimal
+    absent_keys: list
+    marks: dict
+    school_hours: dict
+    project_hours: dict
+
+    def row(self, teacher) -> TeacherYearRow:
+        figures = self.marks.get(teacher.pk, {})
+        return TeacherYearRow(
+            teacher=teacher,
+            absence=[figures.get(key) or ZERO for key in self.absent_keys],
+            limit=self.limit,
+            exempt=is_exempt(teacher, self.year, self.rules),
+            school_based_hours=figures.get("school_based") or ZERO,
+            project_hours=figures.get("project") or ZERO,
+            expected_hours=self.expected_hours(teacher),
+        )
+
+    def expected_hours(self, teacher) -> Decimal:
+        return (self.school_hours.get(teacher.organisation_id) or ZERO) + (self.project_hours.get(teacher.pk) or ZERO)
+
+    def sums(self, teachers) -> "YearSums":
+        """YearTotals' sums over ``teachers`` (light records will do) without a row object a
+        teacher: the figures judged as TeacherYearRow judges them, each different absence once
+        (rules.Forfeiture), the exemption by birth-date cut-offs (rules.exempt_if_born_by:
+        rules.is_exempt for many)."""
+        sums = YearSums(teachers=len(teachers))
+        born_by = attendance_rules.exempt_if_born_by(year=self.year, women_from=self.rules.exempt_age_women,
+                                                     men_from=self.rules.exempt_age_men)
+        female, keys, marks = Teacher.Gender.FEMALE, self.absent_keys, self.marks
+        school_hours, project_hours = self.school_hours, self.project_hours
+        no_absence = tuple(ZERO for _ in keys)
+        judged = {}  # (absence a semester, exempt) → (forfeited, at risk)
+        expected = attended = ZERO
+        for teacher in teachers:
+            exempt = teacher.birth_date <= born_by[teacher.gender == female]
+            figures = marks.get(teacher.pk)
+            if figures is None:
+                absence = no_absence
+            else:
+                attended += (figures["school_based"] or ZERO) + (figures["project"] or ZERO)
+                absence = tuple([figures[key] or ZERO for key in keys])
+            if (absence, exempt) not in judged:
+                forfeiture = attendance_rules.Forfeiture(absence=absence, limit=self.limit, exempt=exempt)
+                judged[absence, exempt] = forfeiture.forfeited, forfeiture.at_risk
+            forfeited, at_risk = judged[absence, exempt]
+            expected += (school_hours.get(teacher.organisation_id) or ZERO) + (project_hours.get(teacher.pk) or ZERO)
+            sums.forfeited += forfeited
+            sums.at_risk += at_risk
+            sums.exempt += exempt
+        sums.expected_hours, sums.attended_hours = expected, attended
+        return sums
+
+
+def _year_figures(teachers: list, teacher_pks: QuerySet, year: int, rules: CompletionRules) -> _YearFigures:
+    """Three queries; ``teachers``: the teachers (or light records), ``teacher_pks`` a
+    values("pk") queryset of them."""
     terms = semesters(year)
     start, end = school_year_range(year)
-    teacher_pks = teachers.order_by().values("pk")
-    # Not a join: a school's 500 rows share one Organisation object.
-    if light:
-        teachers = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
-    else:
-        teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
-    if organisations and not light:
-        for teacher in teachers:
-            Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
-    if not teachers:
-        return []
     in_year = Q(session__date__range=(start, end))
     school_based = Q(session__school_plan__isnull=False)
     own_school_based = school_based & Q(session__organisation_id=F("teacher__organisation_id"))
@@ -363,54 +411,69 @@ def _year_rows(teachers, year: int, rules: CompletionRules,
         .filter(project__sessions__date__range=(start, end))
         .order_by().values("teacher_id").annotate(hours=Sum("project__sessions__hours"))
         .values_list("teacher_id", "hours"))
-    rows = []
-    limit = Decimal(rules.school_absence_limit_hours)
-    absent_keys = [f"absent_{n}" for n in range(len(terms))]
-    for teacher in teachers:
-        figures = marks.get(teacher.pk, {})
-        rows.append(TeacherYearRow(
-            teacher=teacher,
-            absence=[figures.get(key) or ZERO for key in absent_keys],
-            limit=limit,
-            exempt=is_exempt(teacher, year, rules),
-            school_based_hours=figures.get("school_based") or ZERO,
-            project_hours=figures.get("project") or ZERO,
-            expected_hours=(school_hours.get(teacher.organisation_id) or ZERO)
-            + (project_hours.get(teacher.pk) or ZERO),
-        ))
-    return rows
+    return _YearFigures(year=year, rules=rules, limit=Decimal(rules.school_absence_limit_hours),
+                        absent_keys=[f"absent_{n}" for n in range(len(terms))], marks=marks,
+                        school_hours=school_hours, project_hours=project_hours)
+
+
+def _year_rows(teachers, year: int, rules: CompletionRules,
+               organisations: dict | None = None) -> list[TeacherYearRow]:
+    """The school year's figures for a queryset of teachers, in four queries (five without
+    ``organisations``, {pk: Organisation} of every school the teachers belong to)."""
+    teacher_pks = teachers.order_by().values("pk")
+    # Not a join: a school's 500 rows share one Organisation object.
+    teachers = list(teachers if organisations else teachers.prefetch_related("organisation"))
+    if organisations:
+        for teacher in teachers:
+            Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
+    if not teachers:
+        return []
+    figures = _year_figures(teachers, teacher_pks, year, rules)
+    return [figures.row(teacher) for teacher in teachers]
+
+
+@dataclass
+class YearSums:
+    teachers: int = 0
+    expected_hours: Decimal = ZERO
+    attended_hours: Decimal = ZERO
+    forfeited: int = 0
+    at_risk: int = 0
+    exempt: int = 0
 
 
 @dataclass
 class YearTotals:
     rows: list[TeacherYearRow]
     target: int
+    counted: YearSums | None = None  # the sums, where they were counted without rows (school_report_page)
 
     @cached_property
-    def _sums(self) -> tuple:
+    def _sums(self) -> YearSums:
         """The totals in one pass over the rows, once (a page reads the participation three times)."""
-        expected = attended = ZERO
-        forfeited = at_risk = exempt = 0
+        if self.counted is not None:
+            return self.counted
+        sums = YearSums(teachers=len(self.rows))
         for row in self.rows:
-            expected += row.expected_hours
-            attended += row.school_based_hours + row.project_hours
+            sums.expected_hours += row.expected_hours
+            sums.attended_hours += row.school_based_hours + row.project_hours
             judged = row.forfeiture
-            forfeited += judged.forfeited
-            at_risk += judged.at_risk
-            exempt += row.exempt
-        return expected, attended, forfeited, at_risk, exempt
+            sums.forfeited += judged.forfeited
+            sums.at_risk += judged.at_risk
+            sums.exempt += row.exempt
+        return sums
 
     @property
     def teachers(self) -> int:
-        return len(self.rows)
+        return self._sums.teachers
 
     @property
     def expected_hours(self) -> Decimal:
-        return self._sums[0]
+        return self._sums.expected_hours
 
     @property
     def attended_hours(self) -> Decimal:
-        return self._sums[1]
+        return self._sums.attended_hours
 
     @property
     def participation(self) -> Decimal | None:
@@ -422,15 +485,15 @@ class YearTotals:
 
     @property
     def forfeited(self) -> int:
-        return self._sums[2]
+        return self._sums.forfeited
 
     @property
     def at_risk(self) -> int:
-        return self._sums[3]
+        return self._sums.at_risk
 
     @property
     def exempt(self) -> int:
-        return self._sums[4]
+        return self._sums.exempt
 
 
 @dataclass
@@ -449,29 +512,41 @@ class SchoolReport(YearTotals):
         return attendance_rules.at_risk_from(self.limit)
 
 
-def school_report(organisation: Organisation, year: int, *, light: bool = False) -> SchoolReport:
+def school_report(organisation: Organisation, year: int) -> SchoolReport:
     """Each teacher in post at the school, for the school year starting in autumn `year`:
-    school-based absence per semester, forfeited, at risk, exempt, hours attended
-    (light: rows without Teacher objects, _year_rows)."""
+    school-based absence per semester, forfeited, at risk, exempt, hours attended."""
     rules = CompletionRules.for_district(organisation.district_id)
     teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
-    rows = _year_rows(teachers, year, rules, {organisation.pk: organisation}, light=light)
+    rows = _year_rows(teachers, year, rules, {organisation.pk: organisation})
     return SchoolReport(rows=rows, target=rules.participation_target_percent, organisation=organisation,
                         year=year, rules=rules, semesters=semesters(year))
 
 
+class ListedTeacher(NamedTuple):
+    """A row of school_report_page's report: the teacher's light record (LIGHT_TEACHER_FIELDS);
+    their figures are in the report's totals, and in the page's rows for the page's teachers."""
+
+    teacher: tuple
+
+
 def school_report_page(organisation: Organisation, year: int, number: int, per_page: int) -> tuple[SchoolReport, Page]:
-    """The school report's page: its totals over every teacher in post, from light rows, and
-    page ``number`` of the rows (a number beyond the end: the last page) with their Teacher
-    objects. One query more than school_report, and no model object for the other rows."""
-    report = school_report(organisation, year, light=True)
-    paginator = Paginator(report.rows, per_page)
+    """The school report's page: its totals over every teacher in post, counted from light
+    records (no model object nor row object a teacher: _YearFigures.sums), and page ``number``
+    of the rows (a number beyond the end: the last page) with their Teacher objects. One query
+    more than school_report."""
+    rules = CompletionRules.for_district(organisation.district_id)
+    teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
+    light = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
+    figures = _year_figures(light, teachers.order_by().values("pk"), year, rules) if light else None
+    report = SchoolReport(rows=[ListedTeacher(record) for record in light], target=rules.participation_target_percent,
+                          counted=figures.sums(light) if figures else YearSums(), organisation=organisation,
+                          year=year, rules=rules, semesters=semesters(year))
+    paginator = Paginator(light, per_page)
     page = paginator.page(min(number, paginator.num_pages))
-    teachers = Teacher.objects.in_bulk([row.teacher.pk for row in page.object_list])
-    for teacher in teachers.values():
+    in_bulk = Teacher.objects.in_bulk([record.pk for record in page.object_list])
+    for teacher in in_bulk.values():
         Teacher.organisation.field.set_cached_value(teacher, organisation)
-    page.object_list = [replace(row, teacher=teachers[row.teacher.pk]) for row in page.object_list
-                        if row.teacher.pk in teachers]
+    page.object_list = [figures.row(in_bulk[record.pk]) for record in page.object_list if record.pk in in_bulk]
     return report, page
 
 

@@ -53,6 +53,12 @@ def is_exempt(*, female: bool, birth_date: datetime.date, year: int, women_from:
     return age_on(birth_date, datetime.date(year, 12, 31)) >= (women_from if female else men_from)
 
 
+def exempt_if_born_by(*, year: int, women_from: int = 50, men_from: int = 55) -> dict[bool, datetime.date]:
+    """is_exempt for a whole list at once: {female: the last birth date that is exempt}; a
+    teacher is exempt when born on or before it (31 December: a birthday in the year counts)."""
+    return {True: datetime.date(year - women_from, 12, 31), False: datetime.date(year - men_from, 12, 31)}
+
+
 # --- school-based forfeiture -----------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from core.params import parse_id, parse_page
 from core.pdf import pdf_response, render_pdf
 from core.xlsx import export_job_by_get, export_url, percent_cell, report_response, wants_xlsx, yes_cell
 
-from . import selectors, services, tasks
+from . import presenters, selectors, services, tasks
 from .models import CycleClosure
 from .rules import format_number
 
@@ -100,13 +100,13 @@ def _rules_required(view):
     return wrapped
 
 
-def _year(request, district) -> int:
-    """?year= is a credit year; the current one by default."""
+def _year(request, district, rule_sets=None) -> int:
+    """?year= is a credit year; the current one by default (rule_sets: services.rule_set_for)."""
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
         year = None
-    return year if year in YEARS else selectors.current_credit_year(district)
+    return year if year in YEARS else selectors.current_credit_year(district, rule_sets=rule_sets)
 
 
 
@@ -293,15 +293,16 @@ def school_credits(request):
     if _district_staff_without_school(request):
         return redirect("credits:district_credits")
     organisation = _school_for(request)
-    year = _year(request, organisation.district)
+    rule_sets = services.district_rule_sets(organisation.district)  # today's and the year's: one query
+    year = _year(request, organisation.district, rule_sets)
     if wants_xlsx(request):
-        return _school_xlsx(selectors.school_credits(organisation, year))
+        return _school_xlsx(selectors.school_credits(organisation, year, rule_sets))
     # The totals count every teacher; only the page's rows are built in full.
     report, page = selectors.school_credit_page(organisation, year, parse_page(request.GET.get("page")),
-                                                SCHOOL_PAGE_SIZE)
+                                                SCHOOL_PAGE_SIZE, rule_sets)
     return render(request, "credits/school.html", {
-        "report": report, "page": page, "year": year, "year_label": year_label(year), "cycle_label": cycle_label(report.cycle),
-        "export_url": export_url(request),
+        "report": report, "page": page, "rows": presenters.school_rows(page, year), "year": year,
+        "year_label": year_label(year), "cycle_label": cycle_label(report.cycle), "export_url": export_url(request),
         "organisation_param": organisation.pk if request.user.is_district_reviewer else "",
         "cycle_url": reverse("credits:cycle_close") + _query(
             organisation=organisation.pk if request.user.is_district_reviewer else "", year=year),

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DecimalField, F, Max, Q, QuerySet, Sum
+from django.db.models import DecimalField, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
@@ -38,9 +38,9 @@ ZERO = Decimal(0)
 SCHOOL_KINDS = [Organisation.Kind.SCHOOL, Organisation.Kind.KINDERGARTEN]
 
 
-def current_credit_year(district: District, today: datetime.date | None = None) -> int:
+def current_credit_year(district: District, today: datetime.date | None = None, rule_sets=None) -> int:
     today = today or timezone.localdate()
-    return rule_set_for(district, today).credit_year(today)
+    return rule_set_for(district, today, rule_sets).credit_year(today)
 
 
 def percent(part, whole) -> Decimal | None:
@@ -101,9 +101,9 @@ class _CycleFigures:
         )
 
 
-def _cycle_figures(teacher_pks: QuerySet, rule_set: RuleSet, year: int, categories=None) -> _CycleFigures:
+def _cycle_figures(teacher_pks, rule_set: RuleSet, year: int, categories=None) -> _CycleFigures:
     """Two queries (three with the rule set's category minimums); ``teacher_pks``: a
-    values("pk") queryset of the teachers."""
+    values("pk") queryset of the teachers, or a short list of their pks."""
     first, last = rule_set.cycle_of(year)
     in_cycle = CreditEntry.objects.filter(teacher__in=teacher_pks, credit_year__range=(first, last)).order_by()
     # Only confirmed credits count; provisional ones (credits.recognition) are summed apart, in the same query.
@@ -214,9 +214,10 @@ class SchoolCredits(CreditSummary):
         return any(row.categories for row in self.rows)
 
 
-def school_credits(organisation: Organisation, year: int) -> SchoolCredits:
-    """Each teacher in post at the school: year and cycle totals, short, capped. Three queries."""
-    rule_set = year_rule_set(organisation.district, year)
+def school_credits(organisation: Organisation, year: int, rule_sets: list[RuleSet] | None = None) -> SchoolCredits:
+    """Each teacher in post at the school: year and cycle totals, short, capped. Three queries
+    (two with ``rule_sets``: services.rule_set_for)."""
+    rule_set = year_rule_set(organisation.district, year, rule_sets)
     teachers = Teacher.objects.filter(organisation=organisation, active=True)
     return SchoolCredits(rows=teacher_credit_rows(teachers, rule_set, year, {organisation.pk: organisation}),
                          organisation=organisation,
@@ -250,11 +251,12 @@ class SchoolCreditTotals:
         return percent(self.meeting_year, self.teachers)
 
 
-def _school_totals_in_sql(totals: "SchoolCreditTotals", teachers: QuerySet, figures_minimums, cycle) -> None:
-    """The totals of a rule set without category minimums, counted by the database: each
-    teacher's year and cycle sums (as _cycle_figures gives them, rounded to the ledger's two
-    places so that SQLite's float sums compare as PostgreSQL's numeric ones), judged as
-    rules.Standing judges them (tests/test_credits__school_page.py holds the two together)."""
+def _school_totals_of_sums(totals: "SchoolCreditTotals", teachers: QuerySet, figures_minimums, cycle) -> None:
+    """The totals of a rule set without category minimums, from each teacher's year and cycle
+    sums (as _cycle_figures gives them, rounded to the ledger's two places so that SQLite's
+    float sums compare as PostgreSQL's numeric ones), one row a teacher without a model object,
+    judged as rules.Standing judges them (tests/test_credits__school_page.py holds the two
+    together). Counting the rows here costs less than building an aggregate over them."""
     first, last = cycle
     minimums = figures_minimums
     # Only confirmed credits count (credits.recognition); provisional ones are counted apart.
@@ -269,38 +271,34 @@ def _school_totals_in_sql(totals: "SchoolCreditTotals", teachers: QuerySet, figu
         largest_cut=Max(F("credit_entries__raw_credits") - F("credit_entries__credits"), filter=in_cycle),
         pending=Sum("credit_entries__credits", filter=Q(credit_entries__credit_year__range=(first, last),
                                                         credit_entries__recognition=Recognition.PROVISIONAL)),
-    )
-    meets_cycle = (Q(is_new_teacher=False, cycle_total__gte=minimums.cycle_for(False))
-                   | Q(is_new_teacher=True, cycle_total__gte=minimums.cycle_for(True)))
-    counts = {
-        "teachers": Count("pk"),
-        "meeting_year": Count("pk", filter=Q(year_total__gte=minimums.annual)),
-        "meeting_cycle": Count("pk", filter=meets_cycle),
-        "capped": Count("pk", filter=Q(largest_cut__gt=0)),  # rules.is_capped
-        "with_provisional": Count("pk", filter=Q(pending__gt=0)),
-    }
-    if minimums.excellent_rating is not None:
-        counts["below_excellent"] = Count("pk", filter=Q(year_total__lt=minimums.excellent_rating))
-    for name, value in per_teacher.aggregate(**counts).items():
-        setattr(totals, name, value or 0)
+    ).values_list("is_new_teacher", "year_total", "cycle_total", "largest_cut", "pending")
+    annual, excellent = minimums.annual, minimums.excellent_rating
+    cycle_minimum = {False: minimums.cycle_for(False), True: minimums.cycle_for(True)}
+    for is_new_teacher, year_total, cycle_total, largest_cut, pending in per_teacher:
+        totals.teachers += 1
+        totals.meeting_year += year_total >= annual
+        totals.meeting_cycle += cycle_total >= cycle_minimum[is_new_teacher]
+        totals.capped += credit_rules.is_capped(largest_cut)
+        totals.below_excellent += excellent is not None and year_total < excellent
+        totals.with_provisional += pending is not None and pending > 0
     totals.short_year = totals.teachers - totals.meeting_year
     totals.short_cycle = totals.teachers - totals.meeting_cycle
 
 
-def school_credit_page(organisation: Organisation, year: int, number: int,
-                       per_page: int) -> tuple[SchoolCreditTotals, Page]:
+def school_credit_page(organisation: Organisation, year: int, number: int, per_page: int,
+                       rule_sets: list[RuleSet] | None = None) -> tuple[SchoolCreditTotals, Page]:
     """The school page: the totals over every teacher in post (judged by the same rules as
     school_credits' rows), and the full rows (TeacherCredits) of page ``number`` only, in
     name order; a number beyond the end gives the last page. A fixed number of queries, and
-    no Python per teacher beyond the page's: the totals are counted by the database (where
-    the rule set has category minimums, whose surplus rules are Python's only, from each
-    teacher's sums)."""
-    rule_set = year_rule_set(organisation.district, year)
+    no model object beyond the page's: the totals are counted from each teacher's sums (one
+    row a teacher; where the rule set has category minimums, whose surplus rules are Python's
+    only, through rules.Standing)."""
+    rule_set = year_rule_set(organisation.district, year, rule_sets)
     teachers = Teacher.objects.filter(organisation=organisation, active=True)
     totals = SchoolCreditTotals(organisation=organisation, rule_set=rule_set, year=year)
     categories = categories_of(rule_set)
     if not categories:
-        _school_totals_in_sql(totals, teachers, minimums(rule_set), rule_set.cycle_of(year))
+        _school_totals_of_sums(totals, teachers, minimums(rule_set), rule_set.cycle_of(year))
     else:
         in_order = list(teachers.values_list("pk", "is_new_teacher"))
         figures = _cycle_figures(teachers.order_by().values("pk"), rule_set, year)
@@ -323,8 +321,7 @@ def school_credit_page(organisation: Organisation, year: int, number: int,
     on_page = list(page.object_list)
     for teacher in on_page:
         Teacher.organisation.field.set_cached_value(teacher, organisation)
-    figures = _cycle_figures(Teacher.objects.filter(pk__in=[t.pk for t in on_page]).values("pk"), rule_set, year,
-                             categories=categories)
+    figures = _cycle_figures([teacher.pk for teacher in on_page], rule_set, year, categories=categories)
     page.object_list = [figures.row(teacher) for teacher in on_page]
     return totals, page
 

@@ -27,11 +27,24 @@ def rule_sets_of(district):
     return RuleSet.objects.filter(Q(district__isnull=True) | Q(district=district), family=rule_family(district))
 
 
-def rule_set_for(district, day: datetime.date) -> RuleSet:
+# Latest first; on the same day, the district's own version before the shared one.
+_IN_FORCE_ORDER = ("-valid_from", F("district").desc(nulls_last=True))
+
+
+def district_rule_sets(district) -> list[RuleSet]:
+    """Every version the district counts by, for rule_set_for(rule_sets=): a page that needs
+    the versions of two days (today's and a credit year's) reads them in one query."""
+    return list(rule_sets_of(district).order_by(*_IN_FORCE_ORDER))
+
+
+def rule_set_for(district, day: datetime.date, rule_sets: list[RuleSet] | None = None) -> RuleSet:
     """The version of the district's rules in force on that day: the latest to start by then;
-    on the same day, the district's own version before the shared one."""
-    rule_set = rule_sets_of(district).filter(valid_from__lte=day).order_by(
-        "-valid_from", F("district").desc(nulls_last=True)).first()
+    on the same day, the district's own version before the shared one (``rule_sets``: the
+    district's, from district_rule_sets, chosen from without a query)."""
+    if rule_sets is None:
+        rule_set = rule_sets_of(district).filter(valid_from__lte=day).order_by(*_IN_FORCE_ORDER).first()
+    else:  # in _IN_FORCE_ORDER already
+        rule_set = next((rule_set for rule_set in rule_sets if rule_set.valid_from <= day), None)
     if rule_set is None:
         raise ValidationError(_("No credit rules are in force for %(day)s.") % {"day": day})
     return rule_set
@@ -234,9 +247,9 @@ def exemption_add(*, teacher: Teacher, semester_start: datetime.date, reason: st
     )])[0]
 
 
-def year_rule_set(district, year: int) -> RuleSet:
+def year_rule_set(district, year: int, rule_sets: list[RuleSet] | None = None) -> RuleSet:
     """The rule set a credit year is counted by: its minimums and its cycle."""
-    return rule_set_for(district, credit_rules.counting_day(year))
+    return rule_set_for(district, credit_rules.counting_day(year), rule_sets)
 
 
 def teacher_totals(teacher: Teacher, year: int) -> dict:

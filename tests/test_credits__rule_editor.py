@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.forms import BooleanField
@@ -330,6 +331,28 @@ def test_a_districts_own_version_wins_a_tie_and_follows_its_family(world):
     world.district.save()
     assert services.rule_set_for(world.district, day(6, 1)).family == "hunan"
 
+
+
+def test_the_versions_read_once_are_chosen_as_the_query_chooses(world):
+    """The school credit page reads the district's versions once for today's and the year's
+    (services.district_rule_sets, issue 14): the same version as rule_set_for's own query on
+    every day, ties and other families included, and the same refusal before the first."""
+    call_command("loaddata", "credit_rules", verbosity=0)
+    world.district.credit_rule_family = "gansu"
+    world.district.save()
+    shared = RuleSet.objects.get(family="gansu")
+    for valid_from in (shared.valid_from, shared.valid_from.replace(year=shared.valid_from.year + 3)):
+        RuleSet.objects.create(family="gansu", district=world.district, name=f"甘肃（本区）{valid_from}",
+                               valid_from=valid_from, cycle_start_year=2011, annual_minimum=30, cycle_minimum=360)
+    rule_sets = services.district_rule_sets(world.district)
+    first = shared.valid_from
+    for offset in range(-40, 6 * 366, 9):
+        when = first + datetime.timedelta(days=offset)
+        if when < first:
+            with pytest.raises(ValidationError):
+                services.rule_set_for(world.district, when, rule_sets)
+            continue
+        assert services.rule_set_for(world.district, when, rule_sets) == services.rule_set_for(world.district, when)
 
 # --- who may ------------------------------------------------------------------------------------------
 

@@ -69,6 +69,19 @@ def test_exemption_ages_are_the_districts(female, women_from, men_from, exempt):
                            men_from=men_from) is exempt
 
 
+
+@pytest.mark.parametrize("year,women_from,men_from", [(2024, 50, 55), (2025, 48, 60), (2020, 55, 55)])
+def test_exemption_cut_offs_are_is_exempt_for_every_birth_date(year, women_from, men_from):
+    """The school report counts exemptions by birth-date cut-offs (issue 14): the same as
+    is_exempt for each day of ten years around them, leap days included, both sexes."""
+    born_by = rules.exempt_if_born_by(year=year, women_from=women_from, men_from=men_from)
+    first = day(year - max(women_from, men_from) - 5, 1, 1)
+    for offset in range((day(year - min(women_from, men_from) + 5, 12, 31) - first).days + 1):
+        birth = first + datetime.timedelta(days=offset)
+        for female in (True, False):
+            assert (birth <= born_by[female]) is rules.is_exempt(
+                female=female, birth_date=birth, year=year, women_from=women_from, men_from=men_from)
+
 # --- school-based forfeiture ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("absence,limit,exempt,forfeited,at_risk", [

@@ -31,8 +31,17 @@ def unlocalize(value) -> str:
     return str(value)
 
 
-def url_maker(viewname: str):
-    """pk → reverse(viewname, args=[pk]), reversed once for a whole table."""
-    marker = 918273645
-    before, after = reverse(viewname, args=[marker]).split(str(marker))
-    return lambda pk: f"{before}{pk}{after}"
+# Stand-ins for the ids in a URL reversed once (the <int:…> converters accept them).
+_STAND_INS = (918273645, 918273646, 918273647)
+
+
+def url_maker(viewname: str = "", *, ids: int = 1, reversing=None):
+    """(id, …) → reverse(viewname, args=ids), reversed once for a whole table with stand-ins
+    for the ids, each row's own put in their place. reversing: another way to reverse
+    (a flow node's own), called with the stand-ins."""
+    reversing = reversing or (lambda *args: reverse(viewname, args=args))
+    # reverse() percent-encodes braces, so the only ones in the template are ours.
+    template = reversing(*_STAND_INS[:ids])
+    for number, stand_in in enumerate(_STAND_INS[:ids]):
+        template = template.replace(str(stand_in), "{%d}" % number)
+    return template.format

@@ -17,6 +17,7 @@ from django.views import generic
 from viewflow.workflow.flow import views as flow_views
 
 from accounts import regions
+from core.display import url_maker
 from core.params import parse_id, parse_ids, parse_text, parse_year
 from plans.models import Document
 from plans.selectors import document_organisations, parse_organisation
@@ -440,17 +441,11 @@ class _PageMemo:
             self.dates[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
         return self.dates[day]
 
-    # Stand-ins for the ids in a reversed URL (the same <int:…> converters accept them), replaced
-    # by each row's own: one reverse() per URL name (and step) on the page, not two or three a row.
-    _STAND_INS = (918273645, 918273646)
-
     def _url(self, key, reversing, *ids) -> str:
+        """A URL of the page, its name (and step) reversed once: one reverse() a name, not two or three a row."""
         if key not in self.urls:
-            url = reversing(*self._STAND_INS[:len(ids)])
-            for number, stand_in in enumerate(self._STAND_INS[:len(ids)]):
-                url = url.replace(str(stand_in), "{%d}" % number)
-            self.urls[key] = url
-        return self.urls[key].format(*ids)
+            self.urls[key] = url_maker(ids=len(ids), reversing=reversing)
+        return self.urls[key](*ids)
 
     def task_url(self, node, url_name: str, task) -> str:
         return self._url((node, url_name), lambda *ids: node.reverse(url_name, args=ids), task.process_id, task.pk)

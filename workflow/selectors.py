@@ -100,7 +100,8 @@ def _organisation_grants_sql() -> str:
     memberships = User.groups.through._meta.db_table
     return (
         f"SELECT p.codename FROM {permissions} p INNER JOIN {user_grants} g ON g.permission_id = p.id"
-        " WHERE p.content_type_id = g.content_type_id AND g.content_type_id = %s AND g.object_pk = %s AND g.user_id = %s"
+        " WHERE p.content_type_id = g.content_type_id AND g.content_type_id = %s AND g.object_pk = %s"
+        " AND g.user_id = %s"
         f" UNION SELECT p.codename FROM {permissions} p INNER JOIN {group_grants} g ON g.permission_id = p.id"
         f" INNER JOIN {memberships} m ON m.group_id = g.group_id"
         " WHERE p.content_type_id = g.content_type_id AND g.content_type_id = %s AND g.object_pk = %s"

@@ -71,15 +71,17 @@ def _queue_condition(user: User) -> Q | None:
     """task_queue's filter on human tasks of the kit's flows (None: nothing to claim)."""
     if not user.is_authenticated or not user.organisation_id:
         return None
-    claimable = Q(pk__in=[])
+    claimable = []
     owner_perms = _organisation_perms(user)
     if owner_perms:
-        claimable |= Q(owner_permission__in=owner_perms, owner_permission_obj_pk=str(user.organisation_id))
+        claimable.append(Q(owner_permission__in=owner_perms, owner_permission_obj_pk=str(user.organisation_id)))
     for node in kit.human_nodes():
         condition = node.queue_filter(user)
         if condition is not None:
-            claimable |= Q(flow_task=node) & condition
-    return claimable & Q(status=STATUS.NEW)
+            claimable.append(Q(flow_task=node) & condition)
+    if not claimable:
+        return None
+    return functools.reduce(operator.or_, claimable) & Q(status=STATUS.NEW)
 
 
 def _organisation_perms(user: User) -> list[str]:

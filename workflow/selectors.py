@@ -37,6 +37,7 @@ def task_related() -> list[str]:
 
 
 def _of_a_kit_flow() -> Q:
+    """Tasks of the kit's flows' human steps."""
     return Q(flow_task__in=_kit_flow_tasks())
 
 

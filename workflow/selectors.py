@@ -19,6 +19,9 @@ from plans.scopes import document_list_visible
 from . import kit
 
 OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+# The inbox tabs' statuses: each tab's condition (_tab_conditions) includes its own, and no two tabs
+# share one, so a task found by the tabs' conditions is in the tab of its status.
+TAB_STATUSES = {"mine": [STATUS.ASSIGNED, STATUS.STARTED], "queue": [STATUS.NEW], "done": [STATUS.DONE]}
 
 
 def _prefix(model) -> str:
@@ -166,8 +169,8 @@ INBOX_TABS = {
 def _tab_conditions(user: User) -> dict[str, Q | None]:
     """Each tab's filter on human tasks of the kit's flows, as INBOX_TABS' selectors filter."""
     return {
-        "mine": Q(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]),
-        "queue": _queue_condition(user),
+        "mine": Q(owner=user, status__in=TAB_STATUSES["mine"]),
+        "queue": _queue_condition(user),  # status NEW
         "done": Q(owner=user, status=STATUS.DONE),
     }
 
@@ -179,7 +182,9 @@ def task_count(*, user: User, tab: str) -> int:
 
 def task_counts(*, user: User, tabs=tuple(INBOX_TABS)) -> dict[str, int]:
     """Tasks in the given inbox tabs, counted at most once per request, all in one query
-    (the menu's badge on every page counts two tabs, the inbox three)."""
+    (the menu's badge on every page counts two tabs, the inbox three): the tasks any of the tabs
+    finds, each counted in its status's tab (TAB_STATUSES; cheaper to build than each tab's
+    whole condition again)."""
     counts = user.__dict__.setdefault("_task_counts", {})
     wanted = [tab for tab in tabs if tab not in counts]
     if wanted:
@@ -189,5 +194,5 @@ def task_counts(*, user: User, tabs=tuple(INBOX_TABS)) -> dict[str, int]:
         if conditions:
             any_tab = functools.reduce(operator.or_, conditions.values())
             counts.update(Task.objects.filter(_of_a_kit_flow(), any_tab, flow_task_type="HUMAN").aggregate(
-                **{tab: Count("pk", filter=condition) for tab, condition in conditions.items()}))
+                **{tab: Count("pk", filter=Q(status__in=TAB_STATUSES[tab])) for tab in conditions}))
     return {tab: counts[tab] for tab in tabs}

@@ -82,6 +82,8 @@ TEMPLATES = [
                 "workflow.context_processors.inbox_counts",
                 "notices.context_processors.unread_notices",
             ],
+            # templates/base.html's menu (config/menu.py).
+            "libraries": {"menu": "config.menu"},
         },
     },
 ]

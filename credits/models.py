@@ -601,8 +601,20 @@ class RecognitionProcess(ReviewProcessBase):
 
     @property
     def subject_organisation(self):
+        if "_subject_organisation" in self.__dict__:  # loaded for a page of rows (load_subjects)
+            return self.__dict__["_subject_organisation"]
         return Organisation.objects.filter(district_id=self.batch.district_id,
                                            kind=Organisation.Kind.BUREAU).first()
+
+    @classmethod
+    def load_subjects(cls, processes: list) -> None:
+        """The batches' district bureaus in one query (subject_organisation's, for each district)."""
+        bureaus = {}
+        districts = {process.batch.district_id for process in processes}
+        for bureau in Organisation.objects.filter(district_id__in=districts, kind=Organisation.Kind.BUREAU):
+            bureaus.setdefault(bureau.district_id, bureau)  # the first in the default order, as .first()
+        for process in processes:
+            process.__dict__["_subject_organisation"] = bureaus.get(process.batch.district_id)
 
     @property
     def subject_url(self) -> str:

@@ -482,3 +482,22 @@ def make_region_officer(level):
     from accounts.models import User
 
     return User.objects.get(username=f"{level}_officer")
+
+
+def test_inbox_rows_of_recognitions_cost_no_query_each(chain, client):
+    """The inbox's recognition rows name each batch's bureau: one query a page, not one a row
+    (RecognitionProcess.load_subjects)."""
+    _region, jianan, _weidu, _jinshui = chain
+    school_based(make_teacher(jianan.school, "一号"))
+    client.force_login(jianan.bureau_officer)
+    url = reverse("workflow:inbox") + "?tab=queue"
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        response = client.get(url)
+    assert response.content.decode().count(f"<td>{jianan.bureau.name}</td>") == 1
+    for name in ("二号", "三号", "四号"):
+        school_based(make_teacher(jianan.school, name))
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(url)
+    assert response.content.decode().count(f"<td>{jianan.bureau.name}</td>") == 4
+    assert len(after) == len(before)

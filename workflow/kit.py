@@ -77,6 +77,11 @@ class ReviewProcessBase(Process):
     def subject_organisation(self):
         raise NotImplementedError
 
+    @classmethod
+    def load_subjects(cls, processes: list) -> None:
+        """Fetch, for a page of these processes (the inbox's), what their subject_* read beyond
+        subject_related, in one query for the page instead of one a row. Default: nothing."""
+
     @property
     def subject_pk(self):
         return getattr(self, f"{self.subject_field}_id")
@@ -171,6 +176,16 @@ def trail_record(*, subject=None, step: str, decision: str, actor, comment: str 
     model = trail_model_for(subject)
     return model.objects.create(**{model.subject_field: subject}, **model.subject_fields(subject),
                                 step=step, decision=decision, actor=actor, comment=comment, task=task, **extra)
+
+
+def load_subjects(processes) -> None:
+    """Each flow's load_subjects for its processes among these (a page of the inbox's rows)."""
+    by_model = {}
+    for process in processes:
+        if process is not None:
+            by_model.setdefault(type(process), []).append(process)
+    for model, group in by_model.items():
+        model.load_subjects(group)
 
 
 def task_process(task) -> ReviewProcessBase | None:

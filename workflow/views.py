@@ -307,7 +307,9 @@ def inbox(request):
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     page_memo = _PageMemo()
-    rows = [_task_row(task, today, page_memo) for task in page]
+    processes = [kit.task_process(task) for task in page]
+    kit.load_subjects(processes)  # e.g. the recognitions' bureaus: one query a page, not one a row
+    rows = [_task_row(task, process, today, page_memo) for task, process in zip(page, processes)]
     labels = {"select": _("Select"), "overdue": _("Overdue"), "claim": _("Claim"), "handle": _("Handle"),
               "release": _("Release"), "hand_over_to": _("Hand over to"), "hand_over": _("Hand over"),
               "csrf_input": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
@@ -506,8 +508,7 @@ def _row_html(row: dict, tab: str, labels: dict) -> str:
         mark_safe(" ".join(actions)))
 
 
-def _task_row(task, today: datetime.date, memo: _PageMemo) -> dict:
-    process = kit.task_process(task)
+def _task_row(task, process, today: datetime.date, memo: _PageMemo) -> dict:
     node = task.flow_task
     due = getattr(task, "due", None)
     due_date = due.due_date if due else None

@@ -72,7 +72,14 @@ def task_queue(*, user: User) -> QuerySet[Task]:
 
 
 def _queue_condition(user: User) -> Q | None:
-    """task_queue's filter on human tasks of the kit's flows (None: nothing to claim)."""
+    """task_queue's filter on human tasks of the kit's flows (None: nothing to claim), built once
+    per request (the badge's count and the inbox's queue both filter by it)."""
+    if "_queue_condition" not in user.__dict__:
+        user.__dict__["_queue_condition"] = _build_queue_condition(user)
+    return user.__dict__["_queue_condition"]
+
+
+def _build_queue_condition(user: User) -> Q | None:
     if not user.is_authenticated or not user.organisation_id:
         return None
     claimable = []

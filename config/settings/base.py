@@ -82,8 +82,8 @@ TEMPLATES = [
                 "workflow.context_processors.inbox_counts",
                 "notices.context_processors.unread_notices",
             ],
-            # templates/base.html's menu (config/menu.py).
-            "libraries": {"menu": "config.menu"},
+            # templates/base.html's menu (config/menu.py); templates/_pager.html (core/paging.py).
+            "libraries": {"menu": "config.menu", "paging": "core.paging"},
         },
     },
 ]

@@ -433,6 +433,12 @@ class DeclarationProcess(ReviewProcessBase):
     subject_field = "declaration"
     subject_template = "credits/declarations/_subject.html"
     subject_related = ["declaration__teacher__organisation"]
+    # A row reads the declaration's title and end date, its teacher's name and organisation.
+    inbox_unread = (
+        [f"declaration__{name}" for name in ("provider", "activity", "level", "start_date", "hours", "excellent_trainee",
+                                             "subject_credits", "category", "certificate", "status", "created_at")]
+        + [f"declaration__teacher__{name}" for name in ("user", "gender", "birth_date", "id_number", "stage", "subject",
+                                                        "title", "is_new_teacher", "active", "left_on", "left_reason")])
     records_claims = False  # a declaration's trail holds decisions (and hand-overs) only
 
     INBOX_KIND = "declaration"

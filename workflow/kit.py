@@ -57,6 +57,8 @@ class ReviewProcessBase(Process):
     subject_field = ""  # the foreign key to what is reviewed
     subject_template = ""  # the task page's partial showing the subject and its trail
     subject_related: list[str] = []  # select_related paths from the process, for the inbox
+    # Columns of those subjects no inbox row reads (paths from the process), not fetched on its pages.
+    inbox_unread: list[str] = []
     # The subject's page: a URL name taking the subject's pk. subject_url reverses it; the inbox
     # reverses it once a page. Empty: the flow's own subject_url.
     subject_url_name = ""

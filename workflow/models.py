@@ -44,6 +44,8 @@ class ReviewProcess(ReviewProcessBase):
     subject_field = "document"
     subject_template = "workflow/_document_subject.html"
     subject_related = ["document__organisation"]
+    inbox_unread = [f"document__{name}" for name in ("status", "version", "filing_number", "filed_at", "created_by",
+                                                       "created_at", "updated_at")]
     subject_url_name = "plans:detail"
 
     class Meta:

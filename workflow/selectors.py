@@ -166,7 +166,7 @@ _UNREAD_PROCESS_FIELDS = ("data", "seed_content_type", "seed_object_id", "artifa
 def _inbox_deferred() -> list[str]:
     deferred = list(_UNREAD_TASK_FIELDS) + [f"process__{name}" for name in _UNREAD_PROCESS_FIELDS]
     for model in kit.process_models():
-        deferred += [f"{_prefix(model)}__{name}" for name in _UNREAD_PROCESS_FIELDS]
+        deferred += [f"{_prefix(model)}__{name}" for name in [*_UNREAD_PROCESS_FIELDS, *model.inbox_unread]]
     return deferred
 
 

@@ -1,4 +1,5 @@
 import datetime
+import html
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +9,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -459,53 +460,57 @@ class _PageMemo:
         return self._url(name, lambda *ids: reverse(name, args=ids), process.subject_pk)
 
 
-_EMPTY_CELL = mark_safe("<td></td>")
+_EMPTY_CELL = "<td></td>"
+
+
+def _escape(value) -> str:
+    """conditional_escape without its wrappers (a row escapes a dozen values, a page 300)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 def _row_html(row: dict, tab: str, labels: dict) -> str:
     """A row of inbox.html's table, built here: in the template, the page's rows cost
     a dozen variables, conditions and translations each. labels: the page's translated
-    labels and its CSRF field, made once."""
+    labels and its CSRF field, made once. Plain f-strings with every value escaped (format_html's
+    HTML, at a quarter of its calls)."""
     check = ""
     if tab != "done":
-        check = format_html(
-            '<td><input type="checkbox" name="tasks" value="{}" form="batch" aria-label="{}"></td>',
-            row["task"].pk, labels["select"]) if row["batch"] else _EMPTY_CELL
+        check = (f'<td><input type="checkbox" name="tasks" value="{_escape(row["task"].pk)}" form="batch" '
+                 f'aria-label="{_escape(labels["select"])}"></td>') if row["batch"] else _EMPTY_CELL
     if tab == "done":
-        last = format_html("<td>{}</td>", row["finished_shown"])
+        last = f"<td>{_escape(row['finished_shown'])}</td>"
     elif row["due_date"]:
         overdue = row["overdue"]
-        last = format_html('<td><span class="{}">{}{}</span></td>', "overdue" if overdue else "",
-                           row["due_date_shown"], " " + labels["overdue"] if overdue else "")
+        last = (f'<td><span class="{"overdue" if overdue else ""}">{_escape(row["due_date_shown"])}'
+                f'{" " + _escape(labels["overdue"]) if overdue else ""}</span></td>')
     else:
         last = _EMPTY_CELL
     # The actions: claim (queue), or handle, release and hand over (my tasks).
+    csrf_input = _escape(labels["csrf_input"])
     actions = []
     if row["action_url"] and tab == "queue":
-        actions.append(format_html(
-            '<form method="post" action="{}">{}<button type="submit" data-testid="claim">{}</button></form>',
-            row["action_url"], labels["csrf_input"], labels["claim"]))
+        actions.append(f'<form method="post" action="{_escape(row["action_url"])}">{csrf_input}'
+                       f'<button type="submit" data-testid="claim">{_escape(labels["claim"])}</button></form>')
     elif row["action_url"]:
-        actions.append(format_html('<a class="btn" data-testid="handle" href="{}">{}</a>',
-                                   row["action_url"], labels["handle"]))
+        actions.append(f'<a class="btn" data-testid="handle" href="{_escape(row["action_url"])}">'
+                       f'{_escape(labels["handle"])}</a>')
     if row["release_url"] and tab == "mine":
-        actions.append(format_html(
-            '<form method="post" action="{}">{}<button class="secondary" type="submit">{}</button></form>',
-            row["release_url"], labels["csrf_input"], labels["release"]))
+        actions.append(f'<form method="post" action="{_escape(row["release_url"])}">{csrf_input}'
+                       f'<button class="secondary" type="submit">{_escape(labels["release"])}</button></form>')
     if row["hand_over_to"] and tab == "mine":
-        options = format_html_join("", '<option value="{}">{}</option>',
-                                   ((colleague.pk, colleague.display_name) for colleague in row["hand_over_to"]))
-        actions.append(format_html(
-            '<form method="post">{}<input type="hidden" name="action" value="hand_over">'
-            '<input type="hidden" name="task" value="{}">'
-            '<select name="to" aria-label="{}">{}</select><button class="secondary">{}</button></form>',
-            labels["csrf_input"], row["task"].pk, labels["hand_over_to"], options, labels["hand_over"]))
-    return format_html(
-        '<tr>{}<td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}'
-        '<td class="actions">{}</td></tr>',
-        check, row["subject_url"], row["title"], row["kind"], row["organisation"],
-        "" if row["year"] is None else row["year"], row["step"], row["created_shown"], last,
-        mark_safe(" ".join(actions)))
+        options = "".join(f'<option value="{_escape(colleague.pk)}">{_escape(colleague.display_name)}</option>'
+                          for colleague in row["hand_over_to"])
+        actions.append(
+            f'<form method="post">{csrf_input}<input type="hidden" name="action" value="hand_over">'
+            f'<input type="hidden" name="task" value="{_escape(row["task"].pk)}">'
+            f'<select name="to" aria-label="{_escape(labels["hand_over_to"])}">{options}</select>'
+            f'<button class="secondary">{_escape(labels["hand_over"])}</button></form>')
+    year = "" if row["year"] is None else _escape(row["year"])
+    return mark_safe(
+        f'<tr>{check}<td><a href="{_escape(row["subject_url"])}">{_escape(row["title"])}</a></td>'
+        f'<td>{_escape(row["kind"])}</td><td>{_escape(row["organisation"])}</td><td>{year}</td>'
+        f'<td>{_escape(row["step"])}</td><td>{_escape(row["created_shown"])}</td>{last}'
+        f'<td class="actions">{" ".join(actions)}</td></tr>')
 
 
 def _task_row(task, process, today: datetime.date, memo: _PageMemo) -> dict:

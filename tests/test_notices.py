@@ -380,3 +380,18 @@ def test_urge_refused_to_others_and_outside_review(world, client_for):
     response = _urge(client_for(world.school_officer), draft)
     assert response.status_code == 302 and _last_message_level(response) == "error"
     assert not Notice.objects.filter(kind=Notice.Kind.URGE).exists()
+
+
+def test_unread_count_sql_counts_as_the_orm(world):
+    """notices.context_processors' written-out count: the same number as the ORM's query, for
+    users with read, unread and no notices."""
+    officer, other = world.training_officer, world.bureau_officer
+    now = timezone.now()
+    for user, read_at in ((officer, None), (officer, None), (officer, now), (other, now)):
+        Notice.objects.create(user=user, kind=Notice.Kind.COPY, title="通知", read_at=read_at)
+    for user in (officer, other, world.school_officer):
+        request = RequestFactory().get("/")
+        request.user = user
+        expected = Notice.objects.filter(user=user, read_at__isnull=True).count()
+        assert unread_notices(request) == {"notice_unread_count": expected}
+    assert unread_notices(request)["notice_unread_count"] == 0

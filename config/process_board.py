@@ -92,9 +92,10 @@ def board_rows(processes, now) -> list[dict]:
     for task in (Task.objects.filter(process__in=[p.pk for p in processes], flow_task_type="HUMAN",
                                      status__in=OPEN_TASKS).select_related("owner").order_by("pk")):
         open_tasks.setdefault(task.process_id, []).append(task)
+    kit_processes = [concrete(process) for process in processes]
+    kit.load_subjects(kit_processes)  # e.g. the recognitions' bureaus: one query a page, not one a row
     rows = []
-    for process in processes:
-        kit_process = concrete(process)
+    for process, kit_process in zip(processes, kit_processes):
         if kit_process is None:
             continue
         tasks = open_tasks.get(process.pk, [])

@@ -501,3 +501,23 @@ def test_inbox_rows_of_recognitions_cost_no_query_each(chain, client):
         response = client.get(url)
     assert response.content.decode().count(f"<td>{jianan.bureau.name}</td>") == 4
     assert len(after) == len(before)
+
+
+def test_process_board_rows_of_recognitions_cost_no_query_each(chain, client):
+    """The process board names each recognition batch's bureau as the inbox does: one query
+    a page, not one a row (kit.load_subjects)."""
+    _region, jianan, _weidu, _jinshui = chain
+    school_based(make_teacher(jianan.school, "一号"))
+    client.force_login(jianan.bureau_officer)
+    url = reverse("process_board:index") + "?kind=recognition"
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        response = client.get(url)
+    shown = response.content.decode().count(jianan.bureau.name)
+    assert shown >= 1
+    for name in ("二号", "三号", "四号"):
+        school_based(make_teacher(jianan.school, name))
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(url)
+    assert response.content.decode().count(jianan.bureau.name) == shown + 3
+    assert len(after) == len(before)

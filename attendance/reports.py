@@ -322,20 +322,21 @@ class _YearFigures:
     year: int
     rules: CompletionRules
     limit: Decimal
-    absent_keys: list
-    marks: dict
+    terms: int  # semesters
+    marks: dict  # teacher pk → (absent hours a semester…, school-based hours, project hours), None for 0
     school_hours: dict
     project_hours: dict
 
     def row(self, teacher) -> TeacherYearRow:
-        figures = self.marks.get(teacher.pk, {})
+        terms = self.terms
+        figures = self.marks.get(teacher.pk) or (None,) * (terms + 2)
         return TeacherYearRow(
             teacher=teacher,
-            absence=[figures.get(key) or ZERO for key in self.absent_keys],
+            absence=[hours or ZERO for hours in figures[:terms]],
             limit=self.limit,
             exempt=is_exempt(teacher, self.year, self.rules),
-            school_based_hours=figures.get("school_based") or ZERO,
-            project_hours=figures.get("project") or ZERO,
+            school_based_hours=figures[terms] or ZERO,
+            project_hours=figures[terms + 1] or ZERO,
             expected_hours=self.expected_hours(teacher),
         )
 
@@ -350,9 +351,9 @@ class _YearFigures:
         sums = YearSums(teachers=len(teachers))
         born_by = attendance_rules.exempt_if_born_by(year=self.year, women_from=self.rules.exempt_age_women,
                                                      men_from=self.rules.exempt_age_men)
-        female, keys, marks = Teacher.Gender.FEMALE, self.absent_keys, self.marks
+        female, terms, marks = Teacher.Gender.FEMALE, self.terms, self.marks
         school_hours, project_hours = self.school_hours, self.project_hours
-        no_absence = tuple(ZERO for _ in keys)
+        no_absence = (ZERO,) * terms
         judged = {}  # (absence a semester, exempt) → (forfeited, at risk)
         expected = attended = ZERO
         for teacher in teachers:
@@ -361,8 +362,8 @@ class _YearFigures:
             if figures is None:
                 absence = no_absence
             else:
-                attended += (figures["school_based"] or ZERO) + (figures["project"] or ZERO)
-                absence = tuple([figures[key] or ZERO for key in keys])
+                attended += (figures[terms] or ZERO) + (figures[terms + 1] or ZERO)
+                absence = tuple([hours or ZERO for hours in figures[:terms]])
             if (absence, exempt) not in judged:
                 forfeiture = attendance_rules.Forfeiture(absence=absence, limit=self.limit, exempt=exempt)
                 judged[absence, exempt] = forfeiture.forfeited, forfeiture.at_risk
@@ -390,7 +391,7 @@ def _year_figures(teachers: list, teacher_pks: QuerySet, year: int, rules: Compl
     sums["school_based"] = Sum("session__hours", filter=own_school_based & attended)
     sums["project"] = Sum("session__hours", filter=Q(session__project__isnull=False, on_roster=True) & attended)
     marks = {
-        row["teacher_id"]: row for row in
+        row[0]: row[1:] for row in
         Attendance.objects.filter(in_year, teacher__in=teacher_pks)
         # The teacher filter inside the subquery keeps PostgreSQL from scanning
         # every enrolment in the province (bench/bench_scale.py).
@@ -398,7 +399,7 @@ def _year_figures(teachers: list, teacher_pks: QuerySet, year: int, rules: Compl
             teacher__in=teacher_pks,
             project_id=OuterRef("session__project_id"), teacher_id=OuterRef("teacher_id"),
             status=Enrolment.Status.CONFIRMED)))
-        .order_by().values("teacher_id").annotate(**sums)
+        .order_by().values("teacher_id").annotate(**sums).values_list("teacher_id", *sums)
     }
     # Expected: every school-based session of the teacher's school, and every session
     # of the projects they are on the roster of, within the school year.
@@ -412,7 +413,7 @@ def _year_figures(teachers: list, teacher_pks: QuerySet, year: int, rules: Compl
         .order_by().values("teacher_id").annotate(hours=Sum("project__sessions__hours"))
         .values_list("teacher_id", "hours"))
     return _YearFigures(year=year, rules=rules, limit=Decimal(rules.school_absence_limit_hours),
-                        absent_keys=[f"absent_{n}" for n in range(len(terms))], marks=marks,
+                        terms=len(terms), marks=marks,
                         school_hours=school_hours, project_hours=project_hours)
 
 
@@ -532,8 +533,9 @@ class ListedTeacher(NamedTuple):
 def school_report_page(organisation: Organisation, year: int, number: int, per_page: int) -> tuple[SchoolReport, Page]:
     """The school report's page: its totals over every teacher in post, counted from light
     records (no model object nor row object a teacher: _YearFigures.sums), and page ``number``
-    of the rows (a number beyond the end: the last page) with their Teacher objects. One query
-    more than school_report."""
+    of the rows (a number beyond the end: the last page), whose teacher is the light record
+    too (pk, name and what the exemption reads: the page shows no more of a teacher). As many
+    queries as school_report."""
     rules = CompletionRules.for_district(organisation.district_id)
     teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
     light = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
@@ -543,10 +545,7 @@ def school_report_page(organisation: Organisation, year: int, number: int, per_p
                           year=year, rules=rules, semesters=semesters(year))
     paginator = Paginator(light, per_page)
     page = paginator.page(min(number, paginator.num_pages))
-    in_bulk = Teacher.objects.in_bulk([record.pk for record in page.object_list])
-    for teacher in in_bulk.values():
-        Teacher.organisation.field.set_cached_value(teacher, organisation)
-    page.object_list = [figures.row(in_bulk[record.pk]) for record in page.object_list if record.pk in in_bulk]
+    page.object_list = [figures.row(record) for record in page.object_list]
     return report, page
 
 

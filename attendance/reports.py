@@ -406,12 +406,11 @@ def _year_figures(teachers: list, teacher_pks: QuerySet, year: int, rules: Compl
     school_hours = dict(
         Session.objects.filter(school_plan__isnull=False, date__range=(start, end),
                                organisation_id__in={teacher.organisation_id for teacher in teachers})
-        .order_by().values("organisation_id").annotate(hours=Sum("hours")).values_list("organisation_id", "hours"))
+        .order_by().values_list("organisation_id").annotate(hours=Sum("hours")))
     project_hours = dict(
-        Enrolment.objects.filter(teacher__in=teacher_pks, status=Enrolment.Status.CONFIRMED)
-        .filter(project__sessions__date__range=(start, end))
-        .order_by().values("teacher_id").annotate(hours=Sum("project__sessions__hours"))
-        .values_list("teacher_id", "hours"))
+        Session.objects.filter(date__range=(start, end), project__enrolments__teacher__in=teacher_pks,
+                               project__enrolments__status=Enrolment.Status.CONFIRMED)
+        .order_by().values_list("project__enrolments__teacher_id").annotate(hours=Sum("hours")))
     return _YearFigures(year=year, rules=rules, limit=Decimal(rules.school_absence_limit_hours),
                         terms=len(terms), marks=marks,
                         school_hours=school_hours, project_hours=project_hours)

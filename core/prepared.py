@@ -16,40 +16,45 @@ import threading
 
 from django.db import connections
 
-# Stand-ins no real argument has (years before any school, ids below zero).
-_DATE_STAND_IN = datetime.date(1001, 1, 1)
-_INT_STAND_IN = -918273000
+# Two sets of stand-ins: a parameter is an argument's place when it is that argument's
+# stand-in in both compilations (a constant of the query is the same in both). Numbers
+# within every integer field's range (the ORM drops a comparison with a number beyond it).
+_STAND_INS = ((datetime.date(1001, 1, 1), 30001), (datetime.date(1002, 1, 1), 30501))
 
 
 class PreparedQuery:
     """``build(**arguments)`` returns the queryset; ``arguments`` names each argument and
-    its kind (``date`` or ``int``). ``rows(**values)``: the queryset's rows as tuples (as
-    ``values_list``), with the converters the ORM applies."""
+    its kind (``datetime.date`` or ``int``). ``rows(**values)``: the queryset's rows as tuples
+    (as ``values_list``), with the converters the ORM applies."""
 
     def __init__(self, build, **arguments):
+        for name, kind in arguments.items():
+            if kind not in (datetime.date, int):
+                raise TypeError(f"{name}: a date or an int, not {kind}")
         self.build, self.arguments = build, arguments
         self._compiled = {}  # database alias → (sql, places, query, converters)
         self._lock = threading.Lock()
 
-    def _stand_ins(self):
-        stand_ins = {}
-        for number, (name, kind) in enumerate(self.arguments.items()):
-            if kind is datetime.date:
-                stand_ins[name] = _DATE_STAND_IN + datetime.timedelta(days=number)
-            elif kind is int:
-                stand_ins[name] = _INT_STAND_IN - number
-            else:
-                raise TypeError(f"{name}: a date or an int, not {kind}")
-        return stand_ins
+    def _stand_ins(self, first_date, first_int):
+        return {name: first_date + datetime.timedelta(days=number) if kind is datetime.date else first_int + number
+                for number, (name, kind) in enumerate(self.arguments.items())}
 
     def _compile(self, using):
         connection = connections[using]
-        stand_ins = self._stand_ins()
-        compiler = self.build(**stand_ins).query.get_compiler(using)
-        sql, params = compiler.as_sql()
-        adapted = {self._adapt(connection, value): name for name, value in stand_ins.items()}
-        places = [adapted.get(param) for param in params]  # an argument's name, or None for a constant
-        missing = set(stand_ins) - set(places)
+        compiled = []
+        for first_date, first_int in _STAND_INS:
+            stand_ins = self._stand_ins(first_date, first_int)
+            compiler = self.build(**stand_ins).query.get_compiler(using)
+            sql, params = compiler.as_sql()
+            names = {self._adapt(connection, value): name for name, value in stand_ins.items()}
+            compiled.append((sql, params, names, compiler))
+        (sql, params, names, compiler), (other_sql, other_params, other_names, _) = compiled
+        if sql != other_sql or len(params) != len(other_params):
+            raise ValueError("the query's SQL depends on its arguments' values")
+        # An argument's name, or None for a constant of the query.
+        places = [names.get(param) if names.get(param) == other_names.get(other) else None
+                  for param, other in zip(params, other_params)]
+        missing = set(self.arguments) - set(places)
         if missing:
             raise ValueError(f"not parameters of the query: {sorted(missing)}")
         converters = compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]])

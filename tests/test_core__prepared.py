@@ -59,8 +59,18 @@ def test_arguments_must_be_parameters_of_the_query():
     with pytest.raises(ValueError, match="start"):
         unused.rows(organisation=1, start=datetime.date(2024, 1, 1))
     with pytest.raises(TypeError):
-        PreparedQuery(_hours, organisation=str, start=datetime.date, end=datetime.date).rows(
-            organisation="1", start=datetime.date(2024, 1, 1), end=datetime.date(2024, 1, 2))
+        PreparedQuery(_hours, organisation=str, start=datetime.date, end=datetime.date)
+
+
+def test_a_constant_of_the_query_is_kept_whatever_its_value(world):
+    """A constant equal to a stand-in (30001) stays a constant: the stand-ins of the second
+    compilation differ."""
+    plan = school_plan(world)
+    make_session(datetime.date(2024, 10, 1), "2.5", plan=plan)
+    prepared = PreparedQuery(lambda organisation: Session.objects.filter(organisation_id=organisation)
+                             .exclude(pk=30001).values_list("hours"), organisation=int)
+    assert prepared.rows(organisation=world.school.pk) == [(Decimal("2.5"),)]
+    assert [name for name, _param in prepared._compiled["default"][1]] == ["organisation", None]
 
 
 def _orm_figures(school, year):

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from attendance.models import Teacher
 from credits import selectors
 from tests.attendance_helpers import make_teacher
 from tests.test_credits__views import YEAR, add, hunan, rules, shaanxi, url  # noqa: F401 (fixtures)
@@ -88,3 +89,20 @@ def test_the_page_builds_teachers_for_its_rows_only(hunan, client_for):
                             if q["sql"].startswith('SELECT "attendance_teacher"."id", "attendance_teacher"."organisation_id"')]
     assert len(full_teacher_selects) == 1 and full_teacher_selects[0].endswith(f" LIMIT {PER_PAGE}")
     assert f'data-testid="teacher-count">{2 * PER_PAGE + 7}<' in response.content.decode()
+
+
+def test_the_schools_prepared_sums_are_their_orm_formulation(hunan):
+    """selectors._SCHOOL_SUMS (compiled once) against the ORM's _per_teacher_sums, for other
+    schools, years and cycles (run on PostgreSQL too: DATABASE_URL)."""
+    world = hunan
+    _teachers(world, 12)
+    make_teacher(world.other_school, name="他校教师")
+    for school in (world.school, world.other_school):
+        in_post = Teacher.objects.filter(organisation=school, active=True)
+        for year, (first, last) in ((YEAR, (2021, 2025)), (2023, (2021, 2025)), (2022, (2022, 2022)),
+                                    (2030, (2026, 2030))):
+            rows = selectors._SCHOOL_SUMS.rows(school=school.pk, year=year, first=first, last=last)
+            assert rows == list(selectors._per_teacher_sums(in_post, year, first, last))
+            assert len(rows) == in_post.count()
+    rows = selectors._SCHOOL_SUMS.rows(school=world.school.pk, year=YEAR, first=2020, last=2025)
+    assert any(year_total for _new, year_total, *_rest in rows) and any(cut for *_figures, cut, _pending in rows)

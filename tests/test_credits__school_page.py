@@ -106,3 +106,14 @@ def test_the_schools_prepared_sums_are_their_orm_formulation(hunan):
             assert len(rows) == in_post.count()
     rows = selectors._SCHOOL_SUMS.rows(school=world.school.pk, year=YEAR, first=2020, last=2025)
     assert any(year_total for _new, year_total, *_rest in rows) and any(cut for *_figures, cut, _pending in rows)
+
+
+def test_categories_of_compiled_once_is_the_orms(shaanxi):
+    """services.categories_of (compiled once) against the rule sets' own category minimums."""
+    from credits import services
+    from credits.models import RuleSet
+
+    rule_sets = list(RuleSet.objects.all())
+    assert any(rule_set.categories.exists() for rule_set in rule_sets)
+    for rule_set in rule_sets:
+        assert services.categories_of(rule_set) == [requirement.rule() for requirement in rule_set.categories.all()]

@@ -302,12 +302,16 @@ def _school_totals_of_sums(totals: "SchoolCreditTotals", figures_minimums, cycle
     totals.short_cycle = totals.teachers - totals.meeting_cycle
 
 
+# What a row of the school page reads of its teacher (_CycleFigures.row, credits.presenters).
+PAGE_TEACHER_FIELDS = ("pk", "name", "is_new_teacher")
+
+
 def school_credit_page(organisation: Organisation, year: int, number: int, per_page: int,
                        rule_sets: list[RuleSet] | None = None) -> tuple[SchoolCreditTotals, Page]:
     """The school page: the totals over every teacher in post (judged by the same rules as
-    school_credits' rows), and the full rows (TeacherCredits) of page ``number`` only, in
-    name order; a number beyond the end gives the last page. A fixed number of queries, and
-    no model object beyond the page's: the totals are counted from each teacher's sums (one
+    school_credits' rows), and the full rows (TeacherCredits, their teacher a light record:
+    PAGE_TEACHER_FIELDS) of page ``number`` only, in name order; a number beyond the end gives
+    the last page. A fixed number of queries, and no model object a teacher: the totals are counted from each teacher's sums (one
     row a teacher; where the rule set has category minimums, whose surplus rules are Python's
     only, through rules.Standing)."""
     rule_set = year_rule_set(organisation.district, year, rule_sets)
@@ -332,12 +336,11 @@ def school_credit_page(organisation: Organisation, year: int, number: int, per_p
             totals.short_category += short_category
             totals.has_categories = totals.has_categories or bool(standing.categories)
             totals.with_provisional += bool(figures.waiting[pk])
-    paginator = Paginator(teachers.order_by("name", "pk"), per_page)
+    # The page's teachers as light records: the rows and the table read no more of them.
+    paginator = Paginator(teachers.order_by("name", "pk").values_list(*PAGE_TEACHER_FIELDS, named=True), per_page)
     paginator.count = totals.teachers  # counted above: no COUNT query of its own
     page = paginator.page(min(number, paginator.num_pages))
     on_page = list(page.object_list)
-    for teacher in on_page:
-        Teacher.organisation.field.set_cached_value(teacher, organisation)
     figures = _cycle_figures([teacher.pk for teacher in on_page], rule_set, year, categories=categories)
     page.object_list = [figures.row(teacher) for teacher in on_page]
     return totals, page

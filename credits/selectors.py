@@ -311,9 +311,9 @@ def school_credit_page(organisation: Organisation, year: int, number: int, per_p
     """The school page: the totals over every teacher in post (judged by the same rules as
     school_credits' rows), and the full rows (TeacherCredits, their teacher a light record:
     PAGE_TEACHER_FIELDS) of page ``number`` only, in name order; a number beyond the end gives
-    the last page. A fixed number of queries, and no model object a teacher: the totals are counted from each teacher's sums (one
-    row a teacher; where the rule set has category minimums, whose surplus rules are Python's
-    only, through rules.Standing)."""
+    the last page. A fixed number of queries, and no model object a teacher: the totals are
+    counted from each teacher's sums (one row a teacher; where the rule set has category
+    minimums, whose surplus rules are Python's only, through rules.Standing)."""
     rule_set = year_rule_set(organisation.district, year, rule_sets)
     teachers = Teacher.objects.filter(organisation=organisation, active=True)
     totals = SchoolCreditTotals(organisation=organisation, rule_set=rule_set, year=year)

@@ -56,7 +56,8 @@ def _assert_same(organisation, year):
         assert _page_totals(totals) == _full_totals(full)
         assert totals.cycle == full.cycle
         start = (min(number, pages) - 1) * PER_PAGE
-        assert [_figures(row) for row in page.object_list] == [_figures(row) for row in full.rows[start:start + PER_PAGE]]
+        assert [_figures(row) for row in page.object_list] == [
+            _figures(row) for row in full.rows[start:start + PER_PAGE]]
         if number <= pages:
             seen += [row.teacher.pk for row in page.object_list]
     assert seen == [row.teacher.pk for row in full.rows]

@@ -67,6 +67,8 @@ class PreparedQuery:
         return value
 
     def rows(self, using="default", **values) -> list[tuple]:
+        if values.keys() != self.arguments.keys() or None in values.values():  # (None: IS NULL in the ORM)
+            raise TypeError(f"values for {sorted(self.arguments)}, none of them None: {values}")
         compiled = self._compiled.get(using)
         if compiled is None:
             with self._lock:

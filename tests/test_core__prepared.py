@@ -60,6 +60,11 @@ def test_arguments_must_be_parameters_of_the_query():
         unused.rows(organisation=1, start=datetime.date(2024, 1, 1))
     with pytest.raises(TypeError):
         PreparedQuery(_hours, organisation=str, start=datetime.date, end=datetime.date)
+    prepared = PreparedQuery(_hours, organisation=int, start=datetime.date, end=datetime.date)
+    for values in ({"organisation": 1, "start": datetime.date(2024, 1, 1)},
+                   {"organisation": None, "start": datetime.date(2024, 1, 1), "end": datetime.date(2024, 1, 2)}):
+        with pytest.raises(TypeError):
+            prepared.rows(**values)
 
 
 def test_a_constant_of_the_query_is_kept_whatever_its_value(world):

@@ -7,7 +7,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core.display import floatformat, url_maker
+from core.display import floatformatter, url_maker
 
 ROW = (
     '<tr data-teacher="{name}">\n'
@@ -22,7 +22,7 @@ ROW = (
 
 def school_rows(rows, year: int) -> list[str]:
     """The <tr> of each TeacherYearRow of the page."""
-    teacher_url = url_maker("attendance:report_teacher")
+    teacher_url, floatformat = url_maker("attendance:report_teacher"), floatformatter()
     forfeited = format_html('<span class="status status-rejected" data-flag="forfeited">{}</span> ',
                             _("Credit forfeited"))
     at_risk = format_html('<span class="status status-returned" data-flag="at-risk">{}</span> ', _("At risk"))

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Organisation
+from core.prepared import PreparedQuery
 from schedule.models import ScheduledProject
 
 from . import rules as attendance_rules
@@ -322,20 +323,21 @@ class _YearFigures:
     year: int
     rules: CompletionRules
     limit: Decimal
-    absent_keys: list
-    marks: dict
+    terms: int  # semesters
+    marks: dict  # teacher pk → (absent hours a semester…, school-based hours, project hours), None for 0
     school_hours: dict
     project_hours: dict
 
     def row(self, teacher) -> TeacherYearRow:
-        figures = self.marks.get(teacher.pk, {})
+        terms = self.terms
+        figures = self.marks.get(teacher.pk) or (None,) * (terms + 2)
         return TeacherYearRow(
             teacher=teacher,
-            absence=[figures.get(key) or ZERO for key in self.absent_keys],
+            absence=[hours or ZERO for hours in figures[:terms]],
             limit=self.limit,
             exempt=is_exempt(teacher, self.year, self.rules),
-            school_based_hours=figures.get("school_based") or ZERO,
-            project_hours=figures.get("project") or ZERO,
+            school_based_hours=figures[terms] or ZERO,
+            project_hours=figures[terms + 1] or ZERO,
             expected_hours=self.expected_hours(teacher),
         )
 
@@ -350,9 +352,9 @@ class _YearFigures:
         sums = YearSums(teachers=len(teachers))
         born_by = attendance_rules.exempt_if_born_by(year=self.year, women_from=self.rules.exempt_age_women,
                                                      men_from=self.rules.exempt_age_men)
-        female, keys, marks = Teacher.Gender.FEMALE, self.absent_keys, self.marks
+        female, terms, marks = Teacher.Gender.FEMALE, self.terms, self.marks
         school_hours, project_hours = self.school_hours, self.project_hours
-        no_absence = tuple(ZERO for _ in keys)
+        no_absence = (ZERO,) * terms
         judged = {}  # (absence a semester, exempt) → (forfeited, at risk)
         expected = attended = ZERO
         for teacher in teachers:
@@ -361,8 +363,8 @@ class _YearFigures:
             if figures is None:
                 absence = no_absence
             else:
-                attended += (figures["school_based"] or ZERO) + (figures["project"] or ZERO)
-                absence = tuple([figures[key] or ZERO for key in keys])
+                attended += (figures[terms] or ZERO) + (figures[terms + 1] or ZERO)
+                absence = tuple([hours or ZERO for hours in figures[:terms]])
             if (absence, exempt) not in judged:
                 forfeiture = attendance_rules.Forfeiture(absence=absence, limit=self.limit, exempt=exempt)
                 judged[absence, exempt] = forfeiture.forfeited, forfeiture.at_risk
@@ -375,12 +377,10 @@ class _YearFigures:
         return sums
 
 
-def _year_figures(teachers: list, teacher_pks: QuerySet, year: int, rules: CompletionRules) -> _YearFigures:
-    """Three queries; ``teachers``: the teachers (or light records), ``teacher_pks`` a
-    values("pk") queryset of them."""
-    terms = semesters(year)
-    start, end = school_year_range(year)
-    in_year = Q(session__date__range=(start, end))
+def _marks_query(teacher_pks: QuerySet, terms: list, start, end) -> QuerySet:
+    """Rows (teacher pk, hours absent from school-based sessions in each of ``terms``…, hours
+    attended at their own school's school-based sessions, hours attended at the sessions of
+    the projects they are on the roster of), None for none, within start–end."""
     school_based = Q(session__school_plan__isnull=False)
     own_school_based = school_based & Q(session__organisation_id=F("teacher__organisation_id"))
     attended = Q(status__in=Attendance.ATTENDED)
@@ -389,31 +389,77 @@ def _year_figures(teachers: list, teacher_pks: QuerySet, year: int, rules: Compl
             for n, term in enumerate(terms)}
     sums["school_based"] = Sum("session__hours", filter=own_school_based & attended)
     sums["project"] = Sum("session__hours", filter=Q(session__project__isnull=False, on_roster=True) & attended)
-    marks = {
-        row["teacher_id"]: row for row in
-        Attendance.objects.filter(in_year, teacher__in=teacher_pks)
+    return (
+        Attendance.objects.filter(session__date__range=(start, end), teacher__in=teacher_pks)
         # The teacher filter inside the subquery keeps PostgreSQL from scanning
         # every enrolment in the province (bench/bench_scale.py).
         .alias(on_roster=Exists(Enrolment.objects.filter(
             teacher__in=teacher_pks,
             project_id=OuterRef("session__project_id"), teacher_id=OuterRef("teacher_id"),
             status=Enrolment.Status.CONFIRMED)))
-        .order_by().values("teacher_id").annotate(**sums)
-    }
-    # Expected: every school-based session of the teacher's school, and every session
-    # of the projects they are on the roster of, within the school year.
-    school_hours = dict(
-        Session.objects.filter(school_plan__isnull=False, date__range=(start, end),
-                               organisation_id__in={teacher.organisation_id for teacher in teachers})
-        .order_by().values("organisation_id").annotate(hours=Sum("hours")).values_list("organisation_id", "hours"))
-    project_hours = dict(
-        Enrolment.objects.filter(teacher__in=teacher_pks, status=Enrolment.Status.CONFIRMED)
-        .filter(project__sessions__date__range=(start, end))
-        .order_by().values("teacher_id").annotate(hours=Sum("project__sessions__hours"))
-        .values_list("teacher_id", "hours"))
+        .order_by().values("teacher_id").annotate(**sums).values_list("teacher_id", *sums))
+
+
+# Expected: every school-based session of the teacher's school, and every session
+# of the projects they are on the roster of, within the school year.
+
+def _school_hours_query(organisation_ids, start, end) -> QuerySet:
+    """Rows (school pk, hours of its school-based sessions within start–end)."""
+    return (Session.objects.filter(school_plan__isnull=False, date__range=(start, end),
+                                   organisation_id__in=organisation_ids)
+            .order_by().values_list("organisation_id").annotate(hours=Sum("hours")))
+
+
+def _project_hours_query(teacher_pks: QuerySet, start, end) -> QuerySet:
+    """Rows (teacher pk, hours of the sessions within start–end of the projects they are on
+    the roster of)."""
+    return (Session.objects.filter(date__range=(start, end), project__enrolments__teacher__in=teacher_pks,
+                                   project__enrolments__status=Enrolment.Status.CONFIRMED)
+            .order_by().values_list("project__enrolments__teacher_id").annotate(hours=Sum("hours")))
+
+
+def _in_post(school) -> QuerySet:
+    return Teacher.objects.filter(organisation_id=school, active=True).order_by().values("pk")
+
+
+# The same three queries for the teachers in post of one school (its pk: school), compiled
+# once: the school report's page runs them on every request, and building them in the ORM
+# cost more than running them (issue 14 item 5). The two semesters: start–autumn_end,
+# spring_start–end (rules.semesters).
+_SCHOOL_YEAR = {"school": int, "start": datetime.date, "autumn_end": datetime.date,
+                "spring_start": datetime.date, "end": datetime.date}
+_SCHOOL_MARKS = PreparedQuery(
+    lambda school, start, autumn_end, spring_start, end: _marks_query(
+        _in_post(school), [(start, autumn_end), (spring_start, end)], start, end),
+    **_SCHOOL_YEAR)
+_SCHOOL_HOURS = PreparedQuery(
+    lambda school, start, end: _school_hours_query([school], start, end),
+    school=int, start=datetime.date, end=datetime.date)
+_SCHOOL_PROJECT_HOURS = PreparedQuery(
+    lambda school, start, end: _project_hours_query(_in_post(school), start, end),
+    school=int, start=datetime.date, end=datetime.date)
+
+
+def _year_figures(teachers: list, year: int, rules: CompletionRules, *, teacher_pks: QuerySet | None = None,
+                  school: int | None = None) -> _YearFigures:
+    """Three queries; ``teachers``: the teachers (or light records), and either
+    ``teacher_pks``, a values("pk") queryset of them, or ``school``: they are the teachers in
+    post of that school (its pk)."""
+    terms = semesters(year)
+    start, end = terms[0][0], terms[-1][1]
+    if school is None:
+        marks = _marks_query(teacher_pks, terms, start, end)
+        school_hours = _school_hours_query({teacher.organisation_id for teacher in teachers}, start, end)
+        project_hours = _project_hours_query(teacher_pks, start, end)
+    else:
+        (_, autumn_end), (spring_start, _) = terms
+        marks = _SCHOOL_MARKS.rows(school=school, start=start, autumn_end=autumn_end, spring_start=spring_start,
+                                   end=end)
+        school_hours = _SCHOOL_HOURS.rows(school=school, start=start, end=end)
+        project_hours = _SCHOOL_PROJECT_HOURS.rows(school=school, start=start, end=end)
     return _YearFigures(year=year, rules=rules, limit=Decimal(rules.school_absence_limit_hours),
-                        absent_keys=[f"absent_{n}" for n in range(len(terms))], marks=marks,
-                        school_hours=school_hours, project_hours=project_hours)
+                        terms=len(terms), marks={row[0]: row[1:] for row in marks},
+                        school_hours=dict(school_hours), project_hours=dict(project_hours))
 
 
 def _year_rows(teachers, year: int, rules: CompletionRules,
@@ -428,7 +474,7 @@ def _year_rows(teachers, year: int, rules: CompletionRules,
             Teacher.organisation.field.set_cached_value(teacher, organisations[teacher.organisation_id])
     if not teachers:
         return []
-    figures = _year_figures(teachers, teacher_pks, year, rules)
+    figures = _year_figures(teachers, year, rules, teacher_pks=teacher_pks)
     return [figures.row(teacher) for teacher in teachers]
 
 
@@ -532,21 +578,19 @@ class ListedTeacher(NamedTuple):
 def school_report_page(organisation: Organisation, year: int, number: int, per_page: int) -> tuple[SchoolReport, Page]:
     """The school report's page: its totals over every teacher in post, counted from light
     records (no model object nor row object a teacher: _YearFigures.sums), and page ``number``
-    of the rows (a number beyond the end: the last page) with their Teacher objects. One query
-    more than school_report."""
+    of the rows (a number beyond the end: the last page), whose teacher is the light record
+    too (pk, name and what the exemption reads: the page shows no more of a teacher). As many
+    queries as school_report."""
     rules = CompletionRules.for_district(organisation.district_id)
     teachers = Teacher.objects.filter(organisation=organisation, active=True).order_by("name", "pk")
     light = list(teachers.values_list(*LIGHT_TEACHER_FIELDS, named=True))
-    figures = _year_figures(light, teachers.order_by().values("pk"), year, rules) if light else None
+    figures = _year_figures(light, year, rules, school=organisation.pk) if light else None
     report = SchoolReport(rows=[ListedTeacher(record) for record in light], target=rules.participation_target_percent,
                           counted=figures.sums(light) if figures else YearSums(), organisation=organisation,
                           year=year, rules=rules, semesters=semesters(year))
     paginator = Paginator(light, per_page)
     page = paginator.page(min(number, paginator.num_pages))
-    in_bulk = Teacher.objects.in_bulk([record.pk for record in page.object_list])
-    for teacher in in_bulk.values():
-        Teacher.organisation.field.set_cached_value(teacher, organisation)
-    page.object_list = [figures.row(in_bulk[record.pk]) for record in page.object_list if record.pk in in_bulk]
+    page.object_list = [figures.row(record) for record in page.object_list]
     return report, page
 
 

@@ -19,6 +19,18 @@ def floatformat(value, places: int) -> str:
         from django.template.defaultfilters import floatformat as django_floatformat
 
         return str(django_floatformat(value, places))  # grouping or a comma: Django's own
+    return _plain_floatformat(value, places)
+
+
+def floatformatter():
+    """floatformat for a whole table: whether the language groups digits or writes a comma
+    is looked up once (a few function calls a value otherwise)."""
+    if settings.USE_THOUSAND_SEPARATOR or get_format("DECIMAL_SEPARATOR") != ".":
+        return floatformat
+    return _plain_floatformat
+
+
+def _plain_floatformat(value, places: int) -> str:
     value = Decimal(value)
     if places <= 0 and value == value.to_integral_value():
         return "%d" % value

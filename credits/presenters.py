@@ -6,7 +6,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core.display import floatformat, unlocalize, url_maker
+from core.display import floatformatter, unlocalize, url_maker
 
 ROW = (
     '<tr data-teacher="{pk}" data-year-total="{year_total_raw}" data-cycle-total="{cycle_total_raw}" '
@@ -41,6 +41,7 @@ class _Labels:
         self.below_excellent = escape(_("Cannot be rated excellent"))
         self.on_track = format_html('<span class="status status-approved">{}</span>', _("On track"))
         self.below_excellent_flag = {}  # the rule set's minimum → the flag
+        self.floatformat = floatformatter()
 
 
 def _blocktranslate(message: str, **values) -> str:
@@ -49,6 +50,7 @@ def _blocktranslate(message: str, **values) -> str:
 
 
 def _flags(row, short_year, short_cycle, capped, short_category, below_excellent, labels: _Labels) -> str:
+    floatformat = labels.floatformat
     flags = []
     if short_year:
         flags.append(labels.short_year)
@@ -78,6 +80,7 @@ def _flags(row, short_year, short_cycle, capped, short_category, below_excellent
 def school_rows(rows, year: int) -> list[str]:
     """The <tr> of each TeacherCredits row of the page."""
     labels, teacher_url = _Labels(), url_maker("credits:teacher_credits")
+    floatformat = labels.floatformat
     html = []
     for row in rows:
         teacher = row.teacher

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.models import District, Organisation
 from attendance.models import Teacher
+from core.prepared import PreparedQuery
 
 from . import rules as credit_rules
 from .models import CategoryRequirement, CreditEntry, CycleClosure, Recognition, RuleSet
@@ -251,20 +252,17 @@ class SchoolCreditTotals:
         return percent(self.meeting_year, self.teachers)
 
 
-def _school_totals_of_sums(totals: "SchoolCreditTotals", teachers: QuerySet, figures_minimums, cycle) -> None:
-    """The totals of a rule set without category minimums, from each teacher's year and cycle
-    sums (as _cycle_figures gives them, rounded to the ledger's two places so that SQLite's
-    float sums compare as PostgreSQL's numeric ones), one row a teacher without a model object,
-    judged as rules.Standing judges them (tests/test_credits__school_page.py holds the two
-    together). Counting the rows here costs less than building an aggregate over them."""
-    first, last = cycle
-    minimums = figures_minimums
+def _per_teacher_sums(teachers: QuerySet, year: int, first: int, last: int) -> QuerySet:
+    """Rows (is new teacher, confirmed credits of the year, of the cycle first–last, the
+    cycle's largest cut, its provisional credits), one a teacher, as _cycle_figures gives them:
+    the totals rounded to the ledger's two places so that SQLite's float sums compare as
+    PostgreSQL's numeric ones."""
     # Only confirmed credits count (credits.recognition); provisional ones are counted apart.
     confirmed = Q(credit_entries__recognition=Recognition.CONFIRMED)
     in_cycle = Q(credit_entries__credit_year__range=(first, last)) & confirmed
-    per_teacher = teachers.order_by().annotate(
+    return teachers.order_by().annotate(
         year_total=Coalesce(Round(Sum("credit_entries__credits",
-                                      filter=Q(credit_entries__credit_year=totals.year) & confirmed), 2),
+                                      filter=Q(credit_entries__credit_year=year) & confirmed), 2),
                             ZERO, output_field=DecimalField()),
         cycle_total=Coalesce(Round(Sum("credit_entries__credits", filter=in_cycle), 2), ZERO,
                              output_field=DecimalField()),
@@ -272,6 +270,25 @@ def _school_totals_of_sums(totals: "SchoolCreditTotals", teachers: QuerySet, fig
         pending=Sum("credit_entries__credits", filter=Q(credit_entries__credit_year__range=(first, last),
                                                         credit_entries__recognition=Recognition.PROVISIONAL)),
     ).values_list("is_new_teacher", "year_total", "cycle_total", "largest_cut", "pending")
+
+
+# The same for the teachers in post of one school (its pk: school), compiled once: the school
+# page runs it on every request, and building it in the ORM cost more than running it
+# (issue 14 item 5).
+_SCHOOL_SUMS = PreparedQuery(
+    lambda school, year, first, last: _per_teacher_sums(
+        Teacher.objects.filter(organisation_id=school, active=True), year, first, last),
+    school=int, year=int, first=int, last=int)
+
+
+def _school_totals_of_sums(totals: "SchoolCreditTotals", figures_minimums, cycle) -> None:
+    """The totals of a rule set without category minimums, from each teacher in post's year
+    and cycle sums (_per_teacher_sums), one row a teacher without a model object, judged as
+    rules.Standing judges them (tests/test_credits__school_page.py holds the two together).
+    Counting the rows here costs less than building an aggregate over them."""
+    first, last = cycle
+    minimums = figures_minimums
+    per_teacher = _SCHOOL_SUMS.rows(school=totals.organisation.pk, year=totals.year, first=first, last=last)
     annual, excellent = minimums.annual, minimums.excellent_rating
     cycle_minimum = {False: minimums.cycle_for(False), True: minimums.cycle_for(True)}
     for is_new_teacher, year_total, cycle_total, largest_cut, pending in per_teacher:
@@ -285,20 +302,24 @@ def _school_totals_of_sums(totals: "SchoolCreditTotals", teachers: QuerySet, fig
     totals.short_cycle = totals.teachers - totals.meeting_cycle
 
 
+# What a row of the school page reads of its teacher (_CycleFigures.row, credits.presenters).
+PAGE_TEACHER_FIELDS = ("pk", "name", "is_new_teacher")
+
+
 def school_credit_page(organisation: Organisation, year: int, number: int, per_page: int,
                        rule_sets: list[RuleSet] | None = None) -> tuple[SchoolCreditTotals, Page]:
     """The school page: the totals over every teacher in post (judged by the same rules as
-    school_credits' rows), and the full rows (TeacherCredits) of page ``number`` only, in
-    name order; a number beyond the end gives the last page. A fixed number of queries, and
-    no model object beyond the page's: the totals are counted from each teacher's sums (one
-    row a teacher; where the rule set has category minimums, whose surplus rules are Python's
-    only, through rules.Standing)."""
+    school_credits' rows), and the full rows (TeacherCredits, their teacher a light record:
+    PAGE_TEACHER_FIELDS) of page ``number`` only, in name order; a number beyond the end gives
+    the last page. A fixed number of queries, and no model object a teacher: the totals are
+    counted from each teacher's sums (one row a teacher; where the rule set has category
+    minimums, whose surplus rules are Python's only, through rules.Standing)."""
     rule_set = year_rule_set(organisation.district, year, rule_sets)
     teachers = Teacher.objects.filter(organisation=organisation, active=True)
     totals = SchoolCreditTotals(organisation=organisation, rule_set=rule_set, year=year)
     categories = categories_of(rule_set)
     if not categories:
-        _school_totals_of_sums(totals, teachers, minimums(rule_set), rule_set.cycle_of(year))
+        _school_totals_of_sums(totals, minimums(rule_set), rule_set.cycle_of(year))
     else:
         in_order = list(teachers.values_list("pk", "is_new_teacher"))
         figures = _cycle_figures(teachers.order_by().values("pk"), rule_set, year)
@@ -315,12 +336,11 @@ def school_credit_page(organisation: Organisation, year: int, number: int, per_p
             totals.short_category += short_category
             totals.has_categories = totals.has_categories or bool(standing.categories)
             totals.with_provisional += bool(figures.waiting[pk])
-    paginator = Paginator(teachers.order_by("name", "pk"), per_page)
+    # The page's teachers as light records: the rows and the table read no more of them.
+    paginator = Paginator(teachers.order_by("name", "pk").values_list(*PAGE_TEACHER_FIELDS, named=True), per_page)
     paginator.count = totals.teachers  # counted above: no COUNT query of its own
     page = paginator.page(min(number, paginator.num_pages))
     on_page = list(page.object_list)
-    for teacher in on_page:
-        Teacher.organisation.field.set_cached_value(teacher, organisation)
     figures = _cycle_figures([teacher.pk for teacher in on_page], rule_set, year, categories=categories)
     page.object_list = [figures.row(teacher) for teacher in on_page]
     return totals, page

@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy
 
 from attendance import services as attendance
 from attendance.models import AssessmentResult, Attendance, CompletionRules, Enrolment, Teacher
+from core.prepared import PreparedQuery
 
 from . import rules as credit_rules
 from . import signals
-from .models import Activity, Bonus, ConversionRule, CreditEntry, Level, Recognition, RuleSet, Unit
+from .models import Activity, Bonus, CategoryRequirement, ConversionRule, CreditEntry, Level, Recognition, RuleSet, Unit
 from .rules import format_number as _number
 
 
@@ -86,8 +87,18 @@ def _content_key(content: str) -> str:
     return "".join((content or "").split()).casefold()[:200]
 
 
+# The rule set's category minimums (CategoryRequirement.rule's fields) in their order, compiled
+# once: the school credit page reads them on every request (issue 14 item 5).
+_CATEGORIES = PreparedQuery(
+    lambda rule_set: CategoryRequirement.objects.filter(rule_set_id=rule_set).order_by("order", "pk")
+    .values_list("code", "name", "minimum", "surplus_to", "surplus_limit"),
+    rule_set=int)
+
+
 def categories_of(rule_set: RuleSet) -> list[credit_rules.Category]:
-    return [requirement.rule() for requirement in rule_set.categories.all()]
+    return [credit_rules.Category(code=code, name=name, minimum=minimum, surplus_to=surplus_to,
+                                  surplus_limit=surplus_limit)
+            for code, name, minimum, surplus_to, surplus_limit in _CATEGORIES.rows(rule_set=rule_set.pk)]
 
 
 def _category(rule_set: RuleSet, rule: ConversionRule | None, category: str) -> str:

@@ -45,3 +45,15 @@ def test_floatformat_with_a_thousand_separator_is_djangos(settings):
     for value in VALUES:
         for places in (-2, 1):
             assert display.floatformat(value, places) == _template(value, places).split("|")[0]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en", "de"])
+def test_floatformatter_is_floatformat_in_each_language(language, settings):
+    for grouping in (False, True):
+        settings.USE_THOUSAND_SEPARATOR = grouping
+        with translation.override(language):
+            formatter = display.floatformatter()
+            for value in VALUES:
+                for places in (-2, -1, 1, 2):
+                    assert formatter(value, places) == display.floatformat(value, places) == _template(
+                        value, places).split("|")[0], (language, grouping, value, places)

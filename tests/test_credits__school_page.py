@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from attendance.models import Teacher
 from credits import selectors
 from tests.attendance_helpers import make_teacher
 from tests.test_credits__views import YEAR, add, hunan, rules, shaanxi, url  # noqa: F401 (fixtures)
@@ -41,6 +42,12 @@ def _page_totals(totals):
         "below_excellent", "short_category", "has_categories")}
 
 
+def _figures(row):
+    """A row's figures, and what the page shows of its teacher (a light record on the page)."""
+    teacher = row.teacher
+    return {**vars(row), "teacher": (teacher.pk, teacher.name, teacher.is_new_teacher)}
+
+
 def _assert_same(organisation, year):
     full = selectors.school_credits(organisation, year)
     pages, seen = 1 + (len(full.rows) - 1) // PER_PAGE if full.rows else 1, []
@@ -49,7 +56,8 @@ def _assert_same(organisation, year):
         assert _page_totals(totals) == _full_totals(full)
         assert totals.cycle == full.cycle
         start = (min(number, pages) - 1) * PER_PAGE
-        assert page.object_list == full.rows[start:start + PER_PAGE]
+        assert [_figures(row) for row in page.object_list] == [
+            _figures(row) for row in full.rows[start:start + PER_PAGE]]
         if number <= pages:
             seen += [row.teacher.pk for row in page.object_list]
     assert seen == [row.teacher.pk for row in full.rows]
@@ -76,8 +84,8 @@ def test_a_school_without_teachers(hunan):
     assert totals.teachers == 0 and totals.completion_rate is None and list(page.object_list) == []
 
 
-def test_the_page_builds_teachers_for_its_rows_only(hunan, client_for):
-    """Only the page's 25 teachers are loaded as objects; the others are counted by the database."""
+def test_the_page_builds_no_teacher_object(hunan, client_for):
+    """The page's 25 teachers are read as light records; the others are counted by the database."""
     world = hunan
     _teachers(world, 2 * PER_PAGE + 7)
     client = client_for(world.school_officer)
@@ -86,5 +94,36 @@ def test_the_page_builds_teachers_for_its_rows_only(hunan, client_for):
         response = client.get(url("school_credits", year=YEAR))
     full_teacher_selects = [q["sql"] for q in ctx.captured_queries
                             if q["sql"].startswith('SELECT "attendance_teacher"."id", "attendance_teacher"."organisation_id"')]
-    assert len(full_teacher_selects) == 1 and full_teacher_selects[0].endswith(f" LIMIT {PER_PAGE}")
+    page_selects = [q["sql"] for q in ctx.captured_queries
+                    if q["sql"].startswith('SELECT "attendance_teacher"."id" AS "pk", "attendance_teacher"."name"')]
+    assert full_teacher_selects == []
+    assert len(page_selects) == 1 and page_selects[0].endswith(f" LIMIT {PER_PAGE}")
     assert f'data-testid="teacher-count">{2 * PER_PAGE + 7}<' in response.content.decode()
+
+
+def test_the_schools_prepared_sums_are_their_orm_formulation(hunan):
+    """selectors._SCHOOL_SUMS (compiled once) against the ORM's _per_teacher_sums, for other
+    schools, years and cycles (run on PostgreSQL too: DATABASE_URL)."""
+    world = hunan
+    _teachers(world, 12)
+    make_teacher(world.other_school, name="他校教师")
+    for school in (world.school, world.other_school):
+        in_post = Teacher.objects.filter(organisation=school, active=True)
+        for year, (first, last) in ((YEAR, (2021, 2025)), (2023, (2021, 2025)), (2022, (2022, 2022)),
+                                    (2030, (2026, 2030))):
+            rows = selectors._SCHOOL_SUMS.rows(school=school.pk, year=year, first=first, last=last)
+            assert rows == list(selectors._per_teacher_sums(in_post, year, first, last))
+            assert len(rows) == in_post.count()
+    rows = selectors._SCHOOL_SUMS.rows(school=world.school.pk, year=YEAR, first=2020, last=2025)
+    assert any(year_total for _new, year_total, *_rest in rows) and any(cut for *_figures, cut, _pending in rows)
+
+
+def test_categories_of_compiled_once_is_the_orms(shaanxi):
+    """services.categories_of (compiled once) against the rule sets' own category minimums."""
+    from credits import services
+    from credits.models import RuleSet
+
+    rule_sets = list(RuleSet.objects.all())
+    assert any(rule_set.categories.exists() for rule_set in rule_sets)
+    for rule_set in rule_sets:
+        assert services.categories_of(rule_set) == [requirement.rule() for requirement in rule_set.categories.all()]

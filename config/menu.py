@@ -21,7 +21,9 @@ register = template.Library()
 class Link(NamedTuple):
     url_name: str
     label: str
-    app: str = ""  # pages of this app mark the link active (class="active"); "": no class at all
+    # Pages of this app mark the link active (class="active"), the others give it class="".
+    # "": the link is marked only on its own pages (a path under its own), no class at all elsewhere.
+    app: str = ""
     testid: str = ""
     query: str = ""
     of_district: bool = False  # the URL takes the user's district
@@ -77,17 +79,23 @@ MENU = [
 def main_menu(context) -> str:
     """The menu's links, a line each (an empty line where a user sees none)."""
     user = context["user"]
-    current_app = getattr(getattr(context.get("request"), "resolver_match", None), "app_name", None)
+    request = context.get("request")
+    current_app = getattr(getattr(request, "resolver_match", None), "app_name", None)
+    current_path = getattr(request, "path", "")
     open_tasks = context.get("inbox_open_count")
     prefix, urlconf = get_script_prefix(), get_urlconf()
     html = []
     for line in MENU:
         html.append("\n    ")
         for link in line(user):
-            url = (reverse(link.url_name, args=[user.district_id]) if link.of_district
-                   else _path(link.url_name, prefix, urlconf)) + link.query
+            path = reverse(link.url_name, args=[user.district_id]) if link.of_district else _path(
+                link.url_name, prefix, urlconf)
+            url = path + link.query
             # The attributes' and badge's values are the code's own (names, a number): no escaping.
-            active = (' class="active"' if link.app == current_app else ' class=""') if link.app else ""
+            if link.app:
+                active = ' class="active"' if link.app == current_app else ' class=""'
+            else:  # e.g. 培训学分 on the school's credit page, not on every page of the credits app
+                active = ' class="active"' if not link.query and current_path.startswith(path) else ""
             testid = f' data-testid="{link.testid}"' if link.testid else ""
             badge = (f'<span class="badge" data-testid="inbox-count">{localize(open_tasks)}</span>'
                      if link.badge and open_tasks else "")

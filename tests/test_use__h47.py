@@ -54,3 +54,44 @@ def test_elsewhere_those_links_stay_unmarked_without_a_class(world, client_for):
     # The inbox's declarations link (a query of the inbox) is never the one marked.
     page = client_for(world.school_officer).get(reverse("workflow:inbox") + "?tab=queue&kind=declaration")
     assert _marked(page.content.decode()) == [gettext("Task inbox")]
+
+
+# --- the roll-ups' "figures as of" sentence -------------------------------------------------------
+# 许昌市's officer read "数据截至2026年12月2日 22:57. 目标：…": the sentence's full stop was the
+# template's own, an English "." after the Chinese translation. It is now part of the message.
+
+@pytest.fixture
+def counted(world):
+    from django.core.management import call_command
+
+    from oversight import services
+    from tests.attendance_helpers import make_teacher
+
+    call_command("loaddata", "credit_rules", verbosity=0)
+    world.district.credit_rule_family = "hunan"
+    world.district.save()
+    make_teacher(world.school, name="甲0")
+    services.figures_refresh(year=2024, district=world.district)
+    return world
+
+
+def _as_of(rollup_time) -> str:
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    time = date_format(timezone.localtime(rollup_time), "SHORT_DATETIME_FORMAT")
+    return gettext("Figures as of %(time)s.") % {"time": time}
+
+
+def test_the_rollups_as_of_sentence_is_one_translated_sentence(counted, client_for):
+    from oversight.models import SchoolYearFigures
+    from tests.factories import make_region
+
+    client = client_for(counted.bureau_officer)
+    district = client.get(reverse("oversight:district", args=[counted.district.pk]), {"year": 2024})
+    assert _as_of(district.context["rollup"].computed_at) in district.content.decode()
+    city_officer = make_region().city_officer  # (the school's page is the regional officers')
+    school = client_for(city_officer).get(reverse("oversight:school", args=[counted.school.pk]), {"year": 2024})
+    assert school.status_code == 200
+    row = SchoolYearFigures.objects.get(organisation=counted.school, year=2024)
+    assert _as_of(row.computed_at) in school.content.decode()

@@ -34,7 +34,7 @@ def test_city_officer_drills_down_from_the_city_to_a_school(page):
     expect(page).to_have_url(re.compile(rf"/rollups/cities/{xuchang.pk}/"))
     expect(page.locator("[data-testid=nav-rollups]")).to_have_class(re.compile("active"))
     expect(page.locator("h1")).to_contain_text("许昌市")
-    expect(page.locator("[data-testid=as-of]")).to_contain_text(gettext("Figures as of %(time)s").split("%")[0])
+    expect(page.locator("[data-testid=as-of]")).to_contain_text(gettext("Figures as of %(time)s.").split("%")[0])
     rows = page.locator("[data-testid=rollup-rows] tbody tr")
     expect(rows).to_have_count(2)
     # 魏都区: 7 of its 8 teachers trained this year, below the 94 % target (marked).

@@ -278,3 +278,19 @@ def test_each_tabs_count_and_pager_are_its_list_for_every_role(client_for):
                     wrong.append(("pager", user.username, tab, params, page.paginator.count))
     assert not wrong
     assert seen  # the data put tasks in some tabs
+
+
+# --- the pager ------------------------------------------------------------------------------------
+
+def test_the_pager_keeps_a_parameter_named_items():
+    """The template loop the pager tag replaced iterated ``request.GET.items``, which a template
+    resolves as the parameter ``?items=`` when there is one (dictionary look-up first): its
+    links then failed with a ValueError (a 500 on every list page of more than one page). The
+    tag keeps the parameter like any other, escaped and quoted."""
+    from django.core.paginator import Paginator
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/list/", {"items": "a\"<b>", "page": "2"})
+    page = Paginator(list(range(60)), 25).get_page(2)
+    drawn = Template('{% include "_pager.html" %}').render(Context({"page": page, "request": request}))
+    assert '<a href="?items=a%22%3Cb%3E&page=1">' in drawn and '<a href="?items=a%22%3Cb%3E&page=3">' in drawn

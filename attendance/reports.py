@@ -353,7 +353,6 @@ class _YearFigures:
         born_by = attendance_rules.exempt_if_born_by(year=self.year, women_from=self.rules.exempt_age_women,
                                                      men_from=self.rules.exempt_age_men)
         female, terms, marks = Teacher.Gender.FEMALE, self.terms, self.marks
-        school_hours, project_hours = self.school_hours, self.project_hours
         no_absence = (ZERO,) * terms
         judged = {}  # (absence a semester, exempt) → (forfeited, at risk)
         expected = attended = ZERO
@@ -369,7 +368,7 @@ class _YearFigures:
                 forfeiture = attendance_rules.Forfeiture(absence=absence, limit=self.limit, exempt=exempt)
                 judged[absence, exempt] = forfeiture.forfeited, forfeiture.at_risk
             forfeited, at_risk = judged[absence, exempt]
-            expected += (school_hours.get(teacher.organisation_id) or ZERO) + (project_hours.get(teacher.pk) or ZERO)
+            expected += self.expected_hours(teacher)
             sums.forfeited += forfeited
             sums.at_risk += at_risk
             sums.exempt += exempt

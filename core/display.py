@@ -15,19 +15,21 @@ _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
 def floatformat(value, places: int) -> str:
     """The template's ``value|floatformat:places`` for a Decimal or an int (places between
     -6 and 6): places < 0 shows that many decimals only when the value has a fraction."""
-    if settings.USE_THOUSAND_SEPARATOR or get_format("DECIMAL_SEPARATOR") != ".":
-        from django.template.defaultfilters import floatformat as django_floatformat
-
-        return str(django_floatformat(value, places))  # grouping or a comma: Django's own
-    return _plain_floatformat(value, places)
+    return floatformatter()(value, places)
 
 
 def floatformatter():
     """floatformat for a whole table: whether the language groups digits or writes a comma
     is looked up once (a few function calls a value otherwise)."""
     if settings.USE_THOUSAND_SEPARATOR or get_format("DECIMAL_SEPARATOR") != ".":
-        return floatformat
+        return _django_floatformat  # grouping or a comma: Django's own
     return _plain_floatformat
+
+
+def _django_floatformat(value, places: int) -> str:
+    from django.template.defaultfilters import floatformat as django_floatformat
+
+    return str(django_floatformat(value, places))
 
 
 def _plain_floatformat(value, places: int) -> str:

@@ -484,40 +484,39 @@ def make_region_officer(level):
     return User.objects.get(username=f"{level}_officer")
 
 
+def _page_before_and_after_three_more_batches(client, jianan, url):
+    """The page as jianan's bureau officer sees it with one recognition batch, then with
+    three more: (HTML, queries) each time."""
+    school_based(make_teacher(jianan.school, "一号"))
+    client.force_login(jianan.bureau_officer)
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        first = client.get(url).content.decode()
+    for name in ("二号", "三号", "四号"):
+        school_based(make_teacher(jianan.school, name))
+    with CaptureQueriesContext(connection) as after:
+        second = client.get(url).content.decode()
+    return (first, len(before)), (second, len(after))
+
+
 def test_inbox_rows_of_recognitions_cost_no_query_each(chain, client):
     """The inbox's recognition rows name each batch's bureau: one query a page, not one a row
     (RecognitionProcess.load_subjects)."""
     _region, jianan, _weidu, _jinshui = chain
-    school_based(make_teacher(jianan.school, "一号"))
-    client.force_login(jianan.bureau_officer)
-    url = reverse("workflow:inbox") + "?tab=queue"
-    client.get(url)
-    with CaptureQueriesContext(connection) as before:
-        response = client.get(url)
-    assert response.content.decode().count(f"<td>{jianan.bureau.name}</td>") == 1
-    for name in ("二号", "三号", "四号"):
-        school_based(make_teacher(jianan.school, name))
-    with CaptureQueriesContext(connection) as after:
-        response = client.get(url)
-    assert response.content.decode().count(f"<td>{jianan.bureau.name}</td>") == 4
-    assert len(after) == len(before)
+    (before, queries_before), (after, queries_after) = _page_before_and_after_three_more_batches(
+        client, jianan, reverse("workflow:inbox") + "?tab=queue")
+    assert before.count(f"<td>{jianan.bureau.name}</td>") == 1
+    assert after.count(f"<td>{jianan.bureau.name}</td>") == 4
+    assert queries_after == queries_before
 
 
 def test_process_board_rows_of_recognitions_cost_no_query_each(chain, client):
     """The process board names each recognition batch's bureau as the inbox does: one query
     a page, not one a row (kit.load_subjects)."""
     _region, jianan, _weidu, _jinshui = chain
-    school_based(make_teacher(jianan.school, "一号"))
-    client.force_login(jianan.bureau_officer)
-    url = reverse("process_board:index") + "?kind=recognition"
-    client.get(url)
-    with CaptureQueriesContext(connection) as before:
-        response = client.get(url)
-    shown = response.content.decode().count(jianan.bureau.name)
+    (before, queries_before), (after, queries_after) = _page_before_and_after_three_more_batches(
+        client, jianan, reverse("process_board:index") + "?kind=recognition")
+    shown = before.count(jianan.bureau.name)
     assert shown >= 1
-    for name in ("二号", "三号", "四号"):
-        school_based(make_teacher(jianan.school, name))
-    with CaptureQueriesContext(connection) as after:
-        response = client.get(url)
-    assert response.content.decode().count(jianan.bureau.name) == shown + 3
-    assert len(after) == len(before)
+    assert after.count(jianan.bureau.name) == shown + 3
+    assert queries_after == queries_before
